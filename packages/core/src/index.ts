@@ -1,1 +1,32 @@
-export {}
+/**
+ * @tickettoken/minting-core: the pure domain of the minting service. It imports only effect.
+ * Test layers live in `@tickettoken/minting-core/testing`, the API schemas and typed client in
+ * `@tickettoken/minting-core/client`.
+ */
+export * as Base58 from "./Base58.ts"
+export * from "./ChainError.ts"
+export * from "./Collection.ts"
+export * from "./IllegalTransition.ts"
+export * from "./Mint.ts"
+export * from "./MintEvent.ts"
+export * from "./MintRequest.ts"
+export * as MintTransitions from "./MintTransitions.ts"
+export * from "./OutboxEvent.ts"
+export type { Page } from "./Page.ts"
+export * from "./ports/ChainGateway.ts"
+export * from "./ports/CollectionRepository.ts"
+export * from "./ports/MetadataStore.ts"
+export * from "./ports/MintRepository.ts"
+export * from "./ports/NonceStore.ts"
+export * from "./ports/Outbox.ts"
+export * from "./ports/ReportRepository.ts"
+export * from "./ports/TicketLedger.ts"
+export * from "./ports/Transactor.ts"
+export * from "./ports/TreeRegistry.ts"
+export * as Reconciliation from "./Reconciliation.ts"
+export { Finding, ReasonCode, ReconciliationReport, RepairAction } from "./Reconciliation.ts"
+export * from "./RepositoryError.ts"
+export * as Retry from "./RetryPolicy.ts"
+export { RetryPolicy } from "./RetryPolicy.ts"
+export * as TicketMetadata from "./TicketMetadata.ts"
+export * from "./Tree.ts"

@@ -1,0 +1,33 @@
+/**
+ * When to try again, as data: the seed's 3 attempts with exponential backoff from 2 s, plus
+ * jitter so that a burst of failures does not come back as a burst of retries.
+ */
+import { DateTime, Duration, Effect, Random, Schema } from "effect"
+
+export class RetryPolicy extends Schema.Class<RetryPolicy>("@tickettoken/minting-core/RetryPolicy")({
+  maxAttempts: Schema.Int,
+  baseDelayMs: Schema.Int,
+  maxDelayMs: Schema.Int,
+  /** 0.2 spreads each delay uniformly over ±20%. */
+  jitter: Schema.Number
+}) {}
+
+export const defaultPolicy = new RetryPolicy({
+  maxAttempts: 3,
+  baseDelayMs: 2_000,
+  maxDelayMs: 60_000,
+  jitter: 0.2
+})
+
+/** The delay before attempt `attempt + 1`, after `attempt` attempts have failed (1-based), without jitter. */
+export const backoffMs = (policy: RetryPolicy, failedAttempts: number): number =>
+  Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1))
+
+/** The jittered instant of the next attempt. */
+export const nextAttemptAt = Effect.fnUntraced(function* (policy: RetryPolicy, failedAttempts: number) {
+  const base = backoffMs(policy, failedAttempts)
+  const spread = (yield* Random.next) * 2 - 1
+  const delay = Math.max(0, Math.round(base * (1 + policy.jitter * spread)))
+  const now = yield* DateTime.now
+  return DateTime.addDuration(now, Duration.millis(delay))
+})

@@ -1,0 +1,79 @@
+import { Context, type Effect, type Option } from "effect"
+import type { ChainError } from "../ChainError.ts"
+import type { MintedAsset } from "../Mint.ts"
+import type { SignatureObservation } from "../Reconciliation.ts"
+import type { OnChainMetadata } from "../TicketMetadata.ts"
+
+export interface PrepareMintInput {
+  readonly mintId: string
+  readonly owner: string
+  readonly tree: string
+  readonly metadata: OnChainMetadata
+}
+
+/** A signed mint transaction, not yet sent. */
+export interface PreparedMint {
+  readonly signature: string
+  readonly wire: Uint8Array
+  readonly lastValidBlockHeight: number
+  readonly tree: string
+  /** Bubblegum's data hash of the metadata, as the leaf will carry it. */
+  readonly dataHash: string
+}
+
+export interface TreeScanPage {
+  /** Leaves minted after the checkpoint, oldest first. */
+  readonly leaves: ReadonlyArray<MintedAsset>
+  /** The newest signature this page covered; the next scan starts after it. */
+  readonly checkpoint: string | null
+  /** False when more signatures remain after this page. */
+  readonly done: boolean
+}
+
+export interface CreateTreeInput {
+  readonly maxDepth: number
+  readonly maxBufferSize: number
+  readonly canopyDepth: number
+}
+
+export interface CreatedTree extends CreateTreeInput {
+  readonly address: string
+  readonly signature: string
+  readonly rentLamports: number
+}
+
+export interface ChainInfo {
+  /** `simulated` is the in-memory chain of core/testing: nothing is real there. */
+  readonly kind: "simulated" | "localnet" | "cluster"
+  readonly rpcUrl: string | null
+  readonly slot: number
+  readonly blockHeight: number
+  readonly feePayer: string
+  readonly feePayerLamports: number
+}
+
+/**
+ * The chain, as the mint worker and the reconciler need it. Prepare signs without sending, so
+ * the signature can be stored first; send never retries by itself (the worker re-sends the
+ * same bytes); statuses are read in batches.
+ */
+export class ChainGateway extends Context.Service<
+  ChainGateway,
+  {
+    prepareMint(input: PrepareMintInput): Effect.Effect<PreparedMint, ChainError>
+    send(wire: Uint8Array): Effect.Effect<void, ChainError>
+    /** One observation per signature, in order; batched by the adapter (at most 256 per RPC call). */
+    statuses(
+      signatures: ReadonlyArray<string>
+    ): Effect.Effect<ReadonlyArray<SignatureObservation>, ChainError>
+    readonly blockHeight: Effect.Effect<number, ChainError>
+    /** The leaf a confirmed mint transaction created; none if it is unknown or failed. */
+    mintedLeaf(signature: string): Effect.Effect<Option.Option<MintedAsset>, ChainError>
+    /** The leaves minted into a tree after a checkpoint signature (null: from the tree's start). */
+    scanTree(tree: string, after: string | null, limit: number): Effect.Effect<TreeScanPage, ChainError>
+    createTree(input: CreateTreeInput): Effect.Effect<CreatedTree, ChainError>
+    /** Bubblegum's hash of this metadata, to compare with a leaf's. */
+    hashMetadata(metadata: OnChainMetadata): Effect.Effect<string>
+    readonly info: Effect.Effect<ChainInfo, ChainError>
+  }
+>()("@tickettoken/minting-core/ChainGateway") {}

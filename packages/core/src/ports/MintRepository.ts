@@ -1,0 +1,66 @@
+import { Context, type DateTime, type Effect, type Option } from "effect"
+import type { Attempt, AttemptOutcome, Mint, MintStatus } from "../Mint.ts"
+import type { Page } from "../Page.ts"
+import type { RepositoryError } from "../RepositoryError.ts"
+
+export interface ListMintsQuery {
+  readonly status?: MintStatus | undefined
+  readonly eventId?: string | undefined
+  readonly owner?: string | undefined
+  readonly cursor?: string | undefined
+  readonly limit: number
+}
+
+export interface ClaimOptions {
+  readonly owner: string
+  readonly now: DateTime.Utc
+  readonly leaseExpiresAt: DateTime.Utc
+  readonly limit: number
+  /** Only in-flight mints whose lease lapsed (recovery), not due pending ones. */
+  readonly inFlightOnly?: boolean | undefined
+}
+
+/**
+ * The mints and every signature ever issued for them.
+ *
+ * Every write but `create` names the version it read; a write against a changed mint fails
+ * with `StaleVersion` and changes nothing. Each successful write returns the mint with its
+ * version advanced by one.
+ */
+export class MintRepository extends Context.Service<
+  MintRepository,
+  {
+    /** Inserts the mint unless its ticket already has one; then returns that one, `created: false`. */
+    create(mint: Mint): Effect.Effect<{ readonly mint: Mint; readonly created: boolean }, RepositoryError>
+    get(id: string): Effect.Effect<Option.Option<Mint>, RepositoryError>
+    findByTicket(ticketId: string): Effect.Effect<Option.Option<Mint>, RepositoryError>
+    /** The mint that issued this signature, current or past. */
+    findBySignature(signature: string): Effect.Effect<Option.Option<Mint>, RepositoryError>
+    findByAssetId(assetId: string): Effect.Effect<Option.Option<Mint>, RepositoryError>
+    /** Newest first. */
+    list(query: ListMintsQuery): Effect.Effect<Page<Mint>, RepositoryError>
+    /**
+     * Takes up to `limit` claimable mints under a lease, oldest due first: pending mints whose
+     * time has come and minting mints whose lease lapsed. Concurrent claimers never get the same
+     * mint. Each comes back `minting`, leased to `owner`, version advanced.
+     */
+    claim(options: ClaimOptions): Effect.Effect<ReadonlyArray<Mint>, RepositoryError>
+    /** Persists a transition's result if the stored version is still `expectedVersion`. */
+    save(mint: Mint, expectedVersion: number): Effect.Effect<Mint, RepositoryError>
+    recordAttempt(attempt: Attempt): Effect.Effect<void, RepositoryError>
+    settleAttempt(
+      signature: string,
+      outcome: AttemptOutcome,
+      at: DateTime.Utc
+    ): Effect.Effect<void, RepositoryError>
+    /** Oldest first. */
+    attempts(mintId: string): Effect.Effect<ReadonlyArray<Attempt>, RepositoryError>
+    /** All mints in the given statuses, in id order, for the reconciler to walk. */
+    scan(
+      statuses: ReadonlyArray<MintStatus>,
+      cursor: string | null,
+      limit: number
+    ): Effect.Effect<Page<Mint>, RepositoryError>
+    countByStatus(): Effect.Effect<Readonly<Record<MintStatus, number>>, RepositoryError>
+  }
+>()("@tickettoken/minting-core/MintRepository") {}

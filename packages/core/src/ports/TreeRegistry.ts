@@ -1,0 +1,22 @@
+import { Context, type Effect, type Option } from "effect"
+import type { RepositoryError } from "../RepositoryError.ts"
+import type { Tree } from "../Tree.ts"
+
+/** The trees the service mints into, the one that is active, and each tree's scan checkpoint. */
+export class TreeRegistry extends Context.Service<
+  TreeRegistry,
+  {
+    /** Adds a tree; if it is `active`, any other active tree becomes `standby`. */
+    register(tree: Tree): Effect.Effect<void, RepositoryError>
+    readonly active: Effect.Effect<Option.Option<Tree>, RepositoryError>
+    /** Makes this tree the only active one; the previous one becomes `full` if it passed the threshold, else `standby`. */
+    activate(address: string): Effect.Effect<void, RepositoryError>
+    markFull(address: string): Effect.Effect<void, RepositoryError>
+    recordMinted(address: string): Effect.Effect<void, RepositoryError>
+    get(address: string): Effect.Effect<Option.Option<Tree>, RepositoryError>
+    readonly list: Effect.Effect<ReadonlyArray<Tree>, RepositoryError>
+    /** The newest signature of this tree that a reconciliation scan has processed. */
+    checkpoint(address: string): Effect.Effect<Option.Option<string>, RepositoryError>
+    saveCheckpoint(address: string, signature: string): Effect.Effect<void, RepositoryError>
+  }
+>()("@tickettoken/minting-core/TreeRegistry") {}
