@@ -223,12 +223,27 @@ export const count = (findings: ReadonlyArray<Finding>): ReportCounts => {
   }
 }
 
+export const ReportCountsSchema = Schema.Struct({
+  dbToChain: Schema.Int,
+  chainToDb: Schema.Int,
+  mismatches: Schema.Int,
+  success: Schema.Int,
+  byReason: Schema.Record(ReasonCode, Schema.Int)
+})
+
+/** Findings worth a reader's time: anything but a plain success that needed nothing. */
+export const isNotable = (finding: Finding): boolean =>
+  finding.reasonCode !== "success" || finding.action !== "none"
+
 export class ReconciliationReport extends Schema.Class<ReconciliationReport>(
   "@tickettoken/minting-core/ReconciliationReport"
 )({
   id: Schema.String,
   startedAt: Schema.DateTimeUtc,
   finishedAt: Schema.DateTimeUtc,
+  /** Counts over every finding of the pass. */
+  counts: ReportCountsSchema,
+  /** The notable findings (see `isNotable`); plain successes are only counted. */
   findings: Schema.Array(Finding),
   rpcCalls: Schema.Int,
   /** Mints and leaves examined. */

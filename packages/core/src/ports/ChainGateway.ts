@@ -75,5 +75,7 @@ export class ChainGateway extends Context.Service<
     /** Bubblegum's hash of this metadata, to compare with a leaf's. */
     hashMetadata(metadata: OnChainMetadata): Effect.Effect<string>
     readonly info: Effect.Effect<ChainInfo, ChainError>
+    /** RPC requests made so far (HTTP requests, a JSON-RPC batch counting once), for reports and benchmarks. */
+    readonly rpcCalls: Effect.Effect<number>
   }
 >()("@tickettoken/minting-core/ChainGateway") {}

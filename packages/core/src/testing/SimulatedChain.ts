@@ -1,0 +1,369 @@
+/**
+ * A deterministic in-memory chain behind the ChainGateway port, for the domain's tests and
+ * for other services' tests, and the embedded fallback when no program binaries are cached.
+ * Nothing here is real: it follows the rules the worker depends on (a signature lands at most
+ * once, a blockhash lives 150 blocks, leaves are numbered per tree) and can be told to fail.
+ *
+ * Block height follows the Clock (one block per `slotMs`), so TestClock drives it; `advance`
+ * adds blocks on top.
+ */
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import * as Base58 from "../Base58.ts"
+import {
+  BlockhashNotFound,
+  ChainError,
+  type ChainErrorReason,
+  InsufficientFunds,
+  InvalidRequest,
+  TreeFull
+} from "../ChainError.ts"
+import { MintedAsset } from "../Mint.ts"
+import { ChainGateway, type PreparedMint } from "../ports/ChainGateway.ts"
+import type { SignatureObservation } from "../Reconciliation.ts"
+import type { OnChainMetadata } from "../TicketMetadata.ts"
+
+export const feeLamports = 5_000
+export const blockhashLifetime = 150
+
+type Method =
+  | "prepareMint"
+  | "send"
+  | "statuses"
+  | "blockHeight"
+  | "mintedLeaf"
+  | "scanTree"
+  | "createTree"
+  | "info"
+
+interface PendingTransaction {
+  readonly signature: string
+  readonly tree: string
+  readonly owner: string
+  readonly dataHash: string
+  readonly lastValidBlockHeight: number
+}
+
+interface Landed {
+  readonly slot: number
+  readonly err: string | null
+  readonly leaf: MintedAsset | null
+}
+
+interface SimulatedTree {
+  readonly capacity: number
+  readonly leaves: Array<MintedAsset>
+  /** Every transaction touching the tree, oldest first, as getSignaturesForAddress would list them. */
+  readonly signatures: Array<string>
+}
+
+interface Faults {
+  /** Sends that are accepted but never land (lost on the way). */
+  dropSends: number
+  /** Sends that land only after this many more blocks. */
+  delayBlocks: number
+  /** Sends that land with this error. */
+  failLanding: Array<string>
+  /** Calls that fail before reaching the chain, per method. */
+  callFailures: Map<Method, Array<ChainErrorReason>>
+}
+
+/** What tests use to steer and inspect the simulated chain. */
+export class SimulatedChainControl extends Context.Service<
+  SimulatedChainControl,
+  {
+    /** Adds blocks on top of the clock's. */
+    advance(blocks: number): Effect.Effect<void>
+    readonly blockHeight: Effect.Effect<number>
+    dropNextSends(count: number): Effect.Effect<void>
+    /** Every send from now on lands `blocks` blocks late (0 restores). */
+    delayLanding(blocks: number): Effect.Effect<void>
+    /** The next sends land with these errors, one each. */
+    failNextLandings(errors: ReadonlyArray<string>): Effect.Effect<void>
+    /** The next calls of `method` fail with these reasons, one each. */
+    failNextCalls(method: Method, reasons: ReadonlyArray<ChainErrorReason>): Effect.Effect<void>
+    setFeePayerLamports(lamports: number): Effect.Effect<void>
+    /** Mints a leaf nobody asked this service for (chain_orphaned). */
+    mintOutOfBand(tree: string, owner: string, metadata: OnChainMetadata): Effect.Effect<MintedAsset>
+    /** Every leaf in the tree, in order. */
+    leaves(tree: string): Effect.Effect<ReadonlyArray<MintedAsset>>
+    /** How many times each method was called. */
+    readonly calls: Effect.Effect<Readonly<Record<string, number>>>
+    /** How many sends reached the chain (landed or not). */
+    readonly sends: Effect.Effect<number>
+  }
+>()("@tickettoken/minting-core/testing/SimulatedChainControl") {}
+
+/** A small non-cryptographic 32-byte hash (eight FNV-1a lanes): unique enough for a simulator. */
+const hash32 = (text: string): Uint8Array => {
+  const out = new Uint8Array(32)
+  for (let lane = 0; lane < 8; lane++) {
+    let h = (0x811c9dc5 ^ (lane * 0x9e3779b1)) >>> 0
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i)
+      h = Math.imul(h, 0x01000193) >>> 0
+    }
+    out.set([h >>> 24, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff], lane * 4)
+  }
+  return out
+}
+const address = (text: string) => Base58.encode(hash32(text))
+
+const metadataHash = (metadata: OnChainMetadata) =>
+  address(
+    JSON.stringify([
+      metadata.name,
+      metadata.symbol,
+      metadata.uri,
+      metadata.sellerFeeBasisPoints,
+      metadata.creators,
+      metadata.collection
+    ])
+  )
+
+export interface SimulatedChainOptions {
+  readonly slotMs?: number
+  readonly feePayer?: string
+  readonly feePayerLamports?: number
+}
+
+export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions = {}) {
+  const slotMs = options.slotMs ?? 400
+  const feePayer = options.feePayer ?? address("fee-payer")
+  const genesisMs = yield* Clock.currentTimeMillis
+  let extraBlocks = 0
+  let balance = options.feePayerLamports ?? 1_000_000_000_000
+  let counter = 0
+  let sends = 0
+  const prepared = new Map<string, PendingTransaction>()
+  const wires = new Map<string, string>()
+  const landed = new Map<string, Landed>()
+  /** Sends waiting to land: the height at which each lands. */
+  const inbound = new Map<string, { readonly at: number; readonly err: string | null }>()
+  const trees = new Map<string, SimulatedTree>()
+  const calls: Record<string, number> = {}
+  const faults: Faults = { dropSends: 0, delayBlocks: 0, failLanding: [], callFailures: new Map() }
+
+  const height = Effect.map(
+    Clock.currentTimeMillis,
+    (now) => 1 + Math.floor((now - genesisMs) / slotMs) + extraBlocks
+  )
+
+  const landLeaf = (
+    tree: SimulatedTree,
+    treeAddress: string,
+    signature: string,
+    owner: string,
+    dataHash: string,
+    slot: number
+  ) => {
+    const leafIndex = tree.leaves.length
+    const leaf = new MintedAsset({
+      assetId: address(`asset:${treeAddress}:${leafIndex}`),
+      tree: treeAddress,
+      leafIndex,
+      signature,
+      slot,
+      owner,
+      dataHash
+    })
+    tree.leaves.push(leaf)
+    return leaf
+  }
+
+  /** Lands every inbound transaction whose time has come, in send order. */
+  const settle = Effect.map(height, (now) => {
+    for (const [signature, due] of inbound) {
+      if (due.at > now) continue
+      inbound.delete(signature)
+      const tx = prepared.get(signature)!
+      const tree = trees.get(tx.tree)!
+      tree.signatures.push(signature)
+      if (due.err !== null) {
+        landed.set(signature, { slot: now, err: due.err, leaf: null })
+      } else if (tree.leaves.length >= tree.capacity) {
+        landed.set(signature, {
+          slot: now,
+          err: `{"InstructionError":[0,{"Custom":6012}]} tree full`,
+          leaf: null
+        })
+      } else {
+        landed.set(signature, {
+          slot: now,
+          err: null,
+          leaf: landLeaf(tree, tx.tree, signature, tx.owner, tx.dataHash, now)
+        })
+      }
+    }
+    return now
+  })
+
+  /** Counts the call and fails it if a fault is queued for the method. */
+  const call = (method: Method) =>
+    Effect.suspend(() => {
+      calls[method] = (calls[method] ?? 0) + 1
+      const reason = faults.callFailures.get(method)?.shift()
+      return reason === undefined ? settle : Effect.fail(new ChainError({ reason }))
+    })
+
+  const fail = (reason: ChainErrorReason) => Effect.fail(new ChainError({ reason }))
+
+  const gateway = ChainGateway.of({
+    prepareMint: (input) =>
+      Effect.gen(function* () {
+        const now = yield* call("prepareMint")
+        const tree = trees.get(input.tree)
+        if (tree === undefined)
+          return yield* fail(new InvalidRequest({ message: `unknown tree ${input.tree}` }))
+        if (tree.leaves.length >= tree.capacity) return yield* fail(new TreeFull({ tree: input.tree }))
+        if (balance < feeLamports) {
+          return yield* fail(
+            new InsufficientFunds({ account: feePayer, message: "the fee payer cannot pay the fee" })
+          )
+        }
+        const signature =
+          Base58.encode(hash32(`sig:${input.mintId}:${++counter}`)) + Base58.encode(hash32(`${counter}`))
+        const tx: PendingTransaction = {
+          signature,
+          tree: input.tree,
+          owner: input.owner,
+          dataHash: metadataHash(input.metadata),
+          lastValidBlockHeight: now + blockhashLifetime
+        }
+        prepared.set(signature, tx)
+        wires.set(signature, signature)
+        return {
+          signature,
+          wire: new TextEncoder().encode(signature),
+          lastValidBlockHeight: tx.lastValidBlockHeight,
+          tree: tx.tree,
+          dataHash: tx.dataHash
+        } satisfies PreparedMint
+      }),
+
+    send: (wire) =>
+      Effect.gen(function* () {
+        const now = yield* call("send")
+        const signature = new TextDecoder().decode(wire)
+        const tx = prepared.get(signature)
+        if (tx === undefined)
+          return yield* fail(new InvalidRequest({ message: "not a transaction of this chain" }))
+        // A duplicate of a known transaction is a no-op, as on a real cluster.
+        if (landed.has(signature) || inbound.has(signature)) return
+        if (now > tx.lastValidBlockHeight) return yield* fail(new BlockhashNotFound())
+        sends++
+        if (faults.dropSends > 0) {
+          faults.dropSends--
+          return
+        }
+        balance -= feeLamports
+        inbound.set(signature, { at: now + faults.delayBlocks, err: faults.failLanding.shift() ?? null })
+        yield* settle
+      }),
+
+    statuses: (signatures) =>
+      Effect.map(call("statuses"), () =>
+        signatures.map((signature): SignatureObservation => {
+          const l = landed.get(signature)
+          return l === undefined
+            ? { signature, state: "absent" }
+            : { signature, state: "landed", slot: l.slot, err: l.err }
+        })
+      ),
+
+    blockHeight: call("blockHeight"),
+
+    mintedLeaf: (signature) =>
+      Effect.map(call("mintedLeaf"), () => Option.fromNullishOr(landed.get(signature)?.leaf)),
+
+    scanTree: (treeAddress, after, limit) =>
+      Effect.gen(function* () {
+        yield* call("scanTree")
+        const tree = trees.get(treeAddress)
+        if (tree === undefined)
+          return yield* fail(new InvalidRequest({ message: `unknown tree ${treeAddress}` }))
+        const start = after === null ? 0 : tree.signatures.indexOf(after) + 1
+        const page = tree.signatures.slice(start, start + limit)
+        const leaves = page.flatMap((s) => {
+          const leaf = landed.get(s)?.leaf
+          return leaf ? [leaf] : []
+        })
+        return {
+          leaves,
+          checkpoint: page.at(-1) ?? after,
+          done: start + page.length >= tree.signatures.length
+        }
+      }),
+
+    createTree: (input) =>
+      Effect.gen(function* () {
+        yield* call("createTree")
+        const treeAddress = address(`tree:${++counter}`)
+        trees.set(treeAddress, { capacity: 2 ** input.maxDepth, leaves: [], signatures: [] })
+        balance -= feeLamports
+        return {
+          ...input,
+          address: treeAddress,
+          signature: address(`create:${treeAddress}`),
+          rentLamports: 0
+        }
+      }),
+
+    hashMetadata: (metadata) => Effect.succeed(metadataHash(metadata)),
+
+    info: Effect.map(call("info"), (now) => ({
+      kind: "simulated" as const,
+      rpcUrl: null,
+      slot: now,
+      blockHeight: now,
+      feePayer,
+      feePayerLamports: balance
+    })),
+
+    rpcCalls: Effect.sync(() => Object.values(calls).reduce((sum, n) => sum + n, 0))
+  })
+
+  const control = SimulatedChainControl.of({
+    advance: (blocks) =>
+      Effect.asVoid(
+        Effect.suspend(() => {
+          extraBlocks += blocks
+          return settle
+        })
+      ),
+    blockHeight: settle,
+    dropNextSends: (count) => Effect.sync(() => void (faults.dropSends += count)),
+    delayLanding: (blocks) => Effect.sync(() => void (faults.delayBlocks = blocks)),
+    failNextLandings: (errors) => Effect.sync(() => void faults.failLanding.push(...errors)),
+    failNextCalls: (method, reasons) =>
+      Effect.sync(() => {
+        const queue = faults.callFailures.get(method) ?? []
+        queue.push(...reasons)
+        faults.callFailures.set(method, queue)
+      }),
+    setFeePayerLamports: (lamports) => Effect.sync(() => void (balance = lamports)),
+    mintOutOfBand: (treeAddress, owner, metadata) =>
+      Effect.gen(function* () {
+        const now = yield* settle
+        const tree = trees.get(treeAddress)
+        if (tree === undefined) return yield* Effect.die(new Error(`unknown tree ${treeAddress}`))
+        const signature = address(`out-of-band:${++counter}`) + address(`${counter}`)
+        tree.signatures.push(signature)
+        const leaf = landLeaf(tree, treeAddress, signature, owner, metadataHash(metadata), now)
+        landed.set(signature, { slot: now, err: null, leaf })
+        return leaf
+      }),
+    leaves: (treeAddress) => Effect.sync(() => [...(trees.get(treeAddress)?.leaves ?? [])]),
+    calls: Effect.sync(() => ({ ...calls })),
+    sends: Effect.sync(() => sends)
+  })
+
+  return { gateway, control }
+})
+
+/** The simulated chain as the ChainGateway, with its control handle for tests. */
+export const layer = (options?: SimulatedChainOptions): Layer.Layer<ChainGateway | SimulatedChainControl> =>
+  Layer.effectContext(
+    Effect.map(make(options), ({ gateway, control }) =>
+      Context.make(ChainGateway, gateway).pipe(Context.add(SimulatedChainControl, control))
+    )
+  )

@@ -1,0 +1,179 @@
+/**
+ * One reconciliation pass, both directions, in batches:
+ *
+ * 1. chain -> DB: each known tree is scanned from its checkpoint; every leaf is matched to a
+ *    mint by its signature, and a leaf no mint accounts for is `chain_orphaned`.
+ * 2. DB -> chain: every completed, in-flight and missing mint's signature is checked with
+ *    batched status reads, and judged by the pure rules in Reconciliation.ts.
+ *
+ * A completed mint's leaf is the one recorded at completion (parsed from the chain then; a
+ * leaf never changes), or the one the scan just read; so no per-mint transaction fetch is
+ * needed. Repairs are only those the chain proves, and never a mint.
+ */
+import { DateTime, Effect, Option } from "effect"
+import * as Ids from "../Ids.ts"
+import type { Mint, MintedAsset } from "../Mint.ts"
+import type { Page } from "../Page.ts"
+import { ChainGateway } from "../ports/ChainGateway.ts"
+import { CollectionRepository } from "../ports/CollectionRepository.ts"
+import { MintRepository } from "../ports/MintRepository.ts"
+import { ReportRepository } from "../ports/ReportRepository.ts"
+import { TreeRegistry } from "../ports/TreeRegistry.ts"
+import {
+  type ChainObservation,
+  count,
+  type Finding,
+  isNotable,
+  judge,
+  orphanedLeaf,
+  ReconciliationReport
+} from "../Reconciliation.ts"
+import * as TicketMetadata from "../TicketMetadata.ts"
+import { MintingSettings } from "./MintingSettings.ts"
+import * as Lifecycle from "./MintLifecycle.ts"
+
+export interface ReconcileOptions {
+  /** Mints read from the database per batch (and signatures per status round). */
+  readonly batchSize?: number
+  /** Apply the repairs the chain proves (default true); false only reports. */
+  readonly repair?: boolean
+}
+
+const signatureOf = (mint: Mint): string | null =>
+  mint.status === "minting"
+    ? (mint.transaction?.signature ?? null)
+    : (mint.asset?.signature ?? mint.transaction?.signature ?? null)
+
+export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: ReconcileOptions = {}) {
+  const batchSize = options.batchSize ?? 1_000
+  const repair = options.repair ?? true
+  const chain = yield* ChainGateway
+  const mints = yield* MintRepository
+  const trees = yield* TreeRegistry
+  const reports = yield* ReportRepository
+  const collections = yield* CollectionRepository
+  const settings = yield* MintingSettings
+  const startedAt = yield* DateTime.now
+  const rpcBefore = yield* chain.rpcCalls
+  const findings: Array<Finding> = []
+  let examined = 0
+
+  // 1. chain -> DB
+  const scanned = new Map<string, MintedAsset>()
+  for (const tree of yield* trees.list) {
+    let after = Option.getOrNull(yield* trees.checkpoint(tree.address))
+    while (true) {
+      const page = yield* chain.scanTree(tree.address, after, batchSize)
+      for (const leaf of page.leaves) {
+        examined++
+        scanned.set(leaf.signature, leaf)
+        const owner = yield* mints.findBySignature(leaf.signature)
+        if (Option.isNone(owner)) findings.push(orphanedLeaf(leaf))
+      }
+      if (page.checkpoint !== null && page.checkpoint !== after) {
+        yield* trees.saveCheckpoint(tree.address, page.checkpoint)
+        after = page.checkpoint
+      }
+      if (page.done || (page.leaves.length === 0 && page.checkpoint === after)) break
+    }
+  }
+
+  // 2. DB -> chain
+  const collectionMints = new Map<string, string | null>()
+  const collectionMintOf = Effect.fnUntraced(function* (id: string | undefined) {
+    if (id === undefined) return null
+    if (!collectionMints.has(id)) {
+      collectionMints.set(
+        id,
+        Option.match(yield* collections.get(id), { onNone: () => null, onSome: (c) => c.collectionMint })
+      )
+    }
+    return collectionMints.get(id) ?? null
+  })
+
+  let cursor: string | null = null
+  do {
+    const page: Page<Mint> = yield* mints.scan(
+      ["completed", "minting", "missing_on_chain"],
+      cursor,
+      batchSize
+    )
+    cursor = page.nextCursor
+    const candidates = page.items.filter((m) => signatureOf(m) !== null)
+    if (candidates.length === 0) continue
+    const statuses = yield* chain.statuses(candidates.map((m) => signatureOf(m)!))
+    const blockHeight = yield* chain.blockHeight
+    for (const [i, mint] of candidates.entries()) {
+      examined++
+      const signature = signatureOf(mint)!
+      const observation = statuses[i]!
+      let leaf: MintedAsset | null = scanned.get(signature) ?? null
+      if (leaf === null && observation.state === "landed" && observation.err === null) {
+        leaf =
+          mint.asset?.signature === signature
+            ? mint.asset
+            : Option.getOrNull(yield* chain.mintedLeaf(signature))
+      }
+      const metadata = TicketMetadata.onChainMetadata(
+        mint.request,
+        TicketMetadata.uriFor(settings.publicBaseUrl, mint.ticketId),
+        yield* collectionMintOf(mint.request.collectionId)
+      )
+      const chainSide: ChainObservation = { signatures: [observation], leaf, blockHeight }
+      const finding = judge(
+        {
+          mint,
+          expectedDataHash: yield* chain.hashMetadata({ ...metadata, uri: mint.metadataUri }),
+          lastValidBlockHeights: new Map(
+            mint.transaction ? [[mint.transaction.signature, mint.transaction.lastValidBlockHeight]] : []
+          )
+        },
+        chainSide
+      )
+      findings.push(finding)
+      if (repair) yield* applyRepair(mint, finding, leaf)
+    }
+  } while (cursor !== null)
+
+  const report = new ReconciliationReport({
+    id: yield* Ids.uuid,
+    startedAt,
+    finishedAt: yield* DateTime.now,
+    counts: count(findings),
+    findings: findings.filter(isNotable),
+    rpcCalls: (yield* chain.rpcCalls) - rpcBefore,
+    examined
+  })
+  yield* reports.save(report)
+  yield* Effect.logInfo("reconciliation pass done", { ...report.counts.byReason, rpcCalls: report.rpcCalls })
+  return report
+})
+
+/**
+ * Repairs the chain proves. A repair that loses a race (the worker moved the mint meanwhile)
+ * is skipped: the mint is no longer what was judged.
+ */
+const applyRepair = (mint: Mint, finding: Finding, leaf: MintedAsset | null) =>
+  Effect.gen(function* () {
+    const now = yield* DateTime.now
+    switch (finding.action) {
+      case "mark_completed":
+        if (leaf !== null) yield* Lifecycle.complete(mint, leaf)
+        return
+      case "mark_missing":
+        yield* Lifecycle.markMissing(mint, finding.details)
+        return
+      case "requeue": {
+        // A live lease means a worker is on it and will requeue it itself.
+        if (mint.lease !== null && DateTime.isGreaterThan(mint.lease.expiresAt, now)) return
+        yield* Lifecycle.expire(mint, finding.signature!, now)
+        return
+      }
+      default:
+        return
+    }
+  }).pipe(
+    Effect.catchReason("RepositoryError", "StaleVersion", () =>
+      Effect.logInfo("repair skipped: the mint changed meanwhile", { mintId: mint.id })
+    )
+  )

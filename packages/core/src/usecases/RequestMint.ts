@@ -1,0 +1,140 @@
+/**
+ * RequestMint: accept a sold ticket for minting, exactly once. The same body again returns the
+ * mint already accepted; a different body for the same ticket is a conflict. Nothing is
+ * written for a refused request, and an accepted one is written whole (mint, metadata
+ * document, collection supply, outbox event) or not at all.
+ */
+import { DateTime, Effect, Option } from "effect"
+import * as Ids from "../Ids.ts"
+import { Mint } from "../Mint.ts"
+import { fingerprint, type MintRequest } from "../MintRequest.ts"
+import { OutboxEvent } from "../OutboxEvent.ts"
+import { CollectionRepository } from "../ports/CollectionRepository.ts"
+import { MetadataStore } from "../ports/MetadataStore.ts"
+import { MintRepository } from "../ports/MintRepository.ts"
+import { Outbox } from "../ports/Outbox.ts"
+import { Transactor } from "../ports/Transactor.ts"
+import type { RepositoryError } from "../RepositoryError.ts"
+import * as TicketMetadata from "../TicketMetadata.ts"
+import { MintingSettings } from "./MintingSettings.ts"
+import {
+  CollectionFull,
+  InvalidMetadata,
+  type RequestRefused,
+  refuse,
+  TicketConflict,
+  UnknownCollection
+} from "./RequestRefused.ts"
+
+export interface Accepted {
+  readonly mint: Mint
+  /** False when the ticket already had this very request. */
+  readonly created: boolean
+}
+
+const sameRequestOrConflict = (existing: Mint, request: MintRequest) =>
+  fingerprint(existing.request) === fingerprint(request)
+    ? Effect.succeed<Accepted>({ mint: existing, created: false })
+    : Effect.fail(refuse(new TicketConflict({ ticketId: request.ticketId })))
+
+export const requestMint = Effect.fn("RequestMint")(function* (request: MintRequest) {
+  const settings = yield* MintingSettings
+  const mints = yield* MintRepository
+  const collections = yield* CollectionRepository
+  const metadataStore = yield* MetadataStore
+  const outbox = yield* Outbox
+  const transactor = yield* Transactor
+
+  const existing = yield* mints.findByTicket(request.ticketId)
+  if (Option.isSome(existing)) return yield* sameRequestOrConflict(existing.value, request)
+
+  const collection =
+    request.collectionId === undefined ? null : Option.getOrNull(yield* collections.get(request.collectionId))
+  if (request.collectionId !== undefined && collection === null) {
+    return yield* refuse(new UnknownCollection({ collectionId: request.collectionId }))
+  }
+
+  const uri = TicketMetadata.uriFor(settings.publicBaseUrl, request.ticketId)
+  const violations = TicketMetadata.validate(
+    TicketMetadata.onChainMetadata(request, uri, collection?.collectionMint)
+  )
+  if (violations.length > 0) return yield* refuse(new InvalidMetadata({ violations }))
+
+  const now = yield* DateTime.now
+  const mint = new Mint({
+    id: yield* Ids.uuid,
+    ticketId: request.ticketId,
+    request,
+    metadataUri: uri,
+    status: "pending",
+    attempts: 0,
+    maxAttempts: settings.retryPolicy.maxAttempts,
+    nextAttemptAt: now,
+    lease: null,
+    transaction: null,
+    asset: null,
+    failure: null,
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null
+  })
+  const eventId = yield* Ids.uuid
+
+  const accepted: Accepted = yield* transactor.withTransaction(
+    Effect.gen(function* () {
+      const result = yield* mints.create(mint)
+      // Lost a race with the same ticket: judge it like any repeated request.
+      if (!result.created) return yield* sameRequestOrConflict(result.mint, request)
+      if (collection !== null) {
+        yield* collections
+          .reserve(collection.id)
+          .pipe(
+            Effect.catchReason("RepositoryError", "ConstraintViolated", () =>
+              Effect.fail(refuse(new CollectionFull({ collectionId: collection.id })))
+            )
+          )
+      }
+      yield* metadataStore.put(request.ticketId, TicketMetadata.document(request, now))
+      yield* outbox.append(
+        new OutboxEvent({
+          id: eventId,
+          topic: "mint.requested",
+          key: result.mint.id,
+          payload: {
+            mintId: result.mint.id,
+            ticketId: request.ticketId,
+            orderId: request.orderId,
+            eventId: request.eventId
+          },
+          createdAt: now,
+          sentAt: null
+        })
+      )
+      return { mint: result.mint, created: true }
+    })
+  )
+  return accepted
+})
+
+export type ItemResult =
+  | { readonly ok: true; readonly ticketId: string; readonly mint: Mint; readonly created: boolean }
+  | { readonly ok: false; readonly ticketId: string; readonly error: RequestRefused | RepositoryError }
+
+/** Each request on its own: one refused ticket does not refuse the others. */
+export const requestMints = Effect.fn("RequestMints")(function* (
+  requests: ReadonlyArray<MintRequest>,
+  concurrency = 8
+) {
+  return yield* Effect.forEach(
+    requests,
+    (request) =>
+      requestMint(request).pipe(
+        Effect.match({
+          onSuccess: (accepted): ItemResult => ({ ok: true, ticketId: request.ticketId, ...accepted }),
+          onFailure: (error): ItemResult => ({ ok: false, ticketId: request.ticketId, error })
+        })
+      ),
+    { concurrency }
+  )
+})

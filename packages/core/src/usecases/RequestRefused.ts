@@ -1,0 +1,67 @@
+/**
+ * Why a caller's request was refused. One error with a reason union, mapped to HTTP statuses
+ * in exactly one place at the edge.
+ */
+import { Schema } from "effect"
+import { MintStatus } from "../Mint.ts"
+import { MetadataViolation } from "../TicketMetadata.ts"
+
+export class InvalidMetadata extends Schema.TaggedError<InvalidMetadata>()("InvalidMetadata", {
+  violations: Schema.Array(MetadataViolation)
+}) {}
+
+/** The ticket already has a mint, requested with a different body. */
+export class TicketConflict extends Schema.TaggedError<TicketConflict>()("TicketConflict", {
+  ticketId: Schema.String
+}) {}
+
+export class UnknownCollection extends Schema.TaggedError<UnknownCollection>()("UnknownCollection", {
+  collectionId: Schema.String
+}) {}
+
+export class CollectionFull extends Schema.TaggedError<CollectionFull>()("CollectionFull", {
+  collectionId: Schema.String
+}) {}
+
+export class MintNotFound extends Schema.TaggedError<MintNotFound>()("MintNotFound", {
+  ticketId: Schema.String
+}) {}
+
+export class RetryNotAllowed extends Schema.TaggedError<RetryNotAllowed>()("RetryNotAllowed", {
+  ticketId: Schema.String,
+  status: MintStatus
+}) {}
+
+export const RequestRefusedReason = Schema.Union([
+  InvalidMetadata,
+  TicketConflict,
+  UnknownCollection,
+  CollectionFull,
+  MintNotFound,
+  RetryNotAllowed
+])
+export type RequestRefusedReason = typeof RequestRefusedReason.Type
+
+export class RequestRefused extends Schema.TaggedError<RequestRefused>()("RequestRefused", {
+  reason: RequestRefusedReason
+}) {
+  override get message(): string {
+    const r = this.reason
+    switch (r._tag) {
+      case "InvalidMetadata":
+        return r.violations.map((v) => v.message).join("; ")
+      case "TicketConflict":
+        return `ticket ${r.ticketId} already has a mint requested with a different body`
+      case "UnknownCollection":
+        return `collection ${r.collectionId} does not exist`
+      case "CollectionFull":
+        return `collection ${r.collectionId} has reached its max supply`
+      case "MintNotFound":
+        return `no mint for ticket ${r.ticketId}`
+      case "RetryNotAllowed":
+        return `ticket ${r.ticketId} is ${r.status}; only failed or missing_on_chain mints can be retried`
+    }
+  }
+}
+
+export const refuse = (reason: RequestRefusedReason) => new RequestRefused({ reason })
