@@ -1,0 +1,255 @@
+// Sends and simulates wire transactions on LiteSVM with the checks a validator makes around
+// execution: blockhash age against the SlotClock (LiteSVM itself only knows its latest hash),
+// the status cache (AlreadyProcessed), signature verification, and fee-only failures, which land
+// and are stored while failures that never paid a fee are dropped.
+import type { Address } from "@solana/kit"
+import { getTransactionDecoder, type Transaction } from "@solana/kit"
+import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from "litesvm"
+import { toBase58 } from "./Encoding.ts"
+import { computeBudgetOf, feeFor } from "./Fees.ts"
+import type { SlotClock } from "./SlotClock.ts"
+import {
+  alreadyProcessed,
+  blockhashNotFound,
+  type DescribedError,
+  describeTransactionError,
+  errorName
+} from "./TransactionErrors.ts"
+import type {
+  LoadedAddresses,
+  RpcInnerInstructions,
+  TransactionRecord,
+  TransactionStore
+} from "./TransactionStore.ts"
+import { isWritableIndex, parseWireTransaction, type WireTransaction } from "./WireTransaction.ts"
+
+const ADDRESS_LOOKUP_TABLE_PROGRAM = "AddressLookupTab1e1111111111111111111111111"
+const LOOKUP_TABLE_META_SIZE = 56
+
+export interface AccountSnapshot {
+  readonly lamports: bigint
+  readonly owner: string
+  readonly data: Uint8Array
+  readonly executable: boolean
+}
+
+export interface SimulationResult {
+  readonly signature: string
+  readonly err: DescribedError | null
+  readonly logs: ReadonlyArray<string>
+  readonly computeUnitsConsumed: bigint
+  readonly fee: bigint
+  readonly returnData: TransactionRecord["returnData"]
+  readonly innerInstructions: ReadonlyArray<RpcInnerInstructions>
+  readonly transaction: WireTransaction
+  readonly loadedAddresses: LoadedAddresses
+  /** State of the transaction's accounts after it ran (only when it ran without error). */
+  readonly postAccounts: ReadonlyMap<string, AccountSnapshot>
+}
+
+export type SendResult =
+  | { readonly kind: "landed"; readonly record: TransactionRecord }
+  /** Accepted by the RPC but never landed (no fee was paid), as a validator drops such a tx. */
+  | { readonly kind: "dropped"; readonly signature: string; readonly reason: DescribedError }
+  | { readonly kind: "preflightFailed"; readonly simulation: SimulationResult }
+  | { readonly kind: "signatureFailure"; readonly signature: string }
+
+export interface SimulateOptions {
+  readonly sigVerify: boolean
+  readonly replaceRecentBlockhash: boolean
+}
+
+export class TransactionProcessor {
+  private readonly svm: LiteSVM
+  private readonly clock: SlotClock
+  private readonly store: TransactionStore
+  private readonly maxTransactionsPerSlot: number
+  private readonly landedListeners = new Set<(record: TransactionRecord) => void>()
+  private readonly decoder = getTransactionDecoder()
+
+  constructor(svm: LiteSVM, clock: SlotClock, store: TransactionStore, maxTransactionsPerSlot: number) {
+    this.svm = svm
+    this.clock = clock
+    this.store = store
+    this.maxTransactionsPerSlot = maxTransactionsPerSlot
+  }
+
+  onLanded(listener: (record: TransactionRecord) => void): () => void {
+    this.landedListeners.add(listener)
+    return () => this.landedListeners.delete(listener)
+  }
+
+  /** Throws WireFormatError for bytes that are not a transaction. */
+  parse(bytes: Uint8Array): WireTransaction {
+    return parseWireTransaction(bytes)
+  }
+
+  /** A validator checks the blockhash age first, then its status cache. */
+  private admissionError(tx: WireTransaction): DescribedError | null {
+    if (!this.clock.isBlockhashValid(tx.recentBlockhash)) return blockhashNotFound()
+    if (this.store.has(tx.signature)) return alreadyProcessed()
+    return null
+  }
+
+  simulate(tx: WireTransaction, options: SimulateOptions): SimulationResult | "signatureFailure" {
+    const loadedAddresses = this.loadedAddresses(tx)
+    const base = {
+      signature: tx.signature,
+      transaction: tx,
+      loadedAddresses,
+      fee: feeFor(tx),
+      logs: [],
+      computeUnitsConsumed: 0n,
+      returnData: null,
+      innerInstructions: [],
+      postAccounts: new Map<string, AccountSnapshot>()
+    }
+    const admission = options.replaceRecentBlockhash
+      ? this.store.has(tx.signature)
+        ? alreadyProcessed()
+        : null
+      : this.admissionError(tx)
+    if (admission) return { ...base, err: admission }
+    this.svm.withSigverify(options.sigVerify)
+    let outcome: ReturnType<LiteSVM["simulateTransaction"]>
+    try {
+      outcome = this.svm.simulateTransaction(this.toKit(tx))
+    } catch {
+      // @solana/kit refuses to pass on a transaction with an empty signature slot.
+      return "signatureFailure"
+    } finally {
+      // Sends always verify signatures; only a simulation may skip it.
+      this.svm.withSigverify(true)
+    }
+    if ("err" in outcome) {
+      const err = describeTransactionError(outcome.err())
+      if (errorName(err.json) === "SignatureFailure") return "signatureFailure"
+      return { ...base, ...this.metaFields(outcome.meta()), err }
+    }
+    const postAccounts = new Map<string, AccountSnapshot>()
+    for (const account of outcome.postAccounts()) {
+      postAccounts.set(account.address, {
+        lamports: account.lamports,
+        owner: account.programAddress,
+        data: account.data as Uint8Array,
+        executable: account.executable
+      })
+    }
+    return { ...base, ...this.metaFields(outcome.meta()), err: null, postAccounts }
+  }
+
+  send(tx: WireTransaction, options: { readonly skipPreflight: boolean }): SendResult {
+    if (!options.skipPreflight) {
+      const simulation = this.simulate(tx, { sigVerify: true, replaceRecentBlockhash: false })
+      if (simulation === "signatureFailure") return { kind: "signatureFailure", signature: tx.signature }
+      if (simulation.err) return { kind: "preflightFailed", simulation }
+    }
+    const admission = this.admissionError(tx)
+    if (admission) return { kind: "dropped", signature: tx.signature, reason: admission }
+
+    const loadedAddresses = this.loadedAddresses(tx)
+    const keys = [...tx.staticAccountKeys, ...loadedAddresses.writable, ...loadedAddresses.readonly]
+    const preBalances = keys.map((key) => this.balance(key))
+    let outcome: TransactionMetadata | FailedTransactionMetadata
+    try {
+      outcome = this.svm.sendTransaction(this.toKit(tx))
+    } catch {
+      return { kind: "signatureFailure", signature: tx.signature }
+    }
+    const postBalances = keys.map((key) => this.balance(key))
+    const failed = "err" in outcome ? describeTransactionError(outcome.err()) : null
+    if (failed && errorName(failed.json) === "SignatureFailure") {
+      return { kind: "signatureFailure", signature: tx.signature }
+    }
+    // A failed transaction lands only if it got as far as paying its fee.
+    if (failed && !(postBalances[0]! < preBalances[0]!)) {
+      return { kind: "dropped", signature: tx.signature, reason: failed }
+    }
+    const meta = "err" in outcome ? outcome.meta() : outcome
+    const slotInfo = this.clock.info(this.clock.slot)!
+    const record = this.store.add({
+      signature: tx.signature,
+      slot: slotInfo.slot,
+      blockTime: slotInfo.unixTimestamp,
+      transaction: tx,
+      loadedAddresses,
+      err: failed?.json ?? null,
+      fee: feeFor(tx),
+      preBalances,
+      postBalances,
+      ...this.metaFields(meta)
+    })
+    const writable = keys.filter((_, index) => isWritableIndex(tx, index, loadedAddresses.writable.length))
+    const countInSlot = this.clock.noteTransaction(
+      computeBudgetOf(tx).computeUnitPriceMicroLamports,
+      writable
+    )
+    for (const listener of this.landedListeners) listener(record)
+    // A block holds only so many transactions; a burst fills blocks faster than the timer.
+    if (countInSlot >= this.maxTransactionsPerSlot) this.clock.advance()
+    return { kind: "landed", record }
+  }
+
+  private balance(address: string): bigint {
+    return this.svm.getBalance(address as Address) ?? 0n
+  }
+
+  private toKit(tx: WireTransaction): Transaction {
+    return this.decoder.decode(tx.bytes) as Transaction
+  }
+
+  private metaFields(meta: TransactionMetadata) {
+    const returned = meta.returnData()
+    const returnData =
+      returned.data().length > 0 ? { programId: toBase58(returned.programId()), data: returned.data() } : null
+    const innerInstructions: RpcInnerInstructions[] = []
+    meta.innerInstructions().forEach((list, index) => {
+      if (list.length === 0) return
+      innerInstructions.push({
+        index,
+        instructions: list.map((inner) => {
+          const ix = inner.instruction()
+          return {
+            programIdIndex: ix.programIdIndex(),
+            accounts: Array.from(ix.accounts()),
+            data: toBase58(ix.data()),
+            stackHeight: inner.stackHeight()
+          }
+        })
+      })
+    })
+    return {
+      logs: meta.logs(),
+      innerInstructions,
+      computeUnitsConsumed: meta.computeUnitsConsumed(),
+      returnData
+    }
+  }
+
+  /** Addresses a v0 transaction pulls from lookup tables; empty when a table is missing (the run then fails). */
+  loadedAddresses(tx: WireTransaction): LoadedAddresses {
+    if (tx.addressTableLookups.length === 0) return { writable: [], readonly: [] }
+    const writable: string[] = []
+    const readonly: string[] = []
+    for (const lookup of tx.addressTableLookups) {
+      const table = this.svm.getAccount(lookup.accountKey as Address)
+      if (!table.exists || table.programAddress !== ADDRESS_LOOKUP_TABLE_PROGRAM)
+        return { writable: [], readonly: [] }
+      const addressAt = (index: number): string | undefined => {
+        const start = LOOKUP_TABLE_META_SIZE + index * 32
+        return start + 32 <= table.data.length ? toBase58(table.data.subarray(start, start + 32)) : undefined
+      }
+      for (const [indexes, into] of [
+        [lookup.writableIndexes, writable],
+        [lookup.readonlyIndexes, readonly]
+      ] as const) {
+        for (const index of indexes) {
+          const address = addressAt(index)
+          if (address === undefined) return { writable: [], readonly: [] }
+          into.push(address)
+        }
+      }
+    }
+    return { writable, readonly }
+  }
+}

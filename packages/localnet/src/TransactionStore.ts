@@ -1,0 +1,123 @@
+// Every transaction that landed (succeeded, or failed after paying its fee, as on a real
+// cluster), by signature, plus an index from each account key to the transactions that named it
+// so getSignaturesForAddress can page newest-first with before/until like a validator's ledger.
+import type { RpcTransactionError } from "./TransactionErrors.ts"
+import type { WireTransaction } from "./WireTransaction.ts"
+
+export interface RpcInnerInstruction {
+  readonly programIdIndex: number
+  readonly accounts: ReadonlyArray<number>
+  /** base58 */
+  readonly data: string
+  readonly stackHeight: number
+}
+
+export interface RpcInnerInstructions {
+  /** Index of the outer instruction these were invoked from. */
+  readonly index: number
+  readonly instructions: ReadonlyArray<RpcInnerInstruction>
+}
+
+export interface LoadedAddresses {
+  readonly writable: ReadonlyArray<string>
+  readonly readonly: ReadonlyArray<string>
+}
+
+export interface TransactionRecord {
+  /** Order of arrival; larger is newer. */
+  readonly seq: number
+  readonly signature: string
+  readonly slot: number
+  readonly blockTime: number
+  readonly transaction: WireTransaction
+  readonly loadedAddresses: LoadedAddresses
+  readonly err: RpcTransactionError | null
+  readonly fee: bigint
+  readonly preBalances: ReadonlyArray<bigint>
+  readonly postBalances: ReadonlyArray<bigint>
+  readonly logs: ReadonlyArray<string>
+  readonly innerInstructions: ReadonlyArray<RpcInnerInstructions>
+  readonly computeUnitsConsumed: bigint
+  readonly returnData: { readonly programId: string; readonly data: Uint8Array } | null
+}
+
+export type NewTransactionRecord = Omit<TransactionRecord, "seq">
+
+export interface SignaturePage {
+  readonly before?: string | undefined
+  readonly until?: string | undefined
+  readonly limit: number
+  /** Transactions in later slots are not visible yet at the caller's commitment. */
+  readonly maxSlot: number
+}
+
+export const allAccountKeys = (
+  record: Pick<TransactionRecord, "transaction" | "loadedAddresses">
+): string[] => [
+  ...record.transaction.staticAccountKeys,
+  ...record.loadedAddresses.writable,
+  ...record.loadedAddresses.readonly
+]
+
+export class TransactionStore {
+  private readonly bySignature = new Map<string, TransactionRecord>()
+  private readonly bySeq: TransactionRecord[] = []
+  private readonly byAddress = new Map<string, number[]>()
+
+  get size(): number {
+    return this.bySeq.length
+  }
+
+  has(signature: string): boolean {
+    return this.bySignature.has(signature)
+  }
+
+  get(signature: string): TransactionRecord | undefined {
+    return this.bySignature.get(signature)
+  }
+
+  add(entry: NewTransactionRecord): TransactionRecord {
+    const record: TransactionRecord = { ...entry, seq: this.bySeq.length }
+    this.bySeq.push(record)
+    this.bySignature.set(record.signature, record)
+    for (const key of new Set(allAccountKeys(record))) {
+      const list = this.byAddress.get(key)
+      if (list) list.push(record.seq)
+      else this.byAddress.set(key, [record.seq])
+    }
+    return record
+  }
+
+  /** Newest first, starting after `before` and stopping before `until` (both exclusive). */
+  signaturesForAddress(address: string, page: SignaturePage): TransactionRecord[] {
+    const seqs = this.byAddress.get(address)
+    if (!seqs) return []
+    let start = seqs.length - 1
+    if (page.before !== undefined) {
+      const before = this.bySignature.get(page.before)
+      if (!before) return []
+      start = lastIndexBelow(seqs, before.seq)
+    }
+    const until = page.until === undefined ? undefined : this.bySignature.get(page.until)
+    const result: TransactionRecord[] = []
+    for (let i = start; i >= 0 && result.length < page.limit; i--) {
+      const seq = seqs[i]!
+      if (until !== undefined && seq <= until.seq) break
+      const record = this.bySeq[seq]!
+      if (record.slot <= page.maxSlot) result.push(record)
+    }
+    return result
+  }
+}
+
+/** Index of the last element smaller than `value` in an ascending array, or -1. */
+const lastIndexBelow = (sorted: ReadonlyArray<number>, value: number): number => {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (sorted[mid]! < value) low = mid + 1
+    else high = mid
+  }
+  return low - 1
+}

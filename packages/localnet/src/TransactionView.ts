@@ -1,0 +1,229 @@
+// How stored transactions and accounts look in RPC answers (getTransaction's encodings,
+// getAccountInfo's data encodings), matching the shapes web3.js validates with superstruct.
+import { zstdCompressSync } from "node:zlib"
+import { toBase58, toBase64 } from "./Encoding.ts"
+import { ErrorCode, invalidParams, RpcError } from "./JsonRpc.ts"
+import type { Commitment } from "./SlotClock.ts"
+import type { TransactionRecord } from "./TransactionStore.ts"
+import { isWritableIndex, type WireTransaction } from "./WireTransaction.ts"
+
+/** Every account reports rent epoch u64::MAX now that rent is no longer collected. */
+export const RENT_EXEMPT_RENT_EPOCH = 18446744073709551615n
+
+export interface AccountLike {
+  readonly lamports: bigint
+  readonly owner: string
+  readonly data: Uint8Array
+  readonly executable: boolean
+}
+
+export type AccountEncoding = "base58" | "base64" | "base64+zstd" | "jsonParsed" | "binary"
+
+export const accountEncodingOf = (value: unknown, fallback: AccountEncoding): AccountEncoding => {
+  if (value === undefined || value === null) return fallback
+  if (
+    value === "base58" ||
+    value === "base64" ||
+    value === "base64+zstd" ||
+    value === "jsonParsed" ||
+    value === "binary"
+  ) {
+    return value
+  }
+  throw invalidParams(`unsupported account encoding ${JSON.stringify(value)}`)
+}
+
+export interface DataSlice {
+  readonly offset: number
+  readonly length: number
+}
+
+export const dataSliceOf = (value: unknown): DataSlice | undefined => {
+  if (value === undefined || value === null) return undefined
+  const slice = value as { offset?: unknown; length?: unknown }
+  if (
+    typeof slice.offset !== "number" ||
+    typeof slice.length !== "number" ||
+    !Number.isSafeInteger(slice.offset) ||
+    !Number.isSafeInteger(slice.length) ||
+    slice.offset < 0 ||
+    slice.length < 0
+  ) {
+    throw invalidParams("dataSlice needs non-negative integer offset and length")
+  }
+  return { offset: slice.offset, length: slice.length }
+}
+
+const MAX_BASE58_BYTES = 128
+
+export const encodeAccountData = (data: Uint8Array, encoding: AccountEncoding): unknown => {
+  switch (encoding) {
+    case "binary":
+    case "base58":
+      if (data.length > MAX_BASE58_BYTES) {
+        throw new RpcError(
+          ErrorCode.InvalidRequest,
+          "Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding."
+        )
+      }
+      return encoding === "binary" ? toBase58(data) : [toBase58(data), "base58"]
+    case "base64+zstd":
+      return [toBase64(zstdCompressSync(data)), "base64+zstd"]
+    // No program parsers here: a validator answers base64 for accounts it cannot parse.
+    case "jsonParsed":
+    case "base64":
+      return [toBase64(data), "base64"]
+  }
+}
+
+export const encodeAccount = (account: AccountLike, encoding: AccountEncoding, slice?: DataSlice) => {
+  const data = slice ? account.data.subarray(slice.offset, slice.offset + slice.length) : account.data
+  return {
+    data: encodeAccountData(data, encoding),
+    executable: account.executable,
+    lamports: account.lamports,
+    owner: account.owner,
+    rentEpoch: RENT_EXEMPT_RENT_EPOCH,
+    space: account.data.length
+  }
+}
+
+export type TransactionEncoding = "json" | "jsonParsed" | "base64" | "base58"
+
+export const transactionEncodingOf = (value: unknown): TransactionEncoding => {
+  if (value === undefined || value === null) return "json"
+  if (value === "json" || value === "jsonParsed" || value === "base64" || value === "base58") return value
+  throw invalidParams(`unsupported transaction encoding ${JSON.stringify(value)}`)
+}
+
+const statusOf = (record: TransactionRecord) => (record.err === null ? { Ok: null } : { Err: record.err })
+
+const jsonMessage = (tx: WireTransaction) => ({
+  accountKeys: tx.staticAccountKeys,
+  header: tx.header,
+  recentBlockhash: tx.recentBlockhash,
+  instructions: tx.instructions.map((ix) => ({
+    programIdIndex: ix.programIdIndex,
+    accounts: ix.accounts,
+    data: toBase58(ix.data),
+    stackHeight: null
+  })),
+  ...(tx.version === 0
+    ? {
+        addressTableLookups: tx.addressTableLookups.map((lookup) => ({
+          accountKey: lookup.accountKey,
+          writableIndexes: lookup.writableIndexes,
+          readonlyIndexes: lookup.readonlyIndexes
+        }))
+      }
+    : {})
+})
+
+// jsonParsed without program parsers: instructions are "partially decoded" (program id and
+// account addresses spelled out), which is a shape web3.js's getParsedTransaction accepts.
+const parsedMessage = (record: TransactionRecord) => {
+  const tx = record.transaction
+  const keys = [
+    ...tx.staticAccountKeys,
+    ...record.loadedAddresses.writable,
+    ...record.loadedAddresses.readonly
+  ]
+  const staticCount = tx.staticAccountKeys.length
+  return {
+    accountKeys: keys.map((pubkey, index) => ({
+      pubkey,
+      signer: index < tx.header.numRequiredSignatures,
+      writable: isWritableIndex(tx, index, record.loadedAddresses.writable.length),
+      source: index < staticCount ? "transaction" : "lookupTable"
+    })),
+    recentBlockhash: tx.recentBlockhash,
+    instructions: tx.instructions.map((ix) => ({
+      programId: keys[ix.programIdIndex],
+      accounts: ix.accounts.map((index) => keys[index]),
+      data: toBase58(ix.data),
+      stackHeight: null
+    })),
+    ...(tx.version === 0 ? { addressTableLookups: jsonMessage(tx).addressTableLookups } : {})
+  }
+}
+
+const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) => {
+  const keys =
+    encoding === "jsonParsed"
+      ? [
+          ...record.transaction.staticAccountKeys,
+          ...record.loadedAddresses.writable,
+          ...record.loadedAddresses.readonly
+        ]
+      : undefined
+  return {
+    err: record.err,
+    status: statusOf(record),
+    fee: record.fee,
+    preBalances: record.preBalances,
+    postBalances: record.postBalances,
+    innerInstructions: keys
+      ? record.innerInstructions.map((group) => ({
+          index: group.index,
+          instructions: group.instructions.map((ix) => ({
+            programId: keys[ix.programIdIndex],
+            accounts: ix.accounts.map((index) => keys[index]),
+            data: ix.data,
+            stackHeight: ix.stackHeight
+          }))
+        }))
+      : record.innerInstructions,
+    logMessages: record.logs,
+    preTokenBalances: [],
+    postTokenBalances: [],
+    rewards: [],
+    loadedAddresses: record.loadedAddresses,
+    computeUnitsConsumed: record.computeUnitsConsumed,
+    ...(record.returnData
+      ? {
+          returnData: {
+            programId: record.returnData.programId,
+            data: [toBase64(record.returnData.data), "base64"]
+          }
+        }
+      : {})
+  }
+}
+
+export interface TransactionViewOptions {
+  readonly encoding: TransactionEncoding
+  /** undefined: the client only understands legacy transactions. */
+  readonly maxSupportedTransactionVersion: number | undefined
+}
+
+export const encodeTransactionRecord = (record: TransactionRecord, options: TransactionViewOptions) => {
+  const tx = record.transaction
+  if (tx.version !== "legacy" && (options.maxSupportedTransactionVersion ?? -1) < tx.version) {
+    throw new RpcError(
+      ErrorCode.TransactionVersionNotSupported,
+      `Transaction version (${tx.version}) is not supported by the requesting client. Please try the request again with the following configuration parameter: "maxSupportedTransactionVersion": ${tx.version}`
+    )
+  }
+  const transaction =
+    options.encoding === "base64"
+      ? [toBase64(tx.bytes), "base64"]
+      : options.encoding === "base58"
+        ? [toBase58(tx.bytes), "base58"]
+        : {
+            signatures: tx.signatures,
+            message: options.encoding === "jsonParsed" ? parsedMessage(record) : jsonMessage(tx)
+          }
+  return {
+    slot: record.slot,
+    blockTime: record.blockTime,
+    transaction,
+    meta: encodeMeta(record, options.encoding),
+    ...(options.maxSupportedTransactionVersion === undefined ? {} : { version: tx.version })
+  }
+}
+
+/** getTransaction and getSignaturesForAddress refuse `processed`, like a validator. */
+export const atLeastConfirmed = (commitment: Commitment): Commitment => {
+  if (commitment === "processed") throw invalidParams("Method does not support commitment below `confirmed`")
+  return commitment
+}
