@@ -34,9 +34,10 @@ for (const group of ["packages", "apps"]) {
           continue
         }
         if (pkgName === "@tickettoken/minting-core" && !(spec === "effect" || spec.startsWith("effect/"))) {
-          // Tests may use the test runner; the library itself only effect.
-          const isTest = /\.test\.ts$|\/test\//.test(file)
-          if (!(isTest && (spec.startsWith("@effect/vitest") || spec === "vitest"))) {
+          // Tests may use the test runner, and so may the contract suites, which are tests that
+          // every adapter's test file runs; the library itself only effect.
+          const isTest = /\.test\.ts$|\/test\/|\/src\/testing\/contracts\/|vitest\.config\.ts$/.test(file)
+          if (!(isTest && (spec.startsWith("@effect/vitest") || spec === "vitest" || spec.startsWith("vitest/")))) {
             violations.push(`${where}; core imports only effect`)
           }
         }

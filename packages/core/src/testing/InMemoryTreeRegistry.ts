@@ -1,0 +1,91 @@
+import { DateTime, Effect, Layer, Option } from "effect"
+import { TreeRegistry } from "../ports/TreeRegistry.ts"
+import { ConstraintViolated, notFound, RepositoryError } from "../RepositoryError.ts"
+import { needsSuccessor, Tree, type TreeStatus } from "../Tree.ts"
+import { InMemoryStore, type State } from "./InMemoryStore.ts"
+
+const withStatus = (tree: Tree, status: TreeStatus) => new Tree({ ...tree, status })
+
+/** Whatever is active now steps aside: full once past the rotation threshold, else standby. */
+const demoteActive = (s: State, except: string) => {
+  for (const tree of s.trees.values()) {
+    if (tree.status === "active" && tree.address !== except) {
+      s.trees.set(tree.address, withStatus(tree, needsSuccessor(tree) ? "full" : "standby"))
+    }
+  }
+}
+
+export const make = Effect.gen(function* () {
+  const store = yield* InMemoryStore
+
+  const update = (address: string, f: (s: State, tree: Tree) => Tree) =>
+    store.use((s) => {
+      const tree = s.trees.get(address)
+      if (tree === undefined) return Effect.fail(notFound("tree", address))
+      s.trees.set(address, f(s, tree))
+      return Effect.void
+    })
+
+  return TreeRegistry.of({
+    register: Effect.fn("InMemoryTreeRegistry.register")((tree: Tree) =>
+      store.use((s) => {
+        if (s.trees.has(tree.address)) {
+          return Effect.fail(
+            new RepositoryError({
+              reason: new ConstraintViolated({
+                constraint: "trees_pkey",
+                message: `tree ${tree.address} exists`
+              })
+            })
+          )
+        }
+        if (tree.status === "active") {
+          for (const other of s.trees.values()) {
+            if (other.status === "active") s.trees.set(other.address, withStatus(other, "standby"))
+          }
+        }
+        s.trees.set(tree.address, tree)
+        return Effect.void
+      })
+    ),
+    active: store.use((s) =>
+      Effect.succeed(Option.fromNullishOr([...s.trees.values()].find((t) => t.status === "active")))
+    ),
+    activate: Effect.fn("InMemoryTreeRegistry.activate")((address: string) =>
+      update(address, (s, tree) => {
+        demoteActive(s, address)
+        return withStatus(tree, "active")
+      })
+    ),
+    markFull: Effect.fn("InMemoryTreeRegistry.markFull")((address: string) =>
+      update(address, (_, tree) => withStatus(tree, "full"))
+    ),
+    recordMinted: Effect.fn("InMemoryTreeRegistry.recordMinted")((address: string) =>
+      update(address, (_, tree) => new Tree({ ...tree, minted: tree.minted + 1 }))
+    ),
+    get: Effect.fn("InMemoryTreeRegistry.get")((address: string) =>
+      store.use((s) => Effect.succeed(Option.fromNullishOr(s.trees.get(address))))
+    ),
+    list: store.use((s) =>
+      Effect.succeed(
+        [...s.trees.values()].sort(
+          (a, b) =>
+            DateTime.toEpochMillis(a.createdAt) - DateTime.toEpochMillis(b.createdAt) ||
+            (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)
+        )
+      )
+    ),
+    checkpoint: Effect.fn("InMemoryTreeRegistry.checkpoint")((address: string) =>
+      store.use((s) => Effect.succeed(Option.fromNullishOr(s.checkpoints.get(address))))
+    ),
+    saveCheckpoint: Effect.fn("InMemoryTreeRegistry.saveCheckpoint")((address: string, signature: string) =>
+      store.use((s) => {
+        if (!s.trees.has(address)) return Effect.fail(notFound("tree", address))
+        s.checkpoints.set(address, signature)
+        return Effect.void
+      })
+    )
+  })
+})
+
+export const layer: Layer.Layer<TreeRegistry, never, InMemoryStore> = Layer.effect(TreeRegistry, make)
