@@ -1,0 +1,349 @@
+/**
+ * The ChainGateway on Solana: Bubblegum v1 compressed NFTs, built and signed with umi and
+ * mpl-bubblegum, sent and read through plain JSON-RPC (SolanaRpc).
+ *
+ * - prepareMint signs without sending (the worker stores the bytes first), with a compute-unit
+ *   limit from a simulation. The simulation is also the preflight: what would fail on chain for a
+ *   lasting reason (full tree, empty fee payer, a program's refusal) fails here, before any
+ *   signature exists.
+ * - send therefore skips the RPC's preflight and never retries (maxRetries 0): the worker re-sends
+ *   the same bytes until they land or their blockhash provably expires. Whatever the RPC still
+ *   answers (a stale blockhash, a bad signature, a refusal by a node that simulates anyway) is
+ *   classified like every other failure; "already processed" is success.
+ * - statuses read getSignatureStatuses 256 at a time; a signature counts as landed once it
+ *   reaches the configured commitment.
+ * - mintedLeaf and scanTree parse Bubblegum's leaf events (LeafEvents) from getTransaction at
+ *   `confirmed`; scanTree pages getSignaturesForAddress and batches the getTransaction calls.
+ */
+import {
+  createTree as createTreeInstructions,
+  findTreeConfigPda,
+  MPL_BUBBLEGUM_PROGRAM_ID,
+  mintToCollectionV1,
+  mintV1
+} from "@metaplex-foundation/mpl-bubblegum"
+import { MPL_TOKEN_METADATA_PROGRAM_ID } from "@metaplex-foundation/mpl-token-metadata"
+import { generateSigner, lamports, publicKey, type TransactionBuilder } from "@metaplex-foundation/umi"
+import { string } from "@metaplex-foundation/umi/serializers"
+import {
+  Base58,
+  ChainGateway,
+  type ChainInfo,
+  type CreatedTree,
+  type CreateTreeInput,
+  InvalidRequest,
+  MintedAsset,
+  type PreparedMint,
+  type PrepareMintInput,
+  type Reconciliation,
+  TicketMetadata,
+  type TreeScanPage
+} from "@tickettoken/minting-core"
+import { Effect, Layer, Option } from "effect"
+import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
+import { type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
+import { chainError } from "./RpcErrors.ts"
+import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
+import { SolanaConfig } from "./SolanaConfig.ts"
+import { makeTransactions, type RpcSignatureStatus, reached } from "./Transactions.ts"
+import { shapeProblem, treeCost } from "./TreeCost.ts"
+
+/** getSignatureStatuses takes at most this many signatures per call. */
+export const STATUS_BATCH = 256
+/** getSignaturesForAddress answers at most this many per page. */
+export const SIGNATURE_PAGE = 1_000
+
+/** Genesis hashes of the public clusters (as mpl-bubblegum's getCompressionProgramsForV1Ixs lists them). */
+const publicGenesisHashes = new Set([
+  "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d",
+  "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG",
+  "4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY"
+])
+
+/** "localnet" for an endpoint on this machine with a genesis no public cluster has. */
+export const clusterKind = (rpcUrl: string, genesisHash: string): "localnet" | "cluster" => {
+  if (publicGenesisHashes.has(genesisHash)) return "cluster"
+  let host: string
+  try {
+    host = new URL(rpcUrl).hostname
+  } catch {
+    return "cluster"
+  }
+  return ["127.0.0.1", "localhost", "0.0.0.0", "[::1]", "::1"].includes(host) ? "localnet" : "cluster"
+}
+
+const invalid = (message: string) => chainError(new InvalidRequest({ message }))
+
+/** The PDA old Bubblegum builds sign Token Metadata's collection CPI with. */
+export const collectionCpiSigner = (client: SolanaClientShape) =>
+  client.umi.eddsa.findPda(MPL_BUBBLEGUM_PROGRAM_ID, [
+    string({ size: "variable" }).serialize("collection_cpi")
+  ])[0]
+
+/**
+ * The mint instruction for a ticket: mintToCollectionV1 when it belongs to a collection (whose
+ * update authority must be the fee payer), mintV1 otherwise. Old Bubblegum builds, as deployed
+ * on mainnet and devnet, verify the collection through Token Metadata with the legacy accounts:
+ * the `collection_cpi` signer PDA and Token Metadata's program id, which the JS client's
+ * defaults (Bubblegum's own id for both) do not give.
+ */
+export const mintInstruction = (client: SolanaClientShape, input: PrepareMintInput): TransactionBuilder => {
+  const { umi } = client
+  const common = {
+    leafOwner: publicKey(input.owner),
+    merkleTree: publicKey(input.tree),
+    metadata: metadataArgs(input.metadata)
+  }
+  if (input.metadata.collection === null) return mintV1(umi, common)
+  return mintToCollectionV1(umi, {
+    ...common,
+    collectionMint: publicKey(input.metadata.collection),
+    bubblegumSigner: collectionCpiSigner(client),
+    tokenMetadataProgram: MPL_TOKEN_METADATA_PROGRAM_ID
+  })
+}
+
+const validatePrepare = (input: PrepareMintInput): string | undefined => {
+  if (!Base58.isPublicKey(input.owner)) return `owner ${input.owner} is not a Solana address`
+  if (!Base58.isPublicKey(input.tree)) return `tree ${input.tree} is not a Solana address`
+  const { collection, creators } = input.metadata
+  if (collection !== null && !Base58.isPublicKey(collection))
+    return `collection ${collection} is not a Solana address`
+  const badCreator = creators.find((c) => !Base58.isPublicKey(c.address))
+  if (badCreator !== undefined) return `creator ${badCreator.address} is not a Solana address`
+  const violations = TicketMetadata.validate(input.metadata)
+  return violations.length === 0 ? undefined : violations.map((v) => v.message).join("; ")
+}
+
+interface SignatureInfo {
+  readonly signature: string
+  readonly slot: number
+  readonly err: unknown
+}
+
+const make = Effect.fnUntraced(function* (client: SolanaClientShape) {
+  const { rpc, settings } = client
+  const transactions = yield* makeTransactions(client)
+
+  const toAsset = (signature: string, slot: number, event: MintLeafEvent) =>
+    new MintedAsset({
+      assetId: event.assetId,
+      tree: event.tree,
+      leafIndex: event.leafIndex,
+      signature,
+      slot,
+      owner: event.owner,
+      dataHash: event.dataHash
+    })
+
+  const getTransactionParams = (signature: string) => [
+    signature,
+    // mintedLeaf must see a mint as soon as statuses say it landed: confirmed, never finalized.
+    { encoding: "json", commitment: "confirmed", maxSupportedTransactionVersion: 0 }
+  ]
+
+  const prepareMint = Effect.fn("BubblegumGateway.prepareMint")(function* (input: PrepareMintInput) {
+    const problem = validatePrepare(input)
+    if (problem !== undefined) return yield* Effect.fail(invalid(problem))
+    const signed = yield* transactions.prepare(mintInstruction(client, input), { tree: input.tree })
+    yield* Effect.annotateCurrentSpan({
+      "solana.signature": signed.signature,
+      "solana.compute_unit_limit": signed.computeUnitLimit
+    })
+    return {
+      signature: signed.signature,
+      wire: signed.wire,
+      lastValidBlockHeight: signed.lastValidBlockHeight,
+      tree: input.tree,
+      dataHash: dataHash(input.metadata)
+    } satisfies PreparedMint
+  })
+
+  const send = Effect.fn("BubblegumGateway.send")(function* (wire: Uint8Array) {
+    yield* transactions.send(wire)
+  })
+
+  const statuses = Effect.fn("BubblegumGateway.statuses")(function* (signatures: ReadonlyArray<string>) {
+    const chunks: Array<ReadonlyArray<string>> = []
+    for (let i = 0; i < signatures.length; i += STATUS_BATCH)
+      chunks.push(signatures.slice(i, i + STATUS_BATCH))
+    const answers = yield* Effect.forEach(
+      chunks,
+      (chunk) =>
+        rpc.call<{ value: ReadonlyArray<RpcSignatureStatus | null> }>("getSignatureStatuses", [
+          chunk,
+          { searchTransactionHistory: true }
+        ]),
+      { concurrency: settings.rpcConcurrency }
+    )
+    return answers.flatMap((answer, c) =>
+      chunks[c]!.map((signature, i): Reconciliation.SignatureObservation => {
+        const status = answer.value[i] ?? null
+        // Below the configured commitment a transaction may still vanish with its fork.
+        if (status === null || !reached(status, settings.commitment)) return { signature, state: "absent" }
+        return {
+          signature,
+          state: "landed",
+          slot: status.slot,
+          err: status.err === null || status.err === undefined ? null : JSON.stringify(status.err)
+        }
+      })
+    )
+  })
+
+  const mintedLeaf = Effect.fn("BubblegumGateway.mintedLeaf")(function* (signature: string) {
+    if (Base58.decode(signature)?.length !== 64)
+      return yield* Effect.fail(invalid(`${signature} is not a signature`))
+    const tx = yield* rpc.call<RpcTransaction | null>("getTransaction", getTransactionParams(signature))
+    if (tx === null) return Option.none<MintedAsset>()
+    const [first] = mintLeafEvents(client.umi, tx)
+    return first === undefined ? Option.none<MintedAsset>() : Option.some(toAsset(signature, tx.slot, first))
+  })
+
+  /**
+   * The tree's signatures newer than `after`, oldest first. Pages are newest first, so reaching
+   * the oldest new one means reading back to the checkpoint; the list is kept for the next call
+   * when it starts where this one stopped, so a long scan reads each page once.
+   */
+  let remembered:
+    | { readonly tree: string; readonly after: string | null; readonly list: ReadonlyArray<SignatureInfo> }
+    | undefined
+  const signaturesAfter = (tree: string, after: string | null) =>
+    Effect.gen(function* () {
+      if (remembered !== undefined && remembered.tree === tree && remembered.after === after)
+        return remembered.list
+      const pages: Array<ReadonlyArray<SignatureInfo>> = []
+      let before: string | undefined
+      while (true) {
+        const page = yield* rpc.call<ReadonlyArray<SignatureInfo>>("getSignaturesForAddress", [
+          tree,
+          {
+            limit: SIGNATURE_PAGE,
+            commitment: "confirmed",
+            ...(before === undefined ? {} : { before }),
+            ...(after === null ? {} : { until: after })
+          }
+        ])
+        pages.push(page)
+        if (page.length < SIGNATURE_PAGE) break
+        before = page[page.length - 1]!.signature
+      }
+      return pages.flat().reverse()
+    })
+
+  const scanTree = Effect.fn("BubblegumGateway.scanTree")(function* (
+    tree: string,
+    after: string | null,
+    limit: number
+  ) {
+    if (!Base58.isPublicKey(tree)) return yield* Effect.fail(invalid(`tree ${tree} is not a Solana address`))
+    if (!Number.isInteger(limit) || limit < 1)
+      return yield* Effect.fail(invalid(`limit ${limit} must be at least 1`))
+    const all = yield* signaturesAfter(tree, after)
+    const page = all.slice(0, limit)
+    const rest = all.slice(page.length)
+    const checkpoint = page.at(-1)?.signature ?? after
+    remembered = rest.length > 0 ? { tree, after: checkpoint, list: rest } : undefined
+    // A failed transaction minted nothing: no need to read it.
+    const landed = page.filter((s) => s.err === null || s.err === undefined)
+    const txs = yield* rpc.batch<RpcTransaction | null>(
+      "getTransaction",
+      landed.map((s) => getTransactionParams(s.signature))
+    )
+    const leaves = txs.flatMap((tx, i) =>
+      tx === null
+        ? []
+        : mintLeafEvents(client.umi, tx)
+            .filter((event) => event.tree === tree)
+            .map((event) => toAsset(landed[i]!.signature, tx.slot, event))
+    )
+    yield* Effect.annotateCurrentSpan({ "solana.signatures": page.length, "solana.leaves": leaves.length })
+    return { leaves, checkpoint, done: rest.length === 0 } satisfies TreeScanPage
+  })
+
+  const createTree = Effect.fn("BubblegumGateway.createTree")(function* (input: CreateTreeInput) {
+    const problem = shapeProblem(input)
+    if (problem !== undefined) return yield* Effect.fail(invalid(problem))
+    const { bytes } = treeCost(input)
+    const rent = yield* rpc.call<number>("getMinimumBalanceForRentExemption", [bytes])
+    const merkleTree = generateSigner(client.umi)
+    // mpl-bubblegum's createTree reads the rent through umi.rpc; it is already known.
+    const builder = yield* Effect.promise(() =>
+      createTreeInstructions(
+        { ...client.umi, rpc: { ...client.umi.rpc, getRent: async () => lamports(rent) } },
+        {
+          merkleTree,
+          maxDepth: input.maxDepth,
+          maxBufferSize: input.maxBufferSize,
+          canopyDepth: input.canopyDepth,
+          public: false
+        }
+      )
+    )
+    const signed = yield* transactions.prepare(builder, { tree: merkleTree.publicKey })
+    yield* transactions.sendAndConfirm(signed, { tree: merkleTree.publicKey })
+    return {
+      ...input,
+      address: merkleTree.publicKey,
+      signature: signed.signature,
+      rentLamports: rent
+    } satisfies CreatedTree
+  })
+
+  let genesisHash: string | undefined
+  const info = Effect.gen(function* () {
+    const [genesis, slot, blockHeight, balance] = yield* Effect.all(
+      [
+        genesisHash === undefined ? rpc.call<string>("getGenesisHash", []) : Effect.succeed(genesisHash),
+        rpc.call<number>("getSlot", [{ commitment: settings.commitment }]),
+        transactions.blockHeight,
+        rpc.call<{ value: number }>("getBalance", [client.feePayer, { commitment: settings.commitment }])
+      ],
+      { concurrency: 4 }
+    )
+    genesisHash = genesis
+    return {
+      kind: clusterKind(settings.rpcUrl, genesis),
+      rpcUrl: settings.rpcUrl,
+      slot,
+      blockHeight,
+      feePayer: client.feePayer,
+      feePayerLamports: balance.value
+    } satisfies ChainInfo
+  }).pipe(Effect.withSpan("BubblegumGateway.info"))
+
+  return ChainGateway.of({
+    prepareMint,
+    send,
+    statuses,
+    blockHeight: transactions.blockHeight.pipe(Effect.withSpan("BubblegumGateway.blockHeight")),
+    mintedLeaf,
+    scanTree,
+    createTree,
+    hashMetadata: (metadata) => Effect.sync(() => dataHash(metadata)),
+    info,
+    rpcCalls: Effect.sync(() => client.tally.requests)
+  })
+})
+
+/** The tree config PDA Bubblegum keeps beside a tree (mint capacity, creator, delegate). */
+export const treeConfigAddress = (client: SolanaClientShape, tree: string) =>
+  findTreeConfigPda(client.umi, { merkleTree: publicKey(tree) })[0]
+
+/** The ChainGateway over a SolanaClient already in context. */
+const layerClient: Layer.Layer<ChainGateway, never, SolanaClient> = Layer.effect(
+  ChainGateway,
+  Effect.flatMap(SolanaClient, make)
+)
+
+/** The ChainGateway, the SolanaClient and the RpcCallCounter, from a SolanaConfig. */
+const layer = layerClient.pipe(Layer.provideMerge(SolanaClient.layer))
+
+export const BubblegumGateway = {
+  /** The gateway's implementation over a client, for callers that hold one. */
+  make,
+  layerClient,
+  layer,
+  /** Everything from the environment (SOLANA_RPC_URL, SOLANA_KEYPAIR, ...: see SolanaConfig). */
+  layerConfig: layer.pipe(Layer.provide(SolanaConfig.layerConfig))
+} as const

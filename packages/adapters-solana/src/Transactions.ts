@@ -1,0 +1,237 @@
+/**
+ * Turning instructions into a signed transaction the worker can store before it sends anything:
+ * a recent blockhash (shared by prepares within `blockhashReuseMs`), the compute-unit price, a
+ * simulation that both sizes the compute-unit limit and refuses what would fail on chain
+ * (a full tree, an empty fee payer, a program error) before a signature exists, then signing.
+ */
+import { setComputeUnitLimit, setComputeUnitPrice } from "@metaplex-foundation/mpl-toolbox"
+import { type TransactionBuilder, transactionBuilder } from "@metaplex-foundation/umi"
+import { base58, base64 } from "@metaplex-foundation/umi/serializers"
+import { BlockhashNotFound, type ChainError } from "@tickettoken/minting-core"
+import { Clock, Effect, Schedule } from "effect"
+import { chainError, fromTransactionError, type TransactionContext } from "./RpcErrors.ts"
+import type { SolanaClientShape } from "./SolanaClient.ts"
+
+/** The most a transaction may ask for. */
+export const MAX_COMPUTE_UNITS = 1_400_000
+/** How long an "auto" priority fee, read from recent slots, is reused. */
+const PRIORITY_FEE_TTL_MS = 10_000
+
+export interface SignedTransactionBytes {
+  readonly signature: string
+  readonly wire: Uint8Array
+  readonly blockhash: string
+  readonly lastValidBlockHeight: number
+  /** What the simulation consumed, and the limit set from it. */
+  readonly unitsConsumed: number
+  readonly computeUnitLimit: number
+  readonly microLamports: number
+}
+
+interface LatestBlockhash {
+  readonly blockhash: string
+  readonly lastValidBlockHeight: number
+}
+
+interface SimulationValue {
+  readonly err: unknown
+  readonly logs: ReadonlyArray<string> | null
+  readonly unitsConsumed?: number | null
+}
+
+export interface TransactionsOptions {
+  /** The tree the transactions write to, named by TreeFull and used for "auto" fees. */
+  readonly tree?: string | undefined
+}
+
+/** The compute-unit limit for what a simulation consumed: the margin on top, never below the floor. */
+export const computeUnitLimit = (unitsConsumed: number, margin: number, minimum: number): number =>
+  Math.min(MAX_COMPUTE_UNITS, Math.max(minimum, Math.ceil(unitsConsumed * (1 + margin))))
+
+/** The fee that would have landed in most recent slots: the 75th percentile of what was paid. */
+export const recentFeeEstimate = (fees: ReadonlyArray<number>, cap: number): number => {
+  if (fees.length === 0) return 0
+  const sorted = [...fees].sort((a, b) => a - b)
+  return Math.min(cap, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.75))] ?? 0)
+}
+
+export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClientShape) {
+  const { rpc, umi, settings } = client
+
+  const latestBlockhash = yield* rpc
+    .call<{ value: LatestBlockhash }>("getLatestBlockhash", [{ commitment: settings.commitment }])
+    .pipe(
+      Effect.map((r) => r.value),
+      Effect.cachedWithTTL((exit) => (exit._tag === "Success" ? settings.blockhashReuseMs : 0))
+    )
+
+  const fees = new Map<string, { readonly at: number; readonly microLamports: number }>()
+  const priorityFee = (tree: string | undefined) =>
+    Effect.gen(function* () {
+      const fee = settings.priorityFee
+      if (fee._tag === "Fixed") return fee.microLamports
+      const key = tree ?? ""
+      const now = yield* Clock.currentTimeMillis
+      const cached = fees.get(key)
+      if (cached !== undefined && now - cached.at < PRIORITY_FEE_TTL_MS) return cached.microLamports
+      const recent = yield* rpc.call<ReadonlyArray<{ prioritizationFee: number }>>(
+        "getRecentPrioritizationFees",
+        tree === undefined ? [] : [[tree]]
+      )
+      const microLamports = recentFeeEstimate(
+        recent.map((r) => r.prioritizationFee),
+        fee.maxMicroLamports
+      )
+      fees.set(key, { at: now, microLamports })
+      return microLamports
+    })
+
+  const withBudget = (instructions: TransactionBuilder, units: number, microLamports: number) => {
+    let builder = transactionBuilder().add(setComputeUnitLimit(umi, { units }))
+    if (microLamports > 0) builder = builder.add(setComputeUnitPrice(umi, { microLamports }))
+    return builder.add(instructions)
+  }
+
+  /**
+   * Signs `instructions` (with every signer they name, the fee payer first) behind a
+   * compute-unit limit from a simulation. Fails, before anything is signed, with what the
+   * simulation says the chain would answer.
+   */
+  const prepare = (
+    instructions: TransactionBuilder,
+    options: TransactionsOptions = {}
+  ): Effect.Effect<SignedTransactionBytes, ChainError> =>
+    Effect.gen(function* () {
+      const [recent, microLamports] = yield* Effect.all([latestBlockhash, priorityFee(options.tree)], {
+        concurrency: 2
+      })
+      const probe = withBudget(instructions, MAX_COMPUTE_UNITS, microLamports).setBlockhash(recent)
+      const probeTx = probe.build(umi)
+      const programIds = probeTx.message.instructions.map(
+        (ix) => probeTx.message.accounts[ix.programIndex] ?? ""
+      )
+      const context: TransactionContext = {
+        feePayer: client.feePayer,
+        tree: options.tree,
+        programIds,
+        accountKeys: probeTx.message.accounts
+      }
+      const simulation = yield* rpc.call<{ value: SimulationValue }>(
+        "simulateTransaction",
+        [
+          base64.deserialize(umi.transactions.serialize(probeTx))[0],
+          {
+            encoding: "base64",
+            sigVerify: false,
+            replaceRecentBlockhash: true,
+            commitment: settings.commitment
+          }
+        ],
+        context
+      )
+      const { err, logs, unitsConsumed } = simulation.value
+      if (err !== null && err !== undefined) {
+        return yield* Effect.fail(chainError(fromTransactionError(err, logs ?? [], context)))
+      }
+      const consumed = unitsConsumed ?? MAX_COMPUTE_UNITS
+      const limit = computeUnitLimit(consumed, settings.computeUnitMargin, settings.minComputeUnits)
+      const signed = yield* Effect.promise(() =>
+        withBudget(instructions, limit, microLamports).setBlockhash(recent).buildAndSign(umi)
+      )
+      return {
+        signature: base58.deserialize(signed.signatures[0]!)[0],
+        wire: umi.transactions.serialize(signed),
+        blockhash: recent.blockhash,
+        lastValidBlockHeight: recent.lastValidBlockHeight,
+        unitsConsumed: consumed,
+        computeUnitLimit: limit,
+        microLamports
+      }
+    }).pipe(Effect.withSpan("Transactions.prepare"))
+
+  /** Sends signed bytes once: the caller owns re-sending. An already processed transaction is no error. */
+  const send = (
+    wire: Uint8Array,
+    context: Partial<TransactionContext> = {}
+  ): Effect.Effect<void, ChainError> =>
+    rpc
+      .call<string>(
+        "sendTransaction",
+        [
+          base64.deserialize(wire)[0],
+          {
+            encoding: "base64",
+            skipPreflight: true,
+            maxRetries: 0,
+            preflightCommitment: settings.commitment
+          }
+        ],
+        { feePayer: client.feePayer, ...context }
+      )
+      .pipe(
+        Effect.asVoid,
+        Effect.catchIf(
+          (error) =>
+            error.reason._tag === "InvalidRequest" && /already been processed/.test(error.reason.message),
+          () => Effect.void
+        )
+      )
+
+  /** The block height at the configured commitment. */
+  const blockHeight = rpc.call<number>("getBlockHeight", [{ commitment: settings.commitment }])
+
+  /**
+   * Sends once and waits until the signature lands at the configured commitment. It is sent
+   * again while the blockhash is valid (the same bytes: at most one can land); once the height
+   * passes lastValidBlockHeight unseen, it fails with BlockhashNotFound (sign again).
+   */
+  const sendAndConfirm = (signed: SignedTransactionBytes, context: Partial<TransactionContext> = {}) =>
+    Effect.gen(function* () {
+      yield* send(signed.wire, context)
+      const poll = Effect.gen(function* () {
+        const statuses = yield* rpc.call<{ value: ReadonlyArray<RpcSignatureStatus | null> }>(
+          "getSignatureStatuses",
+          [[signed.signature], { searchTransactionHistory: true }]
+        )
+        const status = statuses.value[0] ?? null
+        if (status !== null && reached(status, settings.commitment)) return { landed: true as const, status }
+        const height = yield* blockHeight
+        if (height > signed.lastValidBlockHeight) {
+          return yield* Effect.fail(chainError(new BlockhashNotFound()))
+        }
+        yield* send(signed.wire, context)
+        return { landed: false as const }
+      })
+      const result = yield* poll.pipe(
+        Effect.repeat({ until: (r) => r.landed, schedule: Schedule.spaced("200 millis") })
+      )
+      if (!result.landed) return yield* Effect.die("unreachable")
+      if (result.status.err !== null) {
+        return yield* Effect.fail(
+          chainError(fromTransactionError(result.status.err, [], { feePayer: client.feePayer, ...context }))
+        )
+      }
+      return result.status.slot
+    }).pipe(Effect.withSpan("Transactions.sendAndConfirm"))
+
+  return { prepare, send, sendAndConfirm, blockHeight, latestBlockhash }
+})
+
+export type Transactions = Effect.Success<ReturnType<typeof makeTransactions>>
+
+/** getSignatureStatuses' entry for one signature. */
+export interface RpcSignatureStatus {
+  readonly slot: number
+  readonly confirmations: number | null
+  readonly err: unknown
+  readonly confirmationStatus?: "processed" | "confirmed" | "finalized" | null
+}
+
+const rank = { processed: 0, confirmed: 1, finalized: 2 } as const
+
+/** Whether a status has reached the commitment the adapter was configured with. */
+export const reached = (status: RpcSignatureStatus, commitment: keyof typeof rank): boolean => {
+  // Old nodes answer without confirmationStatus; `confirmations: null` then means rooted.
+  const level = status.confirmationStatus ?? (status.confirmations === null ? "finalized" : "processed")
+  return rank[level] >= rank[commitment]
+}
