@@ -74,6 +74,7 @@ export class SimulatedChainControl extends Context.Service<
     /** Adds blocks on top of the clock's. */
     advance(blocks: number): Effect.Effect<void>
     readonly blockHeight: Effect.Effect<number>
+    /** The next `count` sends are accepted and lost (replaces any count still pending). */
     dropNextSends(count: number): Effect.Effect<void>
     /** Every send from now on lands `blocks` blocks late (0 restores). */
     delayLanding(blocks: number): Effect.Effect<void>
@@ -331,16 +332,28 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         })
       ),
     blockHeight: settle,
-    dropNextSends: (count) => Effect.sync(() => void (faults.dropSends += count)),
-    delayLanding: (blocks) => Effect.sync(() => void (faults.delayBlocks = blocks)),
-    failNextLandings: (errors) => Effect.sync(() => void faults.failLanding.push(...errors)),
+    dropNextSends: (count) =>
+      Effect.sync(() => {
+        faults.dropSends = count
+      }),
+    delayLanding: (blocks) =>
+      Effect.sync(() => {
+        faults.delayBlocks = blocks
+      }),
+    failNextLandings: (errors) =>
+      Effect.sync(() => {
+        faults.failLanding.push(...errors)
+      }),
     failNextCalls: (method, reasons) =>
       Effect.sync(() => {
         const queue = faults.callFailures.get(method) ?? []
         queue.push(...reasons)
         faults.callFailures.set(method, queue)
       }),
-    setFeePayerLamports: (lamports) => Effect.sync(() => void (balance = lamports)),
+    setFeePayerLamports: (lamports) =>
+      Effect.sync(() => {
+        balance = lamports
+      }),
     mintOutOfBand: (treeAddress, owner, metadata) =>
       Effect.gen(function* () {
         const now = yield* settle

@@ -46,21 +46,24 @@ export class RequestRefused extends Schema.TaggedError<RequestRefused>()("Reques
   reason: RequestRefusedReason
 }) {
   override get message(): string {
-    const r = this.reason
-    switch (r._tag) {
-      case "InvalidMetadata":
-        return r.violations.map((v) => v.message).join("; ")
-      case "TicketConflict":
-        return `ticket ${r.ticketId} already has a mint requested with a different body`
-      case "UnknownCollection":
-        return `collection ${r.collectionId} does not exist`
-      case "CollectionFull":
-        return `collection ${r.collectionId} has reached its max supply`
-      case "MintNotFound":
-        return `no mint for ticket ${r.ticketId}`
-      case "RetryNotAllowed":
-        return `ticket ${r.ticketId} is ${r.status}; only failed or missing_on_chain mints can be retried`
-    }
+    return describe(this.reason)
+  }
+}
+
+const describe = (r: RequestRefusedReason): string => {
+  switch (r._tag) {
+    case "InvalidMetadata":
+      return r.violations.map((v) => v.message).join("; ")
+    case "TicketConflict":
+      return `ticket ${r.ticketId} already has a mint requested with a different body`
+    case "UnknownCollection":
+      return `collection ${r.collectionId} does not exist`
+    case "CollectionFull":
+      return `collection ${r.collectionId} has reached its max supply`
+    case "MintNotFound":
+      return `no mint for ticket ${r.ticketId}`
+    case "RetryNotAllowed":
+      return `ticket ${r.ticketId} is ${r.status}; only failed or missing_on_chain mints can be retried`
   }
 }
 

@@ -1,0 +1,126 @@
+/**
+ * The HTTP API's bodies. The app validates requests and shapes responses with these; the
+ * typed client decodes with them; the OpenAPI document is generated from them.
+ */
+import { DateTime, Schema } from "effect"
+import type { Mint } from "../Mint.ts"
+import { MintStatus } from "../Mint.ts"
+import { MintRequest } from "../MintRequest.ts"
+import { Finding, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
+
+export { MintRequest }
+
+/** Most tickets one batch request may carry. */
+export const maxBatch = 500
+
+export const BatchMintRequest = Schema.Struct({
+  mints: Schema.Array(MintRequest).check(Schema.isMinLength(1), Schema.isMaxLength(maxBatch))
+})
+
+const Instant = Schema.String.annotate({ description: "ISO-8601 instant, UTC" })
+
+export const MintView = Schema.Struct({
+  id: Schema.String,
+  ticketId: Schema.String,
+  orderId: Schema.String,
+  eventId: Schema.String,
+  owner: Schema.String,
+  collectionId: Schema.NullOr(Schema.String),
+  status: MintStatus,
+  attempts: Schema.Int,
+  maxAttempts: Schema.Int,
+  nextAttemptAt: Schema.NullOr(Instant),
+  metadataUri: Schema.String,
+  signature: Schema.NullOr(Schema.String),
+  assetId: Schema.NullOr(Schema.String),
+  tree: Schema.NullOr(Schema.String),
+  leafIndex: Schema.NullOr(Schema.Int),
+  error: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String })),
+  createdAt: Instant,
+  updatedAt: Instant,
+  completedAt: Schema.NullOr(Instant)
+}).annotate({ identifier: "Mint" })
+export type MintView = typeof MintView.Type
+
+const iso = (d: DateTime.Utc | null) => (d === null ? null : DateTime.formatIso(d))
+
+export const toView = (mint: Mint): MintView => ({
+  id: mint.id,
+  ticketId: mint.ticketId,
+  orderId: mint.request.orderId,
+  eventId: mint.request.eventId,
+  owner: mint.request.owner,
+  collectionId: mint.request.collectionId ?? null,
+  status: mint.status,
+  attempts: mint.attempts,
+  maxAttempts: mint.maxAttempts,
+  nextAttemptAt: iso(mint.nextAttemptAt),
+  metadataUri: mint.metadataUri,
+  signature: mint.asset?.signature ?? mint.transaction?.signature ?? null,
+  assetId: mint.asset?.assetId ?? null,
+  tree: mint.asset?.tree ?? mint.transaction?.tree ?? null,
+  leafIndex: mint.asset?.leafIndex ?? null,
+  error: mint.failure === null ? null : { code: mint.failure.code, message: mint.failure.message },
+  createdAt: DateTime.formatIso(mint.createdAt),
+  updatedAt: DateTime.formatIso(mint.updatedAt),
+  completedAt: iso(mint.completedAt)
+})
+
+export const MintList = Schema.Struct({
+  items: Schema.Array(MintView),
+  nextCursor: Schema.NullOr(Schema.String)
+})
+
+export const ErrorBody = Schema.Struct({
+  error: Schema.Struct({
+    code: Schema.String,
+    message: Schema.String,
+    details: Schema.optional(Schema.Unknown)
+  })
+}).annotate({ identifier: "Error" })
+export type ErrorBody = typeof ErrorBody.Type
+
+export const BatchItem = Schema.Struct({
+  ticketId: Schema.String,
+  /** `accepted`: new; `existing`: the same request was already accepted; `refused`: see error. */
+  result: Schema.Literals(["accepted", "existing", "refused"]),
+  mint: Schema.optional(MintView),
+  error: Schema.optional(ErrorBody.fields.error)
+})
+export const BatchMintResponse = Schema.Struct({ results: Schema.Array(BatchItem) })
+
+export const ReportView = Schema.Struct({
+  id: Schema.String,
+  startedAt: Instant,
+  finishedAt: Instant,
+  counts: ReportCountsSchema,
+  rpcCalls: Schema.Int,
+  examined: Schema.Int,
+  findings: Schema.Array(Finding)
+}).annotate({ identifier: "ReconciliationReport" })
+export type ReportView = typeof ReportView.Type
+
+export const toReportView = (report: ReconciliationReport): ReportView => ({
+  id: report.id,
+  startedAt: DateTime.formatIso(report.startedAt),
+  finishedAt: DateTime.formatIso(report.finishedAt),
+  counts: report.counts,
+  rpcCalls: report.rpcCalls,
+  examined: report.examined,
+  findings: report.findings
+})
+
+export const ReportList = Schema.Struct({
+  items: Schema.Array(ReportView),
+  nextCursor: Schema.NullOr(Schema.String)
+})
+
+export const ListMintsParams = Schema.Struct({
+  status: Schema.optional(MintStatus),
+  eventId: Schema.optional(Schema.String),
+  owner: Schema.optional(Schema.String),
+  cursor: Schema.optional(Schema.String),
+  limit: Schema.optional(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
+  )
+})

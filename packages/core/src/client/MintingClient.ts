@@ -1,0 +1,116 @@
+/**
+ * A typed client of the minting API for other platform services: requests are encoded with
+ * the API's own schemas and signed with the internal HMAC scheme; responses are decoded, and
+ * every refusal arrives as a `MintingApiError` carrying the API's stable error code.
+ */
+import { Effect, Random, type Redacted, Schema } from "effect"
+import type { Digest, Mac } from "effect/crypto"
+import { Hex } from "effect/encoding"
+import type { MintRequest } from "../MintRequest.ts"
+import {
+  BatchMintRequest,
+  BatchMintResponse,
+  ErrorBody,
+  MintList,
+  MintRequest as MintRequestSchema,
+  MintView,
+  ReportList,
+  ReportView
+} from "./ApiSchemas.ts"
+import * as InternalAuth from "./InternalAuth.ts"
+
+export class MintingApiError extends Schema.TaggedError<MintingApiError>()("MintingApiError", {
+  status: Schema.Int,
+  code: Schema.String,
+  message: Schema.String
+}) {}
+
+export interface MintingClientOptions {
+  readonly baseUrl: string
+  readonly secret: Redacted.Redacted<string>
+  /** Defaults to the global fetch. */
+  readonly fetch?: typeof globalThis.fetch
+}
+
+const utf8 = new TextEncoder()
+const nonce = Effect.map(
+  Effect.all(Array.from({ length: 16 }, () => Random.nextIntBetween(0, 255))),
+  (bytes) => Hex.encode(Uint8Array.from(bytes))
+)
+
+export const make = (options: MintingClientOptions) => {
+  const fetchFn = options.fetch ?? globalThis.fetch
+  const base = options.baseUrl.replace(/\/+$/, "")
+
+  const call = <A, I>(
+    method: string,
+    path: string,
+    response: Schema.Codec<A, I>,
+    body?: unknown
+  ): Effect.Effect<A, MintingApiError, Mac.Mac | Digest.Digest> =>
+    Effect.gen(function* () {
+      const bytes = body === undefined ? new Uint8Array() : utf8.encode(JSON.stringify(body))
+      const signed = yield* InternalAuth.sign(
+        options.secret,
+        { method, path, body: bytes },
+        { nonce: yield* nonce }
+      ).pipe(Effect.orDie)
+      const res = yield* Effect.tryPromise({
+        try: (signal) =>
+          fetchFn(base + path, {
+            method,
+            headers: { ...signed, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+            ...(body === undefined ? {} : { body: bytes }),
+            signal
+          }),
+        catch: (e) => new MintingApiError({ status: 0, code: "unreachable", message: String(e) })
+      })
+      const json = yield* Effect.tryPromise({
+        try: () => res.json() as Promise<unknown>,
+        catch: () =>
+          new MintingApiError({ status: res.status, code: "bad_response", message: "response is not JSON" })
+      })
+      if (!res.ok) {
+        const error = Schema.decodeUnknownOption(ErrorBody)(json)
+        return yield* new MintingApiError({
+          status: res.status,
+          code: error._tag === "Some" ? error.value.error.code : "http_error",
+          message: error._tag === "Some" ? error.value.error.message : `HTTP ${res.status}`
+        })
+      }
+      return yield* Schema.decodeUnknownEffect(response)(json).pipe(
+        Effect.mapError(
+          (e) => new MintingApiError({ status: res.status, code: "bad_response", message: e.message })
+        )
+      )
+    })
+
+  const encodeRequest = Schema.encodeSync(MintRequestSchema)
+  const q = (params: Record<string, string | number | undefined>) => {
+    const entries = Object.entries(params).filter(([, v]) => v !== undefined) as Array<[string, string]>
+    return entries.length === 0 ? "" : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}`
+  }
+
+  return {
+    requestMint: (request: MintRequest) => call("POST", "/v1/mints", MintView, encodeRequest(request)),
+    requestMints: (requests: ReadonlyArray<MintRequest>) =>
+      call(
+        "POST",
+        "/v1/mints/batch",
+        BatchMintResponse,
+        Schema.encodeSync(BatchMintRequest)({ mints: requests })
+      ),
+    getMint: (ticketId: string) => call("GET", `/v1/mints/${encodeURIComponent(ticketId)}`, MintView),
+    listMints: (
+      params: { status?: string; eventId?: string; owner?: string; cursor?: string; limit?: number } = {}
+    ) => call("GET", `/v1/mints${q(params)}`, MintList),
+    retryMint: (ticketId: string) =>
+      call("POST", `/v1/mints/${encodeURIComponent(ticketId)}/retry`, MintView),
+    runReconciliation: () => call("POST", "/v1/reconciliations", ReportView),
+    getReport: (id: string) => call("GET", `/v1/reconciliations/${encodeURIComponent(id)}`, ReportView),
+    listReports: (params: { cursor?: string; limit?: number } = {}) =>
+      call("GET", `/v1/reconciliations${q(params)}`, ReportList)
+  }
+}
+
+export type MintingClient = ReturnType<typeof make>

@@ -1,0 +1,336 @@
+import { assert, describe, it } from "@effect/vitest"
+import { DateTime, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  Collection,
+  CollectionRepository,
+  InsufficientFunds,
+  type Mint,
+  MintingSettings,
+  MintRepository,
+  MintRequest,
+  MintWorker,
+  Outbox,
+  RateLimited,
+  requestMint,
+  requestMints,
+  retryMint,
+  TicketMetadataInput,
+  TreeRegistry,
+  WorkerHooks
+} from "../src/index.ts"
+import * as InMemory from "../src/testing/InMemory.ts"
+import { InMemoryStore } from "../src/testing/InMemoryStore.ts"
+import * as SimulatedChain from "../src/testing/SimulatedChain.ts"
+import { owner } from "./fixtures.ts"
+
+const settings = {
+  publicBaseUrl: "https://mint.test",
+  retryPolicy: MintingSettings.defaultValue().retryPolicy,
+  leaseMs: 30_000,
+  resendIntervalMs: 2_000,
+  confirmPollMs: 400,
+  workerId: "worker-a",
+  tree: { maxDepth: 5, maxBufferSize: 8, canopyDepth: 0 }
+}
+
+const layer = Layer.mergeAll(
+  InMemory.layerInMemoryWith({ knownTickets: ["t-1"] }),
+  SimulatedChain.layer()
+).pipe(Layer.provideMerge(Layer.succeed(MintingSettings, settings)))
+
+const request = (ticketId = "t-1", eventName = "Jazz Night") =>
+  new MintRequest({
+    ticketId,
+    orderId: "o-1",
+    eventId: "e-1",
+    owner,
+    metadata: new TicketMetadataInput({ eventName })
+  })
+
+const claimOne = Effect.gen(function* () {
+  const mints = yield* MintRepository
+  const now = yield* DateTime.now
+  const [claimed] = yield* mints.claim({
+    owner: settings.workerId,
+    now,
+    leaseExpiresAt: DateTime.add(now, { milliseconds: settings.leaseMs }),
+    limit: 1
+  })
+  return claimed!
+})
+
+const reload = (mint: Mint) =>
+  Effect.gen(function* () {
+    const mints = yield* MintRepository
+    return Option.getOrThrow(yield* mints.get(mint.id))
+  })
+
+/** Runs an effect that waits on the (test) clock, moving the clock until it is done. */
+const withTime = <A, E, R>(effect: Effect.Effect<A, E, R>, seconds = 300) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.forkChild(effect)
+    for (let i = 0; i < seconds * 5 && fiber.pollUnsafe() === undefined; i++)
+      yield* TestClock.adjust("200 millis")
+    return yield* Fiber.join(fiber)
+  })
+
+describe("RequestMint", () => {
+  it.effect("50 concurrent requests for one ticket give one mint", () =>
+    Effect.gen(function* () {
+      const results = yield* Effect.forEach(Array.from({ length: 50 }), () => requestMint(request()), {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(new Set(results.map((r) => r.mint.id)).size, 1)
+      assert.strictEqual(results.filter((r) => r.created).length, 1)
+      const outbox = yield* Outbox
+      assert.strictEqual((yield* outbox.unsent(100)).filter((e) => e.topic === "mint.requested").length, 1)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a different body for the same ticket is a conflict", () =>
+    Effect.gen(function* () {
+      yield* requestMint(request("t-1", "A"))
+      const error = yield* Effect.flip(requestMint(request("t-1", "B")))
+      assert.strictEqual(error._tag, "RequestRefused")
+      if (error._tag === "RequestRefused") assert.strictEqual(error.reason._tag, "TicketConflict")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("invalid metadata is refused and nothing is written", () =>
+    Effect.gen(function* () {
+      const bad = new MintRequest({
+        ...request(),
+        metadata: new TicketMetadataInput({ name: "n".repeat(33), symbol: "WAYTOOLONGSYMBOL" })
+      })
+      const error = yield* Effect.flip(requestMint(bad))
+      assert.strictEqual(error._tag === "RequestRefused" && error.reason._tag, "InvalidMetadata")
+      if (error._tag === "RequestRefused" && error.reason._tag === "InvalidMetadata") {
+        assert.strictEqual(error.reason.violations.length, 2)
+      }
+      const mints = yield* MintRepository
+      assert.isTrue(Option.isNone(yield* mints.findByTicket("t-1")))
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a collection refuses tickets beyond its max supply, rolling back the mint", () =>
+    Effect.gen(function* () {
+      const collections = yield* CollectionRepository
+      yield* collections.create(
+        new Collection({
+          id: "c-1",
+          name: "Jazz",
+          symbol: "JAZZ",
+          collectionMint: null,
+          maxSupply: 2,
+          currentSupply: 0,
+          createdAt: yield* DateTime.now
+        })
+      )
+      const inCollection = (id: string) => new MintRequest({ ...request(id), collectionId: "c-1" })
+      const results = yield* requestMints([inCollection("a"), inCollection("b"), inCollection("c")], 1)
+      assert.deepStrictEqual(
+        results.map((r) => r.ok),
+        [true, true, false]
+      )
+      const third = results[2]!
+      assert.isTrue(
+        !third.ok && third.error._tag === "RequestRefused" && third.error.reason._tag === "CollectionFull"
+      )
+      const mints = yield* MintRepository
+      assert.isTrue(Option.isNone(yield* mints.findByTicket("c")))
+      const unknown = yield* Effect.flip(
+        requestMint(new MintRequest({ ...request("d"), collectionId: "nope" }))
+      )
+      assert.isTrue(unknown._tag === "RequestRefused" && unknown.reason._tag === "UnknownCollection")
+    }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("MintWorker", () => {
+  it.effect("mints a ticket: signed, stored before the send, completed with the ticket row and event", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const round = yield* MintWorker.runRound({ batchSize: 10, concurrency: 4 })
+      assert.deepStrictEqual(round.outcomes.completed, 1)
+      const done = yield* reload(mint)
+      assert.strictEqual(done.status, "completed")
+      assert.isNotNull(done.asset)
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      const leaves = yield* chain.leaves(done.asset!.tree)
+      assert.strictEqual(leaves.length, 1)
+      assert.strictEqual(leaves[0]!.owner, owner)
+      const outbox = yield* Outbox
+      assert.isTrue((yield* outbox.unsent(10)).some((e) => e.topic === "mint.completed"))
+      const store = yield* InMemoryStore
+      assert.strictEqual((yield* store.snapshot).ticketsMarked[0]?.updated, true)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a crash after sending is recovered without a second signature", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const claimed = yield* claimOne
+      const crash = Layer.succeed(WorkerHooks, {
+        reached: (point) => (point === "sent" ? Effect.die("crash after send") : Effect.void)
+      })
+      const exit = yield* Effect.exit(MintWorker.processMint(claimed).pipe(Effect.provide(crash)))
+      assert.isTrue(Exit.isFailure(exit))
+      const inFlight = yield* reload(mint)
+      assert.strictEqual(inFlight.status, "minting")
+      const signature = inFlight.transaction!.signature
+
+      yield* TestClock.adjust("31 seconds")
+      const recovered = yield* MintWorker.recoverInFlight({ batchSize: 10, concurrency: 1 })
+      assert.strictEqual(recovered.outcomes.completed, 1)
+      const done = yield* reload(mint)
+      assert.strictEqual(done.status, "completed")
+      assert.strictEqual(done.asset!.signature, signature)
+      const mints = yield* MintRepository
+      assert.strictEqual((yield* mints.attempts(mint.id)).length, 1)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a crash after signing, before storing, leaves nothing that could land", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const claimed = yield* claimOne
+      const crash = Layer.succeed(WorkerHooks, {
+        reached: (point) => (point === "signed" ? Effect.die("crash after sign") : Effect.void)
+      })
+      yield* Effect.exit(MintWorker.processMint(claimed).pipe(Effect.provide(crash)))
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      assert.strictEqual(yield* chain.sends, 0)
+      yield* TestClock.adjust("31 seconds")
+      yield* MintWorker.runRound({ batchSize: 10, concurrency: 1 })
+      const done = yield* reload(mint)
+      assert.strictEqual(done.status, "completed")
+      assert.strictEqual(yield* chain.sends, 1)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("an expired, unseen blockhash is re-signed exactly once", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      // Every send of the first signature is lost: 150 blocks later it has provably expired.
+      yield* chain.dropNextSends(1_000)
+      const first = yield* withTime(MintWorker.runRound({ batchSize: 1, concurrency: 1 }))
+      assert.strictEqual(first.outcomes.requeued, 1)
+      const requeued = yield* reload(mint)
+      assert.strictEqual(requeued.status, "pending")
+      assert.strictEqual(requeued.attempts, 1)
+
+      yield* chain.dropNextSends(0)
+      yield* TestClock.adjust("3 seconds")
+      yield* withTime(MintWorker.runRound({ batchSize: 1, concurrency: 1 }), 30)
+      const done = yield* reload(mint)
+      assert.strictEqual(done.status, "completed")
+      const mints = yield* MintRepository
+      const attempts = yield* mints.attempts(mint.id)
+      assert.deepStrictEqual(
+        attempts.map((a) => a.outcome),
+        ["expired", "landed"]
+      )
+      assert.strictEqual(done.asset!.signature, attempts[1]!.signature)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a permanent error fails the mint without retrying", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      yield* chain.setFeePayerLamports(0)
+      const round = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      assert.strictEqual(round.outcomes.failed, 1)
+      const failed = yield* reload(mint)
+      assert.strictEqual(failed.status, "failed")
+      assert.strictEqual(failed.failure?.code, "insufficient_funds")
+      yield* TestClock.adjust("1 hour")
+      const again = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      assert.strictEqual(again.claimed, 0)
+      assert.strictEqual((yield* chain.calls).prepareMint, 1)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a rate-limited prepare backs off and then succeeds", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      yield* chain.failNextCalls("prepareMint", [
+        new RateLimited({ method: "prepareMint", retryAfterMs: null })
+      ])
+      const first = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      assert.strictEqual(first.outcomes.requeued, 1)
+      const waiting = yield* reload(mint)
+      assert.strictEqual(waiting.status, "pending")
+      // Backoff: 2 s ± 20%, so not due at once.
+      assert.strictEqual((yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })).claimed, 0)
+      yield* TestClock.adjust("3 seconds")
+      yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      assert.strictEqual((yield* reload(mint)).status, "completed")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("interrupted mid-flight, the worker hands the mint back with its signature", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      yield* chain.delayLanding(10)
+      const fiber = yield* Effect.forkChild(MintWorker.runRound({ batchSize: 1, concurrency: 1 }))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(fiber)
+      const handed = yield* reload(mint)
+      assert.strictEqual(handed.status, "minting")
+      assert.isNull(handed.lease)
+      assert.isNotNull(handed.transaction)
+      // Another worker takes it over at once and finishes it with the same signature.
+      yield* withTime(MintWorker.runRound({ batchSize: 1, concurrency: 1 }), 30)
+      const done = yield* reload(mint)
+      assert.strictEqual(done.status, "completed")
+      assert.strictEqual(done.asset?.signature, handed.transaction?.signature)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a full tree is rotated: a new tree takes over and the mint completes", () =>
+    Effect.gen(function* () {
+      const small = Layer.succeed(MintingSettings, {
+        ...settings,
+        tree: { maxDepth: 1, maxBufferSize: 8, canopyDepth: 0 }
+      })
+      yield* Effect.gen(function* () {
+        yield* requestMints([request("a"), request("b"), request("c")], 1)
+        for (let i = 0; i < 3; i++) yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+        const registry = yield* TreeRegistry
+        const trees = yield* registry.list
+        assert.isTrue(trees.length >= 2, `trees: ${trees.length}`)
+        const mints = yield* MintRepository
+        const all = yield* mints.list({ limit: 10 })
+        assert.deepStrictEqual(
+          all.items.map((m) => m.status),
+          ["completed", "completed", "completed"]
+        )
+      }).pipe(Effect.provide(small))
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("an operator retry brings a failed mint back", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      yield* chain.failNextCalls("prepareMint", [
+        new InsufficientFunds({ account: "payer", message: "empty" })
+      ])
+      yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      assert.strictEqual((yield* reload(mint)).status, "failed")
+      const refusedRetry = yield* Effect.flip(retryMint("missing-ticket"))
+      assert.isTrue(refusedRetry._tag === "RequestRefused" && refusedRetry.reason._tag === "MintNotFound")
+      const retried = yield* retryMint("t-1")
+      assert.strictEqual(retried.status, "pending")
+      yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      assert.strictEqual((yield* reload(mint)).status, "completed")
+      const notAgain = yield* Effect.flip(retryMint("t-1"))
+      assert.isTrue(notAgain._tag === "RequestRefused" && notAgain.reason._tag === "RetryNotAllowed")
+    }).pipe(Effect.provide(layer))
+  )
+})
