@@ -21,7 +21,7 @@ import type {
   TransactionRecord,
   TransactionStore
 } from "./TransactionStore.ts"
-import { isWritableIndex, parseWireTransaction, type WireTransaction } from "./WireTransaction.ts"
+import { isWritableIndex, parseWireTransaction, verifySignatures, type WireTransaction } from "./WireTransaction.ts"
 
 const ADDRESS_LOOKUP_TABLE_PROGRAM = "AddressLookupTab1e1111111111111111111111111"
 const LOOKUP_TABLE_META_SIZE = 56
@@ -92,6 +92,7 @@ export class TransactionProcessor {
   }
 
   simulate(tx: WireTransaction, options: SimulateOptions): SimulationResult | "signatureFailure" {
+    if (options.sigVerify && !verifySignatures(tx)) return "signatureFailure"
     const loadedAddresses = this.loadedAddresses(tx)
     const base = {
       signature: tx.signature,
@@ -139,8 +140,11 @@ export class TransactionProcessor {
   }
 
   send(tx: WireTransaction, options: { readonly skipPreflight: boolean }): SendResult {
+    // Signatures are checked even when preflight is skipped, before the blockhash or anything else.
+    if (!verifySignatures(tx)) return { kind: "signatureFailure", signature: tx.signature }
     if (!options.skipPreflight) {
-      const simulation = this.simulate(tx, { sigVerify: true, replaceRecentBlockhash: false })
+      // Signatures were verified above; the simulation need not do it again.
+      const simulation = this.simulate(tx, { sigVerify: false, replaceRecentBlockhash: false })
       if (simulation === "signatureFailure") return { kind: "signatureFailure", signature: tx.signature }
       if (simulation.err) return { kind: "preflightFailed", simulation }
     }

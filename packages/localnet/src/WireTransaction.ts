@@ -1,6 +1,7 @@
 // The Solana wire format (legacy and v0 messages), read directly: the RPC answers need the raw
 // header, account keys and compiled instructions, which @solana/kit's decoders reshape.
-import { toBase58 } from "./Encoding.ts"
+import { createPublicKey, verify } from "node:crypto"
+import { fromBase58, toBase58 } from "./Encoding.ts"
 
 export interface CompiledInstruction {
   readonly programIdIndex: number
@@ -156,3 +157,19 @@ export const isWritableIndex = (tx: WireMessage, index: number, loadedWritableCo
   if (index < staticCount) return index < staticCount - numReadonlyUnsignedAccounts
   return index - staticCount < loadedWritableCount
 }
+
+// SubjectPublicKeyInfo prefix for a raw 32-byte ed25519 key.
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex")
+
+/** Checks every signature against its signer key, as the RPC does before anything else. */
+export const verifySignatures = (tx: WireTransaction): boolean =>
+  tx.signatureBytes.every((signature, index) => {
+    const signer = tx.staticAccountKeys[index]
+    if (signer === undefined) return false
+    const key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, fromBase58(signer)]),
+      format: "der",
+      type: "spki"
+    })
+    return verify(null, tx.messageBytes, key, signature)
+  })
