@@ -212,6 +212,9 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
     prepareMint: (input) =>
       Effect.gen(function* () {
         const now = yield* call("prepareMint")
+        if (!Base58.isPublicKey(input.owner)) {
+          return yield* fail(new InvalidRequest({ message: `owner ${input.owner} is not a Solana address` }))
+        }
         const tree = trees.get(input.tree)
         if (tree === undefined)
           return yield* fail(new InvalidRequest({ message: `unknown tree ${input.tree}` }))

@@ -1,3 +1,4 @@
+export * as ChainGatewayContract from "./contracts/ChainGatewayContract.ts"
 export * as CollectionRepositoryContract from "./contracts/CollectionRepositoryContract.ts"
 export * as ContractFixtures from "./contracts/Fixtures.ts"
 export * as MetadataStoreContract from "./contracts/MetadataStoreContract.ts"
