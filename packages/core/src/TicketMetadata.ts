@@ -52,8 +52,10 @@ export const uriFor = (publicBaseUrl: string, ticketId: string): string =>
  * in 32 bytes, so the default shortens a long id; a name the caller chose is never changed.
  */
 export const defaultName = (ticketId: string): string => {
-  const full = `Ticket #${ticketId}`
-  return byteLength(full) <= limits.nameBytes ? full : `Ticket #${ticketId.slice(0, limits.nameBytes - 8)}`
+  let name = `Ticket #${ticketId}`
+  // Shorten whole characters (code points) until the UTF-8 bytes fit.
+  while (byteLength(name) > limits.nameBytes) name = [...name].slice(0, -1).join("")
+  return name
 }
 
 export const onChainMetadata = (

@@ -69,6 +69,8 @@ describe("TicketMetadata", () => {
     const name = TicketMetadata.defaultName(uuid)
     assert.isTrue(TicketMetadata.byteLength(name) <= 32)
     assert.isTrue(name.startsWith("Ticket #1b4e28ba"))
+    const wide = TicketMetadata.defaultName("é".repeat(30))
+    assert.strictEqual(TicketMetadata.byteLength(wide), 32)
   })
 
   it("builds the seed's Metaplex document, fixed at the moment of issue", () => {

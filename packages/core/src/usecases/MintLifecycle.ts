@@ -8,6 +8,7 @@ import type { ChainError } from "../ChainError.ts"
 import * as Ids from "../Ids.ts"
 import { Attempt, type Mint, type MintedAsset, MintFailure, type SignedTransaction } from "../Mint.ts"
 import type { MintEvent } from "../MintEvent.ts"
+import * as MintMetrics from "../MintMetrics.ts"
 import { transition } from "../MintTransitions.ts"
 import { OutboxEvent, type OutboxTopic } from "../OutboxEvent.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
@@ -78,24 +79,32 @@ export const complete = Effect.fn("MintLifecycle.complete")(function* (mint: Min
   const mints = yield* MintRepository
   const trees = yield* TreeRegistry
   const ledger = yield* TicketLedger
-  return yield* transactor.withTransaction(
-    Effect.gen(function* () {
-      const saved = yield* apply(mint, { _tag: "Confirmed", asset })
-      if (saved === mint) return mint
-      const now = yield* DateTime.now
-      yield* mints.settleAttempt(asset.signature, "landed", now)
-      yield* trees.recordMinted(asset.tree)
-      yield* ledger.markMinted(mint.ticketId, asset.assetId, now)
-      yield* event("mint.completed", saved, {
-        assetId: asset.assetId,
-        tree: asset.tree,
-        leafIndex: asset.leafIndex,
-        signature: asset.signature,
-        owner: asset.owner
+  return yield* transactor
+    .withTransaction(
+      Effect.gen(function* () {
+        const saved = yield* apply(mint, { _tag: "Confirmed", asset })
+        if (saved === mint) return mint
+        const now = yield* DateTime.now
+        yield* mints.settleAttempt(asset.signature, "landed", now)
+        yield* trees.recordMinted(asset.tree)
+        yield* ledger.markMinted(mint.ticketId, asset.assetId, now)
+        yield* event("mint.completed", saved, {
+          assetId: asset.assetId,
+          tree: asset.tree,
+          leafIndex: asset.leafIndex,
+          signature: asset.signature,
+          owner: asset.owner
+        })
+        return saved
       })
-      return saved
-    })
-  )
+    )
+    .pipe(
+      Effect.tap((saved) =>
+        saved.status === "completed" && mint.status !== "completed"
+          ? MintMetrics.recordCompleted(saved)
+          : Effect.void
+      )
+    )
 })
 
 /** The live signature expired unseen: requeue with backoff (or fail once attempts are spent). */
@@ -141,6 +150,10 @@ export const fail = Effect.fn("MintLifecycle.fail")(function* (
 
 /** A mint that failed for good gives its collection place back and says so. */
 const afterFailure = Effect.fnUntraced(function* (mint: Mint) {
+  yield* MintMetrics.recordOutcome(
+    mint.status === "failed" ? "failed" : "requeued",
+    mint.failure?.code ?? "unknown"
+  )
   if (mint.status !== "failed") return
   const collections = yield* CollectionRepository
   if (mint.request.collectionId !== undefined) yield* collections.release(mint.request.collectionId)

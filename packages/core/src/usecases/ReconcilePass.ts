@@ -13,6 +13,7 @@
 import { DateTime, Effect, Option } from "effect"
 import * as Ids from "../Ids.ts"
 import type { Mint, MintedAsset } from "../Mint.ts"
+import * as MintMetrics from "../MintMetrics.ts"
 import type { Page } from "../Page.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
@@ -145,6 +146,7 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     examined
   })
   yield* reports.save(report)
+  yield* MintMetrics.recordFindings(report.counts.byReason)
   yield* Effect.logInfo("reconciliation pass done", { ...report.counts.byReason, rpcCalls: report.rpcCalls })
   return report
 })

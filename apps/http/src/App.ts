@@ -1,0 +1,113 @@
+/** The HTTP API: one sub-app per resource, errors as JSON with stable codes, a request id each. */
+import { randomUUID } from "node:crypto"
+import { MetadataStore } from "@tickettoken/minting-core"
+import { Effect, Metric, Option } from "effect"
+import { Hono } from "hono"
+import { bodyLimit } from "hono/body-limit"
+import type { AppRuntime } from "./AppServices.ts"
+import type { AuthConfig } from "./Auth.ts"
+import { handler } from "./Handler.ts"
+import { HttpFailure, httpError } from "./HttpErrors.ts"
+import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
+import * as OpenApi from "./OpenApi.ts"
+import { type HealthInfo, healthRoutes } from "./routes/health.ts"
+import { mintRoutes } from "./routes/mints.ts"
+import { reconciliationRoutes } from "./routes/reconciliations.ts"
+
+export interface AppOptions {
+  readonly auth: AuthConfig
+  readonly health: HealthInfo
+  /** Largest request body accepted, in bytes. */
+  readonly bodyLimit?: number
+  /** Writes one JSON line per request; default: none. */
+  readonly accessLog?: (line: Record<string, unknown>) => void
+}
+
+export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
+  const ctx = { runtime, auth: options.auth }
+  const limit = options.bodyLimit ?? 64 * 1024
+  // A batch carries up to 500 tickets of a few hundred bytes each.
+  const batchLimit = Math.max(limit, 1024 * 1024)
+  const openapi = JSON.stringify(OpenApi.document())
+
+  const app = new Hono<{ Variables: { requestId: string } }>()
+
+  app.use(async (c, next) => {
+    const started = performance.now()
+    const incoming = c.req.header("x-request-id")
+    const requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID()
+    c.set("requestId", requestId)
+    await next()
+    c.header("x-request-id", requestId)
+    const seconds = (performance.now() - started) / 1000
+    const route = c.req.routePath
+    runtime.runFork(
+      Effect.all([
+        Metric.update(
+          Metric.withAttributes(httpRequests, { method: c.req.method, route, status: String(c.res.status) }),
+          1
+        ),
+        Metric.update(httpDuration, seconds)
+      ])
+    )
+    options.accessLog?.({
+      level: "INFO",
+      message: "request",
+      requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      status: c.res.status,
+      ms: Math.round(seconds * 1000 * 10) / 10
+    })
+  })
+
+  const limited = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        c.json(httpError(413, "payload_too_large", `the body exceeds ${maxSize} bytes`).body, 413)
+    })
+  const single = limited(limit)
+  const batch = limited(batchLimit)
+  app.use((c, next) => (c.req.path === "/v1/mints/batch" ? batch(c, next) : single(c, next)))
+
+  app.route("/health", healthRoutes(ctx, options.health))
+  app.route("/v1/mints", mintRoutes(ctx))
+  app.route("/v1/reconciliations", reconciliationRoutes(ctx))
+
+  app.get(
+    "/metadata/:ticketId",
+    handler(ctx, "public", (_request, c) =>
+      Effect.gen(function* () {
+        const store = yield* MetadataStore
+        const doc = yield* store.get(c.req.param("ticketId") ?? "")
+        if (Option.isNone(doc)) {
+          return yield* Effect.fail(
+            new HttpFailure(httpError(404, "metadata_not_found", "no metadata for that ticket"))
+          )
+        }
+        return { status: 200, json: doc.value }
+      })
+    )
+  )
+  app.get(
+    "/metrics",
+    handler(ctx, "public", () =>
+      Effect.map(scrape, (text) => ({ status: 200, text, contentType: "text/plain; version=0.0.4" }))
+    )
+  )
+  app.get("/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
+  app.get("/docs", (c) => c.html(OpenApi.page))
+
+  app.notFound((c) =>
+    c.json(
+      httpError(404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`).body,
+      404
+    )
+  )
+  app.onError((error, c) => {
+    runtime.runFork(Effect.logError("unhandled error", { error: String(error) }))
+    return c.json(httpError(500, "internal_error", "internal error").body, 500)
+  })
+  return app
+}

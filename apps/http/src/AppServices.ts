@@ -1,0 +1,31 @@
+import type {
+  ChainGateway,
+  CollectionRepository,
+  MetadataStore,
+  MintRepository,
+  NonceStore,
+  Outbox,
+  ReportRepository,
+  TicketLedger,
+  Transactor,
+  TreeRegistry
+} from "@tickettoken/minting-core"
+import type { ManagedRuntime } from "effect"
+import type { Digest, Mac } from "effect/crypto"
+
+/** Everything the routes and the worker run on; main.ts and the tests provide it. */
+export type AppServices =
+  | MintRepository
+  | CollectionRepository
+  | TreeRegistry
+  | ReportRepository
+  | Outbox
+  | TicketLedger
+  | NonceStore
+  | MetadataStore
+  | Transactor
+  | ChainGateway
+  | Digest.Digest
+  | Mac.Mac
+
+export type AppRuntime = ManagedRuntime.ManagedRuntime<AppServices, never>

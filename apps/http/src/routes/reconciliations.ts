@@ -1,0 +1,66 @@
+import { ReportRepository, reconcilePass } from "@tickettoken/minting-core"
+import { toReportView } from "@tickettoken/minting-core/client"
+import { Effect, Option, Schema, Semaphore } from "effect"
+import { Hono } from "hono"
+import { decodeParams } from "../Body.ts"
+import { type HandlerContext, handler } from "../Handler.ts"
+import { HttpFailure, httpError } from "../HttpErrors.ts"
+
+const ListParams = Schema.Struct({
+  cursor: Schema.optional(Schema.String),
+  limit: Schema.optional(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 100 }))
+  )
+})
+
+export const reconciliationRoutes = (ctx: HandlerContext) => {
+  // One pass at a time from this process; the daemon's advisory lock covers replicas.
+  const running = Semaphore.makeUnsafe(1)
+  return new Hono()
+    .post(
+      "/",
+      handler(ctx, "operator", () =>
+        running
+          .withPermitsIfAvailable(1)(reconcilePass())
+          .pipe(
+            Effect.flatMap(
+              Option.match({
+                onNone: () =>
+                  Effect.fail(
+                    new HttpFailure(
+                      httpError(409, "reconciliation_running", "a reconciliation pass is running")
+                    )
+                  ),
+                onSome: (report) => Effect.succeed({ status: 201, json: toReportView(report) })
+              })
+            )
+          )
+      )
+    )
+    .get(
+      "/",
+      handler(ctx, "internal", (_request, c) =>
+        Effect.gen(function* () {
+          const params = yield* decodeParams(ListParams, c.req.query())
+          const reports = yield* ReportRepository
+          const page = yield* reports.list({ cursor: params.cursor, limit: params.limit ?? 20 })
+          return { status: 200, json: { items: page.items.map(toReportView), nextCursor: page.nextCursor } }
+        })
+      )
+    )
+    .get(
+      "/:id",
+      handler(ctx, "internal", (_request, c) =>
+        Effect.gen(function* () {
+          const reports = yield* ReportRepository
+          const report = yield* reports.get(c.req.param("id") ?? "")
+          if (Option.isNone(report)) {
+            return yield* Effect.fail(
+              new HttpFailure(httpError(404, "report_not_found", "no such reconciliation report"))
+            )
+          }
+          return { status: 200, json: toReportView(report.value) }
+        })
+      )
+    )
+}

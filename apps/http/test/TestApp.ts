@@ -1,0 +1,78 @@
+/** The app over the in-memory layers and the simulated chain, called with app.request(): no port, no server. */
+import { createHmac } from "node:crypto"
+import { MintingSettings } from "@tickettoken/minting-core"
+import { InternalAuth } from "@tickettoken/minting-core/client"
+import { layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
+import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Digest, Mac, SecureRandom } from "effect/crypto"
+import { makeApp } from "../src/App.ts"
+
+export const secret = "test-internal-secret"
+export const jwtSecret = "test-jwt-secret"
+
+export const crypto = Layer.mergeAll(
+  Digest.layerWebCrypto,
+  Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
+)
+
+export const makeTestApp = () => {
+  const layer = Layer.mergeAll(layerInMemory, SimulatedChain.layer(), crypto).pipe(
+    Layer.provideMerge(
+      Layer.succeed(MintingSettings, {
+        ...MintingSettings.defaultValue(),
+        publicBaseUrl: "https://mint.test"
+      })
+    )
+  )
+  const runtime = ManagedRuntime.make(layer)
+  const app = makeApp(runtime, {
+    auth: {
+      internalSecrets: [Redacted.make("old-secret"), Redacted.make(secret)],
+      jwtSecret: Redacted.make(jwtSecret)
+    },
+    health: { chain: "simulated", database: "memory" }
+  })
+  let nonce = 0
+  const signed = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    options: {
+      secret?: string
+      skewSeconds?: number
+      nonce?: string
+      tamper?: (b: Uint8Array) => Uint8Array
+      raw?: string
+      contentType?: string
+    } = {}
+  ) => {
+    const text = options.raw ?? (body === undefined ? "" : JSON.stringify(body))
+    const bytes = new TextEncoder().encode(text)
+    const headers = await Effect.runPromise(
+      InternalAuth.sign(
+        Redacted.make(options.secret ?? secret),
+        { method, path, body: bytes },
+        {
+          nonce: options.nonce ?? `nonce-${Date.now()}-${nonce++}`,
+          at: DateTime.add(DateTime.nowUnsafe(), { seconds: options.skewSeconds ?? 0 })
+        }
+      ).pipe(Effect.provide(crypto))
+    )
+    const sent = options.tamper ? options.tamper(bytes) : bytes
+    return app.request(path, {
+      method,
+      headers: {
+        ...headers,
+        ...(text === "" ? {} : { "content-type": options.contentType ?? "application/json" })
+      },
+      ...(text === "" ? {} : { body: sent })
+    })
+  }
+  return { app, runtime, signed }
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+export const jwt = (claims: Record<string, unknown>, key = jwtSecret) => {
+  const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`
+  return `${head}.${createHmac("sha256", key).update(head).digest("base64url")}`
+}

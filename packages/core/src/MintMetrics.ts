@@ -1,0 +1,40 @@
+/**
+ * The domain's own metrics, recorded where things happen; the HTTP app exposes them (with the
+ * gauges it reads at scrape time) in the Prometheus format.
+ */
+import { DateTime, Effect, Metric } from "effect"
+import type { Mint } from "./Mint.ts"
+import type { ReasonCode } from "./Reconciliation.ts"
+
+export const acceptedToCompleted = Metric.histogram("mint_accepted_to_completed_seconds", {
+  description: "Seconds from a ticket's acceptance to its confirmed mint",
+  boundaries: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
+})
+
+export const outcomes = Metric.counter("mint_outcomes_total", {
+  description: "Ends of mint attempts, by outcome (completed, requeued, failed) and code",
+  incremental: true
+})
+
+export const findings = Metric.counter("reconciliation_findings_total", {
+  description: "Reconciliation findings, by reason code",
+  incremental: true
+})
+
+export const recordCompleted = (mint: Mint) =>
+  Effect.gen(function* () {
+    const now = yield* DateTime.now
+    const seconds = (DateTime.toEpochMillis(now) - DateTime.toEpochMillis(mint.createdAt)) / 1000
+    yield* Metric.update(acceptedToCompleted, seconds)
+    yield* Metric.update(Metric.withAttributes(outcomes, { outcome: "completed", code: "ok" }), 1)
+  })
+
+export const recordOutcome = (outcome: "requeued" | "failed", code: string) =>
+  Metric.update(Metric.withAttributes(outcomes, { outcome, code }), 1)
+
+export const recordFindings = (counts: Readonly<Record<ReasonCode, number>>) =>
+  Effect.forEach(
+    Object.entries(counts),
+    ([reason, n]) => (n > 0 ? Metric.update(Metric.withAttributes(findings, { reason }), n) : Effect.void),
+    { discard: true }
+  )
