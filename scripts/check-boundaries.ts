@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
-const adapters = ["@tickettoken/minting-postgres", "@tickettoken/minting-solana"]
+const adapters = ["@tickettoken/minting-postgres", "@tickettoken/minting-solana", "@tickettoken/minting-rabbitmq"]
 const apps = ["@tickettoken/minting-http", "@tickettoken/minting-reconciler"]
 const importPattern = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
