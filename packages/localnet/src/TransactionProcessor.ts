@@ -21,7 +21,12 @@ import type {
   TransactionRecord,
   TransactionStore
 } from "./TransactionStore.ts"
-import { isWritableIndex, parseWireTransaction, verifySignatures, type WireTransaction } from "./WireTransaction.ts"
+import {
+  isWritableIndex,
+  parseWireTransaction,
+  verifySignatures,
+  type WireTransaction
+} from "./WireTransaction.ts"
 
 const ADDRESS_LOOKUP_TABLE_PROGRAM = "AddressLookupTab1e1111111111111111111111111"
 const LOOKUP_TABLE_META_SIZE = 56
@@ -92,7 +97,6 @@ export class TransactionProcessor {
   }
 
   simulate(tx: WireTransaction, options: SimulateOptions): SimulationResult | "signatureFailure" {
-    if (options.sigVerify && !verifySignatures(tx)) return "signatureFailure"
     const loadedAddresses = this.loadedAddresses(tx)
     const base = {
       signature: tx.signature,
@@ -110,7 +114,10 @@ export class TransactionProcessor {
         ? alreadyProcessed()
         : null
       : this.admissionError(tx)
-    if (admission) return { ...base, err: admission }
+    if (admission) {
+      if (options.sigVerify && !verifySignatures(tx)) return "signatureFailure"
+      return { ...base, err: admission }
+    }
     this.svm.withSigverify(options.sigVerify)
     let outcome: ReturnType<LiteSVM["simulateTransaction"]>
     try {
@@ -140,16 +147,18 @@ export class TransactionProcessor {
   }
 
   send(tx: WireTransaction, options: { readonly skipPreflight: boolean }): SendResult {
-    // Signatures are checked even when preflight is skipped, before the blockhash or anything else.
-    if (!verifySignatures(tx)) return { kind: "signatureFailure", signature: tx.signature }
     if (!options.skipPreflight) {
-      // Signatures were verified above; the simulation need not do it again.
-      const simulation = this.simulate(tx, { sigVerify: false, replaceRecentBlockhash: false })
+      const simulation = this.simulate(tx, { sigVerify: true, replaceRecentBlockhash: false })
       if (simulation === "signatureFailure") return { kind: "signatureFailure", signature: tx.signature }
       if (simulation.err) return { kind: "preflightFailed", simulation }
     }
     const admission = this.admissionError(tx)
-    if (admission) return { kind: "dropped", signature: tx.signature, reason: admission }
+    if (admission) {
+      // The RPC checks signatures (even without preflight) before the bank looks at the
+      // blockhash or its status cache. LiteSVM verifies them natively on every other path.
+      if (!verifySignatures(tx)) return { kind: "signatureFailure", signature: tx.signature }
+      return { kind: "dropped", signature: tx.signature, reason: admission }
+    }
 
     const loadedAddresses = this.loadedAddresses(tx)
     const keys = [...tx.staticAccountKeys, ...loadedAddresses.writable, ...loadedAddresses.readonly]

@@ -1,8 +1,12 @@
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto"
 import { PublicKey, type Transaction, type VersionedTransaction } from "@solana/web3.js"
 
+/** A decoded JSON answer, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: the tests assert on the shape; a type would restate it
+export type Json = any
+
 /** A raw JSON-RPC call over HTTP, for answers web3.js would turn into exceptions. */
-export const rpc = async (url: string, method: string, params: unknown[] = []): Promise<any> => {
+export const rpc = async (url: string, method: string, params: unknown[] = []): Promise<Json> => {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -11,7 +15,7 @@ export const rpc = async (url: string, method: string, params: unknown[] = []): 
   return response.json()
 }
 
-export const rpcBody = async (url: string, body: string): Promise<any> => {
+export const rpcBody = async (url: string, body: string): Promise<Json> => {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })
   return response.json()
 }
@@ -46,7 +50,10 @@ export const signVersionedWith = (tx: VersionedTransaction, signer: FastSigner):
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export const eventually = async <A>(check: () => A | undefined | Promise<A | undefined>, timeoutMs = 5000): Promise<A> => {
+export const eventually = async <A>(
+  check: () => A | undefined | Promise<A | undefined>,
+  timeoutMs = 5000
+): Promise<A> => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

@@ -37,7 +37,9 @@ afterAll(async () => {
 })
 
 const signedTransfer = async (to: PublicKey, lamports: number, blockhash?: string) => {
-  const tx = new Transaction().add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports }))
+  const tx = new Transaction().add(
+    SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports })
+  )
   tx.recentBlockhash = blockhash ?? (await connection.getLatestBlockhash("processed")).blockhash
   tx.sign(payer)
   return tx
@@ -103,7 +105,10 @@ describe("blockhash expiry and duplicates", () => {
     expect(await status(signature, true)).toBeNull()
     // web3.js gives up once the confirmed block height has passed lastValidBlockHeight.
     localnet.advanceSlots(1)
-    const confirmation = connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight }, "confirmed")
+    const confirmation = connection.confirmTransaction(
+      { signature, blockhash, lastValidBlockHeight },
+      "confirmed"
+    )
     await expect(confirmation).rejects.toBeInstanceOf(TransactionExpiredBlockheightExceededError)
   })
 
@@ -111,9 +116,14 @@ describe("blockhash expiry and duplicates", () => {
     const tx = await signedTransfer(Keypair.generate().publicKey, LAMPORTS_PER_SOL)
     const signature = await connection.sendRawTransaction(tx.serialize())
     const stored = localnet.transactions.size
-    const again = await rpc(localnet.rpcUrl, "sendTransaction", [tx.serialize().toString("base64"), { encoding: "base64" }])
+    const again = await rpc(localnet.rpcUrl, "sendTransaction", [
+      tx.serialize().toString("base64"),
+      { encoding: "base64" }
+    ])
     expect(again.error.code).toBe(-32002)
-    expect(again.error.message).toBe("Transaction simulation failed: This transaction has already been processed")
+    expect(again.error.message).toBe(
+      "Transaction simulation failed: This transaction has already been processed"
+    )
     expect(again.error.data.err).toBe("AlreadyProcessed")
     expect(await connection.sendRawTransaction(tx.serialize(), { skipPreflight: true })).toBe(signature)
     expect(localnet.transactions.size).toBe(stored)
@@ -139,7 +149,10 @@ describe("getTransaction", () => {
     const tx = await signedTransfer(recipient, 2 * LAMPORTS_PER_SOL)
     const before = await connection.getBalance(payer.publicKey, "processed")
     const signature = await connection.sendRawTransaction(tx.serialize())
-    const found = await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 })
+    const found = await connection.getTransaction(signature, {
+      commitment: "confirmed",
+      maxSupportedTransactionVersion: 0
+    })
     expect(found?.version).toBe("legacy")
     expect(found?.meta?.fee).toBe(5000)
     expect(found?.meta?.preBalances).toEqual([before, 0, 1])
@@ -152,12 +165,17 @@ describe("getTransaction", () => {
     expect(found?.blockTime).toBeGreaterThan(Date.now() / 1000 - 60)
     expect(found?.slot).toBe((await status(signature))?.slot)
 
-    const base64 = await rpc(localnet.rpcUrl, "getTransaction", [signature, { encoding: "base64", commitment: "confirmed" }])
+    const base64 = await rpc(localnet.rpcUrl, "getTransaction", [
+      signature,
+      { encoding: "base64", commitment: "confirmed" }
+    ])
     expect(base64.result.transaction).toEqual([tx.serialize().toString("base64"), "base64"])
     expect(base64.result.version).toBeUndefined()
     const parsed = await connection.getParsedTransaction(signature, { commitment: "confirmed" })
     expect(parsed?.transaction.message.accountKeys[0]).toMatchObject({ signer: true, writable: true })
-    expect(parsed?.transaction.message.instructions[0]?.programId.toBase58()).toBe(SystemProgram.programId.toBase58())
+    expect(parsed?.transaction.message.instructions[0]?.programId.toBase58()).toBe(
+      SystemProgram.programId.toBase58()
+    )
   })
 
   it("serves version 0 transactions only to clients that say they support them", async () => {
@@ -165,14 +183,23 @@ describe("getTransaction", () => {
     const message = new TransactionMessage({
       payerKey: payer.publicKey,
       recentBlockhash: blockhash,
-      instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: Keypair.generate().publicKey, lamports: LAMPORTS_PER_SOL })]
+      instructions: [
+        SystemProgram.transfer({
+          fromPubkey: payer.publicKey,
+          toPubkey: Keypair.generate().publicKey,
+          lamports: LAMPORTS_PER_SOL
+        })
+      ]
     }).compileToV0Message()
     const tx = new VersionedTransaction(message)
     tx.sign([payer])
     const signature = await connection.sendTransaction(tx)
     const legacyOnly = await rpc(localnet.rpcUrl, "getTransaction", [signature, { commitment: "confirmed" }])
     expect(legacyOnly.error.code).toBe(-32015)
-    const found = await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 })
+    const found = await connection.getTransaction(signature, {
+      commitment: "confirmed",
+      maxSupportedTransactionVersion: 0
+    })
     expect(found?.version).toBe(0)
     expect(found?.meta?.loadedAddresses).toEqual({ writable: [], readonly: [] })
   })
@@ -189,13 +216,24 @@ describe("getTransaction", () => {
       data: Buffer.concat([Buffer.from([20, 0]), payer.publicKey.toBuffer(), Buffer.from([0])])
     })
     const createMint = new Transaction()
-      .add(SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: 82, programId: TOKEN_PROGRAM }))
+      .add(
+        SystemProgram.createAccount({
+          fromPubkey: payer.publicKey,
+          newAccountPubkey: mint.publicKey,
+          lamports: rent,
+          space: 82,
+          programId: TOKEN_PROGRAM
+        })
+      )
       .add(initializeMint2)
     createMint.recentBlockhash = (await connection.getLatestBlockhash("processed")).blockhash
     createMint.sign(payer, mint)
     await connection.sendRawTransaction(createMint.serialize())
 
-    const [ata] = PublicKey.findProgramAddressSync([owner.toBuffer(), TOKEN_PROGRAM.toBuffer(), mint.publicKey.toBuffer()], ATA_PROGRAM)
+    const [ata] = PublicKey.findProgramAddressSync(
+      [owner.toBuffer(), TOKEN_PROGRAM.toBuffer(), mint.publicKey.toBuffer()],
+      ATA_PROGRAM
+    )
     const createAta = new TransactionInstruction({
       programId: ATA_PROGRAM,
       keys: [
@@ -212,7 +250,10 @@ describe("getTransaction", () => {
     tx.recentBlockhash = (await connection.getLatestBlockhash("processed")).blockhash
     tx.sign(payer)
     const signature = await connection.sendRawTransaction(tx.serialize())
-    const raw = await rpc(localnet.rpcUrl, "getTransaction", [signature, { commitment: "confirmed", encoding: "json" }])
+    const raw = await rpc(localnet.rpcUrl, "getTransaction", [
+      signature,
+      { commitment: "confirmed", encoding: "json" }
+    ])
     const inner = raw.result.meta.innerInstructions
     expect(inner).toHaveLength(1)
     expect(inner[0].index).toBe(0)
@@ -228,7 +269,10 @@ describe("getTransaction", () => {
     expect(programs).toContain(TOKEN_PROGRAM.toBase58())
     expect(programs).toContain(SystemProgram.programId.toBase58())
     // web3.js reads the same shape.
-    const viaWeb3 = await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 })
+    const viaWeb3 = await connection.getTransaction(signature, {
+      commitment: "confirmed",
+      maxSupportedTransactionVersion: 0
+    })
     expect(viaWeb3?.meta?.innerInstructions?.[0]?.instructions.length).toBe(inner[0].instructions.length)
   })
 })
@@ -245,7 +289,12 @@ describe("getSignaturesForAddress", () => {
     const all = await connection.getSignaturesForAddress(address)
     expect(all.map((entry) => entry.signature)).toEqual(newestFirst)
     expect(all.every((entry, i) => i === 0 || entry.slot < all[i - 1]!.slot)).toBe(true)
-    expect(all[0]).toMatchObject({ err: null, memo: null, confirmationStatus: "confirmed", blockTime: expect.any(Number) })
+    expect(all[0]).toMatchObject({
+      err: null,
+      memo: null,
+      confirmationStatus: "confirmed",
+      blockTime: expect.any(Number)
+    })
 
     const page1 = await connection.getSignaturesForAddress(address, { limit: 3 })
     const page2 = await connection.getSignaturesForAddress(address, { limit: 3, before: page1[2]!.signature })
@@ -253,9 +302,12 @@ describe("getSignaturesForAddress", () => {
     expect([...page1, ...page2, ...page3].map((entry) => entry.signature)).toEqual(newestFirst)
     expect(page3).toHaveLength(1)
 
-    const untilFifth = await connection.getSignaturesForAddress(address, { until: newestFirst[4] })
+    const untilFifth = await connection.getSignaturesForAddress(address, { until: newestFirst[4]! })
     expect(untilFifth.map((entry) => entry.signature)).toEqual(newestFirst.slice(0, 4))
-    const between = await connection.getSignaturesForAddress(address, { before: newestFirst[1], until: newestFirst[5] })
+    const between = await connection.getSignaturesForAddress(address, {
+      before: newestFirst[1]!,
+      until: newestFirst[5]!
+    })
     expect(between.map((entry) => entry.signature)).toEqual(newestFirst.slice(2, 5))
 
     // The payer and the System program index the same transactions.

@@ -4,7 +4,15 @@ import { createHash } from "node:crypto"
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction, TransactionInstruction } from "@solana/web3.js"
+import {
+  Connection,
+  Keypair,
+  LAMPORTS_PER_SOL,
+  PublicKey,
+  SystemProgram,
+  Transaction,
+  TransactionInstruction
+} from "@solana/web3.js"
 import { afterAll, describe, expect, it } from "vitest"
 import {
   BPF_LOADER_UPGRADEABLE,
@@ -31,7 +39,10 @@ const cached = (programId: string) => cache.present.find((program) => program.pr
 const noop = cached(NOOP_PROGRAM)
 const allKnownCached = cache.missing.length === 0
 
-if (!noop) console.log(`programs.test: SKIPPED the noop round trip: ${programPath(cache.dir, NOOP_PROGRAM)} is not in the program cache (pnpm programs:fetch fills it)`)
+if (!noop)
+  console.log(
+    `programs.test: SKIPPED the noop round trip: ${programPath(cache.dir, NOOP_PROGRAM)} is not in the program cache (pnpm programs:fetch fills it)`
+  )
 if (!allKnownCached) {
   console.log(
     `programs.test: SKIPPED the Bubblegum smoke test: missing from ${cache.dir}: ${cache.missing.map((p) => p.name).join(", ")} (pnpm programs:fetch fills it)`
@@ -62,7 +73,10 @@ const sendAndConfirm = async (localnet: Localnet, tx: Transaction, signers: Keyp
   tx.sign(...signers)
   const signature = await connection.sendRawTransaction(tx.serialize())
   const { blockhash, lastValidBlockHeight } = await connection.getLatestBlockhash()
-  const result = await connection.confirmTransaction({ signature, blockhash, lastValidBlockHeight }, "confirmed")
+  const result = await connection.confirmTransaction(
+    { signature, blockhash, lastValidBlockHeight },
+    "confirmed"
+  )
   return { signature, err: result.value.err, connection }
 }
 
@@ -74,9 +88,15 @@ describe("upgradeable-loader accounts", () => {
     const data = Buffer.from(program.result.value.data[0], "base64")
     expect(data.length).toBe(36)
     expect(data.readUInt32LE(0)).toBe(2)
-    const [expected] = PublicKey.findProgramAddressSync([new PublicKey(TOKEN_PROGRAM).toBuffer()], new PublicKey(BPF_LOADER_UPGRADEABLE))
+    const [expected] = PublicKey.findProgramAddressSync(
+      [new PublicKey(TOKEN_PROGRAM).toBuffer()],
+      new PublicKey(BPF_LOADER_UPGRADEABLE)
+    )
     expect(new PublicKey(data.subarray(4, 36)).toBase58()).toBe(expected!.toBase58())
-    const programData = await rpc(localnet.rpcUrl, "getAccountInfo", [expected!.toBase58(), { encoding: "base64" }])
+    const programData = await rpc(localnet.rpcUrl, "getAccountInfo", [
+      expected!.toBase58(),
+      { encoding: "base64" }
+    ])
     const elf = Buffer.from(programData.result.value.data[0], "base64")
     expect(elf.readUInt32LE(0)).toBe(3)
     expect(elf.subarray(45, 49)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
@@ -87,7 +107,11 @@ describe("programs:fetch round trip through the localnet", () => {
   it("fetches SPL Token (upgradeable) and Memo (BPFLoader2) from one localnet and runs them in another", async () => {
     const source = await start({ loadPrograms: false })
     const fetchedDir = tempDir()
-    const fetched = await fetchPrograms({ rpcUrl: source.rpcUrl, outDir: fetchedDir, programIds: [TOKEN_PROGRAM, MEMO_PROGRAM] })
+    const fetched = await fetchPrograms({
+      rpcUrl: source.rpcUrl,
+      outDir: fetchedDir,
+      programIds: [TOKEN_PROGRAM, MEMO_PROGRAM]
+    })
     expect(fetched.map((program) => program.programId)).toEqual([TOKEN_PROGRAM, MEMO_PROGRAM])
     for (const program of fetched) {
       const bytes = readFileSync(program.path)
@@ -103,14 +127,24 @@ describe("programs:fetch round trip through the localnet", () => {
     copyFileSync(fetched[0]!.path, programPath(cacheDir, tokenCopy.toBase58()))
     copyFileSync(fetched[1]!.path, programPath(cacheDir, memoCopy.toBase58()))
     const target = await start({ programsDir: cacheDir })
-    expect(target.loadedPrograms.map((program) => program.programId).sort()).toEqual([tokenCopy.toBase58(), memoCopy.toBase58()].sort())
+    expect(target.loadedPrograms.map((program) => program.programId).sort()).toEqual(
+      [tokenCopy.toBase58(), memoCopy.toBase58()].sort()
+    )
     expect(target.programs.failed).toEqual([])
 
     const payer = Keypair.generate()
     target.fund(payer.publicKey.toBase58(), 10n * BigInt(LAMPORTS_PER_SOL))
     const mint = Keypair.generate()
     const createMint = new Transaction({ feePayer: payer.publicKey })
-      .add(SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: 10_000_000, space: 82, programId: tokenCopy }))
+      .add(
+        SystemProgram.createAccount({
+          fromPubkey: payer.publicKey,
+          newAccountPubkey: mint.publicKey,
+          lamports: 10_000_000,
+          space: 82,
+          programId: tokenCopy
+        })
+      )
       .add(
         new TransactionInstruction({
           programId: tokenCopy,
@@ -125,7 +159,12 @@ describe("programs:fetch round trip through the localnet", () => {
     expect(mintAccount?.owner.toBase58()).toBe(tokenCopy.toBase58())
     expect(mintAccount?.data[44]).toBe(6) // decimals
     expect(mintAccount?.data[45]).toBe(1) // is_initialized
-    const logs = (await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 }))?.meta?.logMessages
+    const logs = (
+      await connection.getTransaction(signature, {
+        commitment: "confirmed",
+        maxSupportedTransactionVersion: 0
+      })
+    )?.meta?.logMessages
     expect(logs).toContain("Program log: Memo (len 10)")
     expect(logs).toContain("Program log: round trip")
 
@@ -150,11 +189,20 @@ describe("programs:fetch round trip through the localnet", () => {
     const payer = Keypair.generate()
     localnet.fund(payer.publicKey.toBase58(), BigInt(LAMPORTS_PER_SOL))
     const tx = new Transaction({ feePayer: payer.publicKey }).add(
-      new TransactionInstruction({ programId: new PublicKey(NOOP_PROGRAM), keys: [], data: Buffer.from([1, 2, 3]) })
+      new TransactionInstruction({
+        programId: new PublicKey(NOOP_PROGRAM),
+        keys: [],
+        data: Buffer.from([1, 2, 3])
+      })
     )
     const { err, signature, connection } = await sendAndConfirm(localnet, tx, [payer])
     expect(err).toBeNull()
-    const logs = (await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 }))?.meta?.logMessages
+    const logs = (
+      await connection.getTransaction(signature, {
+        commitment: "confirmed",
+        maxSupportedTransactionVersion: 0
+      })
+    )?.meta?.logMessages
     expect(logs).toContain(`Program ${NOOP_PROGRAM} success`)
   })
 
@@ -162,7 +210,9 @@ describe("programs:fetch round trip through the localnet", () => {
     const localnet = await start({ loadPrograms: false })
     const outDir = tempDir()
     const absent = Keypair.generate().publicKey.toBase58()
-    await expect(fetchPrograms({ rpcUrl: localnet.rpcUrl, outDir, programIds: [absent] })).rejects.toThrow(/not found/)
+    await expect(fetchPrograms({ rpcUrl: localnet.rpcUrl, outDir, programIds: [absent] })).rejects.toThrow(
+      /not found/
+    )
     expect(existsSync(programPath(outDir, absent))).toBe(false)
     await expect(fetchProgramElf(localnet.rpcUrl, localnet.faucetAddress)).rejects.toThrow(/not executable/)
   })
@@ -175,7 +225,9 @@ describe("program cache", () => {
     writeFileSync(join(dir, "not-a-key.so"), "x")
     const report = inspectProgramCache(dir)
     expect(report.present).toEqual([])
-    expect(report.missing.map((program) => program.programId)).toEqual(KNOWN_PROGRAMS.map((program) => program.programId))
+    expect(report.missing.map((program) => program.programId)).toEqual(
+      KNOWN_PROGRAMS.map((program) => program.programId)
+    )
     const broken = Keypair.generate().publicKey.toBase58()
     writeFileSync(programPath(dir, broken), "definitely not an ELF")
     const localnet = await start({ programsDir: dir })
@@ -184,24 +236,41 @@ describe("program cache", () => {
     expect(localnet.missingPrograms).toHaveLength(KNOWN_PROGRAMS.length)
   })
 
-  it.runIf(allKnownCached)("loads Bubblegum, account compression, noop and token metadata as executable programs", async () => {
-    const localnet = await start({})
-    expect(localnet.programs.failed).toEqual([])
-    expect(localnet.missingPrograms).toEqual([])
-    for (const program of KNOWN_PROGRAMS) {
-      const answer = await rpc(localnet.rpcUrl, "getAccountInfo", [program.programId, { encoding: "base64" }])
-      expect(answer.result.value, program.name).toMatchObject({ executable: true, owner: BPF_LOADER_UPGRADEABLE })
+  it.runIf(allKnownCached)(
+    "loads Bubblegum, account compression, noop and token metadata as executable programs",
+    async () => {
+      const localnet = await start({})
+      expect(localnet.programs.failed).toEqual([])
+      expect(localnet.missingPrograms).toEqual([])
+      for (const program of KNOWN_PROGRAMS) {
+        const answer = await rpc(localnet.rpcUrl, "getAccountInfo", [
+          program.programId,
+          { encoding: "base64" }
+        ])
+        expect(answer.result.value, program.name).toMatchObject({
+          executable: true,
+          owner: BPF_LOADER_UPGRADEABLE
+        })
+      }
+      // Bubblegum really runs: an empty instruction reaches Anchor's dispatcher and fails there
+      // (InstructionMissing, 100) rather than being refused as a missing program.
+      const payer = Keypair.generate()
+      localnet.fund(payer.publicKey.toBase58(), BigInt(LAMPORTS_PER_SOL))
+      const tx = new Transaction({
+        feePayer: payer.publicKey,
+        recentBlockhash: "11111111111111111111111111111111"
+      }).add(
+        new TransactionInstruction({ programId: new PublicKey(BUBBLEGUM), keys: [], data: Buffer.alloc(0) })
+      )
+      const unsigned = tx
+        .serialize({ requireAllSignatures: false, verifySignatures: false })
+        .toString("base64")
+      const simulated = await rpc(localnet.rpcUrl, "simulateTransaction", [
+        unsigned,
+        { encoding: "base64", replaceRecentBlockhash: true }
+      ])
+      expect(simulated.result.value.logs[0]).toBe(`Program ${BUBBLEGUM} invoke [1]`)
+      expect(simulated.result.value.err).toEqual({ InstructionError: [0, { Custom: 100 }] })
     }
-    // Bubblegum really runs: an empty instruction reaches Anchor's dispatcher and fails there
-    // (InstructionMissing, 100) rather than being refused as a missing program.
-    const payer = Keypair.generate()
-    localnet.fund(payer.publicKey.toBase58(), BigInt(LAMPORTS_PER_SOL))
-    const tx = new Transaction({ feePayer: payer.publicKey, recentBlockhash: "11111111111111111111111111111111" }).add(
-      new TransactionInstruction({ programId: new PublicKey(BUBBLEGUM), keys: [], data: Buffer.alloc(0) })
-    )
-    const unsigned = tx.serialize({ requireAllSignatures: false, verifySignatures: false }).toString("base64")
-    const simulated = await rpc(localnet.rpcUrl, "simulateTransaction", [unsigned, { encoding: "base64", replaceRecentBlockhash: true }])
-    expect(simulated.result.value.logs[0]).toBe(`Program ${BUBBLEGUM} invoke [1]`)
-    expect(simulated.result.value.err).toEqual({ InstructionError: [0, { Custom: 100 }] })
-  })
+  )
 })

@@ -7,8 +7,8 @@ import {
   LAMPORTS_PER_SOL,
   PublicKey,
   SendTransactionError,
-  SystemProgram,
   SYSVAR_CLOCK_PUBKEY,
+  SystemProgram,
   sendAndConfirmTransaction,
   Transaction
 } from "@solana/web3.js"
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
 import { toBase58 } from "../src/Encoding.ts"
 import { type Localnet, startLocalnet } from "../src/index.ts"
-import { eventually, rpc, rpcBody, sleep } from "./helpers.ts"
+import { eventually, type Json, rpc, rpcBody, sleep } from "./helpers.ts"
 
 let localnet: Localnet
 let connection: Connection
@@ -81,7 +81,10 @@ describe("transactions", () => {
     const result = await connection.confirmTransaction({ signature, ...blockhash }, "confirmed")
     expect(result.value.err).toBeNull()
     expect(await connection.getBalance(wallet.publicKey)).toBe(2 * LAMPORTS_PER_SOL)
-    const tx = await connection.getTransaction(signature, { maxSupportedTransactionVersion: 0, commitment: "confirmed" })
+    const tx = await connection.getTransaction(signature, {
+      maxSupportedTransactionVersion: 0,
+      commitment: "confirmed"
+    })
     expect(tx?.transaction.message.staticAccountKeys[0]?.toBase58()).toBe(localnet.faucetAddress)
   })
 
@@ -92,7 +95,11 @@ describe("transactions", () => {
     tx.sign(payer)
     const signature = tx.signatures[0]!.signature!
     const notified = new Promise<{ err: unknown; slot: number }>((resolve) => {
-      connection.onSignature(toBase58(signature), (result, context) => resolve({ err: result.err, slot: context.slot }), "confirmed")
+      connection.onSignature(
+        toBase58(signature),
+        (result, context) => resolve({ err: result.err, slot: context.slot }),
+        "confirmed"
+      )
     })
     await sleep(30) // let the subscription reach the server first, so the notification is a live one
     const sent = await connection.sendRawTransaction(tx.serialize())
@@ -106,7 +113,11 @@ describe("transactions", () => {
 
   it("works with sendAndConfirmTransaction (signatureSubscribe + status polling) and umi-style finalization", async () => {
     const recipient = Keypair.generate().publicKey
-    const signature = await sendAndConfirmTransaction(connection, transfer(payer, recipient, LAMPORTS_PER_SOL), [payer])
+    const signature = await sendAndConfirmTransaction(
+      connection,
+      transfer(payer, recipient, LAMPORTS_PER_SOL),
+      [payer]
+    )
     const finalized = await eventually(async () => {
       const status = (await connection.getSignatureStatuses([signature])).value[0]
       return status?.confirmationStatus === "finalized" ? status : undefined
@@ -126,9 +137,14 @@ describe("transactions", () => {
     expect(error).toBeInstanceOf(SendTransactionError)
     expect((error as SendTransactionError).message).toContain("custom program error: 0x1")
     expect((error as SendTransactionError).logs?.join("\n")).toContain("Transfer: insufficient lamports")
-    const raw = await rpc(localnet.rpcUrl, "sendTransaction", [tx.serialize().toString("base64"), { encoding: "base64" }])
+    const raw = await rpc(localnet.rpcUrl, "sendTransaction", [
+      tx.serialize().toString("base64"),
+      { encoding: "base64" }
+    ])
     expect(raw.error.code).toBe(-32002)
-    expect(raw.error.message).toBe("Transaction simulation failed: Error processing Instruction 0: custom program error: 0x1")
+    expect(raw.error.message).toBe(
+      "Transaction simulation failed: Error processing Instruction 0: custom program error: 0x1"
+    )
     expect(raw.error.data.err).toEqual({ InstructionError: [0, { Custom: 1 }] })
     expect(raw.error.data.logs.length).toBeGreaterThan(0)
   })
@@ -145,7 +161,10 @@ describe("transactions", () => {
       return value?.confirmationStatus === "confirmed" ? value : undefined
     })
     expect(status.err).toEqual({ InstructionError: [0, { Custom: 1 }] })
-    const stored = await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 })
+    const stored = await connection.getTransaction(signature, {
+      commitment: "confirmed",
+      maxSupportedTransactionVersion: 0
+    })
     expect(stored?.meta?.err).toEqual({ InstructionError: [0, { Custom: 1 }] })
     expect(stored?.meta?.fee).toBe(5000)
     expect(stored?.meta?.preBalances[0]).toBe(10_000_000)
@@ -159,9 +178,13 @@ describe("transactions", () => {
 
   it("charges priority fees the way getFeeForMessage predicts", async () => {
     const recipient = Keypair.generate().publicKey
-    const tx = new Transaction()
-      .add(ComputeBudgetProgram.setComputeUnitPrice({ microLamports: 1000 }))
-      .add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: recipient, lamports: LAMPORTS_PER_SOL }))
+    const tx = new Transaction().add(ComputeBudgetProgram.setComputeUnitPrice({ microLamports: 1000 })).add(
+      SystemProgram.transfer({
+        fromPubkey: payer.publicKey,
+        toPubkey: recipient,
+        lamports: LAMPORTS_PER_SOL
+      })
+    )
     const { blockhash } = await connection.getLatestBlockhash("processed")
     tx.recentBlockhash = blockhash
     tx.feePayer = payer.publicKey
@@ -170,7 +193,10 @@ describe("transactions", () => {
     expect(predicted.value).toBe(5006)
     const before = await connection.getBalance(payer.publicKey, "processed")
     const signature = await sendAndConfirmTransaction(connection, tx, [payer])
-    const stored = await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 })
+    const stored = await connection.getTransaction(signature, {
+      commitment: "confirmed",
+      maxSupportedTransactionVersion: 0
+    })
     expect(stored?.meta?.fee).toBe(5006)
     expect(before - (await connection.getBalance(payer.publicKey, "processed"))).toBe(LAMPORTS_PER_SOL + 5006)
     const fees = await connection.getRecentPrioritizationFees({ lockedWritableAccounts: [recipient] })
@@ -200,7 +226,10 @@ describe("transactions", () => {
     expect(replaced.result.value.replacementBlockhash.blockhash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/)
     const stale = await rpc(localnet.rpcUrl, "simulateTransaction", [unsigned, { encoding: "base64" }])
     expect(stale.result.value.err).toBe("BlockhashNotFound")
-    const verified = await rpc(localnet.rpcUrl, "simulateTransaction", [unsigned, { encoding: "base64", sigVerify: true }])
+    const verified = await rpc(localnet.rpcUrl, "simulateTransaction", [
+      unsigned,
+      { encoding: "base64", sigVerify: true }
+    ])
     expect(verified.error.code).toBe(-32003)
     const both = await rpc(localnet.rpcUrl, "simulateTransaction", [
       unsigned,
@@ -242,9 +271,12 @@ describe("accounts", () => {
   })
 
   it("answers getProgramAccounts with filters", async () => {
-    const accounts = await connection.getProgramAccounts(new PublicKey("Sysvar1111111111111111111111111111111111111"), {
-      filters: [{ dataSize: 40 }]
-    })
+    const accounts = await connection.getProgramAccounts(
+      new PublicKey("Sysvar1111111111111111111111111111111111111"),
+      {
+        filters: [{ dataSize: 40 }]
+      }
+    )
     expect(accounts.map((account) => account.pubkey.toBase58())).toContain(SYSVAR_CLOCK_PUBKEY.toBase58())
   })
 })
@@ -257,11 +289,22 @@ describe("JSON-RPC framing", () => {
     expect((await rpc(localnet.rpcUrl, "getSignatureStatuses", ["abc"])).error.code).toBe(-32602)
     expect((await rpc(localnet.rpcUrl, "getTransaction", ["abc"])).error.code).toBe(-32602)
     expect((await rpc(localnet.rpcUrl, "getSlot", [{ commitment: "someday" }])).error.code).toBe(-32602)
-    expect((await rpc(localnet.rpcUrl, "sendTransaction", ["AAAA", { encoding: "base64" }])).error.code).toBe(-32602)
-    expect((await rpc(localnet.rpcUrl, "getSignaturesForAddress", [payer.publicKey.toBase58(), { commitment: "processed" }])).error.code).toBe(-32602)
+    expect((await rpc(localnet.rpcUrl, "sendTransaction", ["AAAA", { encoding: "base64" }])).error.code).toBe(
+      -32602
+    )
+    expect(
+      (
+        await rpc(localnet.rpcUrl, "getSignaturesForAddress", [
+          payer.publicKey.toBase58(),
+          { commitment: "processed" }
+        ])
+      ).error.code
+    ).toBe(-32602)
     expect((await rpc(localnet.rpcUrl, "getSlot", [{ minContextSlot: 10 ** 12 }])).error.code).toBe(-32016)
     expect((await rpcBody(localnet.rpcUrl, "{not json")).error.code).toBe(-32700)
-    expect((await rpcBody(localnet.rpcUrl, JSON.stringify({ id: 1, method: "getSlot" }))).error.code).toBe(-32600)
+    expect((await rpcBody(localnet.rpcUrl, JSON.stringify({ id: 1, method: "getSlot" }))).error.code).toBe(
+      -32600
+    )
     expect((await rpcBody(localnet.rpcUrl, "[]")).error.code).toBe(-32600)
   })
 
@@ -297,7 +340,7 @@ describe("WebSocket", () => {
 
   it("also accepts WebSocket upgrades on the RPC port itself", async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${localnet.port}`)
-    const messages: any[] = []
+    const messages: Json[] = []
     socket.on("message", (data) => messages.push(JSON.parse(data.toString())))
     await new Promise((resolve) => socket.once("open", resolve))
     socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "slotSubscribe" }))
@@ -307,20 +350,37 @@ describe("WebSocket", () => {
     expect(messages.find((m) => m.id === 1).result).toEqual(expect.any(Number))
     expect(messages.find((m) => m.id === 2).error.code).toBe(-32601)
     const note = messages.find((m) => m.method === "slotNotification")
-    expect(note.params.result).toEqual({ parent: expect.any(Number), root: expect.any(Number), slot: expect.any(Number) })
-    socket.send(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "slotUnsubscribe", params: [messages[0].result] }))
+    expect(note.params.result).toEqual({
+      parent: expect.any(Number),
+      root: expect.any(Number),
+      slot: expect.any(Number)
+    })
+    socket.send(
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: "slotUnsubscribe", params: [messages[0].result] })
+    )
     await eventually(() => messages.find((m) => m.id === 3))
     expect(messages.find((m) => m.id === 3).result).toBe(true)
     socket.close()
   })
 
   it("notifies a signature that is already confirmed right after subscribing", async () => {
-    const signature = await sendAndConfirmTransaction(connection, transfer(payer, Keypair.generate().publicKey, LAMPORTS_PER_SOL), [payer])
+    const signature = await sendAndConfirmTransaction(
+      connection,
+      transfer(payer, Keypair.generate().publicKey, LAMPORTS_PER_SOL),
+      [payer]
+    )
     const socket = new WebSocket(localnet.wsUrl)
-    const messages: any[] = []
+    const messages: Json[] = []
     socket.on("message", (data) => messages.push(JSON.parse(data.toString())))
     await new Promise((resolve) => socket.once("open", resolve))
-    socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "signatureSubscribe", params: [signature, { commitment: "confirmed" }] }))
+    socket.send(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "signatureSubscribe",
+        params: [signature, { commitment: "confirmed" }]
+      })
+    )
     await eventually(() => (messages.length >= 2 ? true : undefined))
     expect(messages[0]).toEqual({ jsonrpc: "2.0", id: 1, result: expect.any(Number) })
     expect(messages[1].method).toBe("signatureNotification")
