@@ -82,9 +82,7 @@ export const make = Effect.gen(function* () {
       const mint =
         attempt !== undefined
           ? s.mints.get(attempt.mintId)
-          : [...s.mints.values()].find(
-              (m) => m.transaction?.signature === signature || m.asset?.signature === signature
-            )
+          : [...s.mints.values()].find((m) => m.transaction?.signature === signature)
       return Effect.succeed(Option.fromNullishOr(mint))
     })
   )

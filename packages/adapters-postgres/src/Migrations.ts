@@ -1,0 +1,200 @@
+/**
+ * The schema, as versioned migrations run at start-up by effect's Migrator. The Migrator holds
+ * an exclusive lock on its table while it runs, so replicas starting together migrate once.
+ * Statements are listed one by one: the extended protocol runs one statement per query.
+ */
+import { Effect, Layer } from "effect"
+import { Migrator, SqlClient } from "effect/sql"
+
+const run = (statements: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    for (const statement of statements) yield* sql.unsafe(statement)
+  })
+
+const mintStatuses = "'pending', 'minting', 'completed', 'failed', 'missing_on_chain'"
+
+const initialSchema = [
+  `CREATE TABLE mints (
+    id text PRIMARY KEY,
+    ticket_id text NOT NULL CONSTRAINT mints_ticket_id_key UNIQUE,
+    request jsonb NOT NULL,
+    event_id text NOT NULL,
+    order_id text NOT NULL,
+    owner text NOT NULL,
+    collection_id text,
+    metadata_uri text NOT NULL,
+    status text NOT NULL CONSTRAINT mints_status_check CHECK (status IN (${mintStatuses})),
+    attempts integer NOT NULL CHECK (attempts >= 0),
+    max_attempts integer NOT NULL CHECK (max_attempts >= 1),
+    next_attempt_at timestamptz,
+    lease_owner text,
+    lease_expires_at timestamptz,
+    tx_signature text,
+    tx_last_valid_block_height bigint,
+    tx_wire bytea,
+    tx_tree text,
+    tx_data_hash text,
+    tx_signed_at timestamptz,
+    asset_id text,
+    asset_tree text,
+    leaf_index integer,
+    asset_signature text,
+    asset_slot bigint,
+    asset_owner text,
+    asset_data_hash text,
+    error_code text,
+    error_message text,
+    error_retryable boolean,
+    version integer NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    completed_at timestamptz,
+    -- When the mint became claimable, NULL when it cannot be claimed: the claim's sort key,
+    -- kept by the database so the claim query is one index range scan.
+    due_at timestamptz GENERATED ALWAYS AS (
+      CASE status
+        WHEN 'pending' THEN COALESCE(next_attempt_at, '-infinity'::timestamptz)
+        WHEN 'minting' THEN COALESCE(lease_expires_at, '-infinity'::timestamptz)
+      END
+    ) STORED,
+    CONSTRAINT mints_lease_check CHECK ((lease_owner IS NULL) = (lease_expires_at IS NULL)),
+    CONSTRAINT mints_transaction_check CHECK (
+      (tx_signature IS NULL) = (tx_wire IS NULL) AND (tx_signature IS NULL) = (tx_last_valid_block_height IS NULL)
+    )
+  )`,
+  `CREATE INDEX mints_claim_idx ON mints (due_at, created_at, id) WHERE status IN ('pending', 'minting')`,
+  `CREATE INDEX mints_status_idx ON mints (status, id)`,
+  `CREATE INDEX mints_created_idx ON mints (created_at DESC, id DESC)`,
+  `CREATE INDEX mints_event_idx ON mints (event_id, created_at DESC, id DESC)`,
+  `CREATE INDEX mints_owner_idx ON mints (owner, created_at DESC, id DESC)`,
+  `CREATE INDEX mints_tx_signature_idx ON mints (tx_signature) WHERE tx_signature IS NOT NULL`,
+  `CREATE INDEX mints_asset_id_idx ON mints (asset_id) WHERE asset_id IS NOT NULL`,
+
+  `CREATE TABLE mint_attempts (
+    signature text PRIMARY KEY,
+    mint_id text NOT NULL CONSTRAINT mint_attempts_mint_id_fkey REFERENCES mints (id) ON DELETE CASCADE,
+    attempt integer NOT NULL,
+    last_valid_block_height bigint NOT NULL,
+    wire bytea NOT NULL,
+    tree text NOT NULL,
+    outcome text NOT NULL CHECK (outcome IN ('sent', 'landed', 'failed', 'expired')),
+    created_at timestamptz NOT NULL,
+    settled_at timestamptz
+  )`,
+  `CREATE INDEX mint_attempts_mint_idx ON mint_attempts (mint_id, created_at, attempt)`,
+
+  `CREATE TABLE trees (
+    address text PRIMARY KEY,
+    max_depth integer NOT NULL,
+    max_buffer_size integer NOT NULL,
+    canopy_depth integer NOT NULL,
+    capacity bigint NOT NULL,
+    minted bigint NOT NULL DEFAULT 0 CHECK (minted >= 0),
+    status text NOT NULL CHECK (status IN ('active', 'standby', 'full')),
+    checkpoint_signature text,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  // The single-active rule, enforced by the database whatever the code does.
+  `CREATE UNIQUE INDEX trees_single_active ON trees ((true)) WHERE status = 'active'`,
+
+  `CREATE TABLE collections (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    symbol text NOT NULL,
+    collection_mint text,
+    blockchain text NOT NULL DEFAULT 'solana',
+    max_supply integer CHECK (max_supply IS NULL OR max_supply >= 0),
+    current_supply integer NOT NULL DEFAULT 0 CHECK (current_supply >= 0),
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT max_supply CHECK (max_supply IS NULL OR current_supply <= max_supply)
+  )`,
+  `CREATE INDEX collections_collection_mint_idx ON collections (collection_mint) WHERE collection_mint IS NOT NULL`,
+
+  // The seed's table and counts, with the whole report as JSON and its findings as rows.
+  `CREATE TABLE reconciliation_reports (
+    id text PRIMARY KEY,
+    "timestamp" timestamptz NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    report_data jsonb NOT NULL,
+    db_to_chain_count integer NOT NULL,
+    chain_to_db_count integer NOT NULL,
+    mismatch_count integer NOT NULL,
+    success_count integer NOT NULL,
+    finding_count integer NOT NULL,
+    examined integer NOT NULL,
+    rpc_calls integer NOT NULL
+  )`,
+  `CREATE INDEX reconciliation_reports_newest_idx ON reconciliation_reports (started_at DESC, id DESC)`,
+  `CREATE TABLE reconciliation_findings (
+    report_id text NOT NULL REFERENCES reconciliation_reports (id) ON DELETE CASCADE,
+    position integer NOT NULL,
+    reason_code text NOT NULL CHECK (reason_code IN
+      ('success', 'mint_missing', 'transaction_failed', 'metadata_mismatch', 'chain_orphaned', 'db_orphaned')),
+    action text NOT NULL CHECK (action IN ('none', 'mark_completed', 'requeue', 'mark_missing', 'flag')),
+    mint_id text,
+    ticket_id text,
+    signature text,
+    asset_id text,
+    details text NOT NULL,
+    PRIMARY KEY (report_id, position)
+  )`,
+  `CREATE INDEX reconciliation_findings_mint_idx ON reconciliation_findings (mint_id) WHERE mint_id IS NOT NULL`,
+  `CREATE INDEX reconciliation_findings_reason_idx ON reconciliation_findings (reason_code, report_id)`,
+
+  `CREATE TABLE outbox (
+    id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    topic text NOT NULL CHECK (topic IN ('mint.requested', 'mint.completed', 'mint.failed', 'mint.missing')),
+    key text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    sent_at timestamptz
+  )`,
+  `CREATE INDEX outbox_unsent_idx ON outbox (created_at, seq) WHERE sent_at IS NULL`,
+  `CREATE INDEX outbox_newest_idx ON outbox (created_at DESC, seq DESC)`,
+
+  `CREATE TABLE auth_nonces (
+    nonce text PRIMARY KEY,
+    expires_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX auth_nonces_expires_idx ON auth_nonces (expires_at)`,
+
+  `CREATE TABLE metadata_documents (
+    ticket_id text PRIMARY KEY,
+    document jsonb NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`
+]
+
+export const migrations = {
+  "0001_initial_schema": run(initialSchema)
+}
+
+/** The table the Migrator records applied migrations in. */
+export const migrationsTable = "minting_migrations"
+
+/** Applies every migration not yet applied; returns the ones it ran. */
+export const migrate = Migrator.make({})({
+  loader: Migrator.fromRecord(migrations),
+  table: migrationsTable
+})
+
+/** Migrates when built: anything built on it sees the current schema. */
+export const layer = Layer.effectDiscard(migrate)
+
+/** Every table this service owns, children first (for test clean-ups). */
+export const tables = [
+  "mint_attempts",
+  "mints",
+  "trees",
+  "collections",
+  "reconciliation_findings",
+  "reconciliation_reports",
+  "outbox",
+  "auth_nonces",
+  "metadata_documents"
+] as const

@@ -1,0 +1,100 @@
+/**
+ * PostgreSQL embedded in the process (PGlite), persisted under a data directory and served on
+ * 127.0.0.1 at an ephemeral port through pglite-socket, so the very same @effect/sql-pg code
+ * runs on it. PGlite executes one statement at a time and several connections break its
+ * transactions, so the pool holds ONE connection; LISTEN/NOTIFY does not cross connections
+ * there, so workers poll.
+ */
+import { mkdirSync } from "node:fs"
+import { PgClient } from "@effect/sql-pg"
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import type { SqlClient } from "effect/sql"
+import type { MigrationError } from "effect/sql/Migrator"
+import type { SqlError } from "effect/sql/SqlError"
+import { type Services as DatabaseServices, layerOnClient } from "./PostgresDatabase.ts"
+
+export interface PgliteOptions {
+  /** Where the database lives (created if missing); undefined keeps it in memory. */
+  readonly dataDir?: string | undefined
+}
+
+export class PgliteError extends Schema.TaggedError<PgliteError>()("PgliteError", {
+  message: Schema.String
+}) {}
+
+export class PgliteDatabase extends Context.Service<
+  PgliteDatabase,
+  {
+    readonly dataDir: string | null
+    readonly host: string
+    readonly port: number
+    /** postgres://postgres@127.0.0.1:<port>/postgres (PGlite has no password). */
+    readonly url: Redacted.Redacted
+  }
+>()("@tickettoken/minting-postgres/PgliteDatabase") {
+  /** Starts PGlite and its socket server; both stop when the layer's scope closes. */
+  static readonly layer = (options: PgliteOptions = {}): Layer.Layer<PgliteDatabase, PgliteError> =>
+    Layer.effect(
+      PgliteDatabase,
+      Effect.gen(function* () {
+        const dataDir = options.dataDir ?? null
+        const db = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: async () => {
+              if (dataDir !== null) mkdirSync(dataDir, { recursive: true })
+              return dataDir === null ? PGlite.create() : PGlite.create(dataDir)
+            },
+            catch: (cause) =>
+              new PgliteError({ message: `PGlite did not start in ${dataDir ?? "memory"}: ${String(cause)}` })
+          }),
+          (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)
+        )
+        const server = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: async () => {
+              // Only our one-connection pool connects; the headroom admits its replacement
+              // connection before the server has noticed that the old one closed.
+              const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
+              await server.start()
+              return server
+            },
+            catch: (cause) =>
+              new PgliteError({ message: `the PGlite socket server did not start: ${String(cause)}` })
+          }),
+          (server) => Effect.promise(() => server.stop()).pipe(Effect.ignore)
+        )
+        const [host = "127.0.0.1", port = "0"] = server.getServerConn().split(":")
+        return PgliteDatabase.of({
+          dataDir,
+          host,
+          port: Number(port),
+          url: Redacted.make(`postgres://postgres@${host}:${port}/postgres`)
+        })
+      })
+    )
+}
+
+/** A one-connection client to the running PGlite. */
+export const layerClient: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError, PgliteDatabase> =
+  Layer.unwrap(
+    Effect.map(PgliteDatabase, (pglite) =>
+      PgClient.layer({
+        url: pglite.url,
+        maxConnections: 1,
+        connectTimeout: "5 seconds",
+        applicationName: "tickettoken-minting"
+      })
+    )
+  )
+
+export type Services = DatabaseServices | PgliteDatabase
+
+/** PGlite, migrated, with every repository on it. */
+export const layerPglite = (
+  options: PgliteOptions = {}
+): Layer.Layer<Services, PgliteError | SqlError | MigrationError> =>
+  layerOnClient(layerClient, "pglite", options.dataDir ?? "memory").pipe(
+    Layer.provideMerge(PgliteDatabase.layer(options))
+  )

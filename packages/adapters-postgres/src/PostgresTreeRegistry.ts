@@ -1,0 +1,111 @@
+import { notFound, rotationThreshold, Tree, TreeRegistry, type TreeStatus } from "@tickettoken/minting-core"
+import { Effect, Layer, Option } from "effect"
+import { SqlClient, type Statement } from "effect/sql"
+import * as R from "./Rows.ts"
+import { orRepositoryError } from "./SqlErrors.ts"
+
+const toTree = (row: R.Row) =>
+  new Tree({
+    address: R.text(row, "address"),
+    maxDepth: R.int(row, "max_depth"),
+    maxBufferSize: R.int(row, "max_buffer_size"),
+    canopyDepth: R.int(row, "canopy_depth"),
+    capacity: R.int(row, "capacity"),
+    minted: R.int(row, "minted"),
+    status: R.text(row, "status") as TreeStatus,
+    createdAt: R.time(row, "created_at")
+  })
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  // Changes of the active tree queue behind one lock, so each sees the one before it and the
+  // single-active index never has to refuse a rotation.
+  const rotating = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    sql.withTransaction(
+      Effect.andThen(sql`SELECT pg_advisory_xact_lock(hashtext('tickettoken.trees.active'))`, self)
+    )
+
+  const touch = (address: string, change: Statement.Fragment) =>
+    Effect.flatMap(
+      sql`UPDATE trees SET ${change}, updated_at = now() WHERE address = ${address} RETURNING address`,
+      (rows) => (rows.length === 0 ? Effect.fail(notFound("tree", address)) : Effect.void)
+    )
+
+  return TreeRegistry.of({
+    register: Effect.fn("PostgresTreeRegistry.register")(
+      (tree: Tree) =>
+        rotating(
+          Effect.gen(function* () {
+            if (tree.status === "active") {
+              yield* sql`UPDATE trees SET status = 'standby', updated_at = now() WHERE status = 'active'`
+            }
+            yield* sql`INSERT INTO trees ${sql.insert({
+              address: tree.address,
+              max_depth: tree.maxDepth,
+              max_buffer_size: tree.maxBufferSize,
+              canopy_depth: tree.canopyDepth,
+              capacity: tree.capacity,
+              minted: tree.minted,
+              status: tree.status,
+              created_at: R.toDate(tree.createdAt)
+            })}`
+          })
+        ),
+      orRepositoryError
+    ),
+    active: Effect.map(sql<R.Row>`SELECT * FROM trees WHERE status = 'active'`, (rows) =>
+      Option.map(Option.fromNullishOr(rows[0]), toTree)
+    ).pipe(orRepositoryError, Effect.withSpan("PostgresTreeRegistry.active")),
+    activate: Effect.fn("PostgresTreeRegistry.activate")(
+      (address: string) =>
+        rotating(
+          Effect.gen(function* () {
+            const target = yield* sql`SELECT 1 FROM trees WHERE address = ${address} FOR UPDATE`
+            if (target.length === 0) return yield* Effect.fail(notFound("tree", address))
+            yield* sql`
+              UPDATE trees SET
+                status = CASE WHEN capacity = 0 OR minted::float8 / capacity >= ${rotationThreshold}
+                              THEN 'full' ELSE 'standby' END,
+                updated_at = now()
+              WHERE status = 'active' AND address <> ${address}`
+            yield* sql`UPDATE trees SET status = 'active', updated_at = now() WHERE address = ${address}`
+          })
+        ),
+      orRepositoryError
+    ),
+    markFull: Effect.fn("PostgresTreeRegistry.markFull")(
+      (address: string) => touch(address, sql`status = 'full'`),
+      orRepositoryError
+    ),
+    recordMinted: Effect.fn("PostgresTreeRegistry.recordMinted")(
+      (address: string) => touch(address, sql`minted = minted + 1`),
+      orRepositoryError
+    ),
+    get: Effect.fn("PostgresTreeRegistry.get")(
+      (address: string) =>
+        Effect.map(sql<R.Row>`SELECT * FROM trees WHERE address = ${address}`, (rows) =>
+          Option.map(Option.fromNullishOr(rows[0]), toTree)
+        ),
+      orRepositoryError
+    ),
+    list: Effect.map(sql<R.Row>`SELECT * FROM trees ORDER BY created_at, address`, (rows) =>
+      rows.map(toTree)
+    ).pipe(orRepositoryError, Effect.withSpan("PostgresTreeRegistry.list")),
+    checkpoint: Effect.fn("PostgresTreeRegistry.checkpoint")(
+      (address: string) =>
+        Effect.map(sql<R.Row>`SELECT checkpoint_signature FROM trees WHERE address = ${address}`, (rows) =>
+          Option.flatMap(Option.fromNullishOr(rows[0]), (row) =>
+            Option.fromNullishOr(R.textOrNull(row, "checkpoint_signature"))
+          )
+        ),
+      orRepositoryError
+    ),
+    saveCheckpoint: Effect.fn("PostgresTreeRegistry.saveCheckpoint")(
+      (address: string, signature: string) => touch(address, sql`checkpoint_signature = ${signature}`),
+      orRepositoryError
+    )
+  })
+})
+
+export const layer: Layer.Layer<TreeRegistry, never, SqlClient.SqlClient> = Layer.effect(TreeRegistry, make)

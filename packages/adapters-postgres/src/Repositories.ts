@@ -1,0 +1,47 @@
+/** Every repository port on one SqlClient, plus the Transactor that spans them. */
+import type {
+  CollectionRepository,
+  MetadataStore,
+  MintRepository,
+  NonceStore,
+  Outbox,
+  ReportRepository,
+  TicketLedger,
+  Transactor,
+  TreeRegistry
+} from "@tickettoken/minting-core"
+import { Layer } from "effect"
+import type { SqlClient } from "effect/sql"
+import * as PostgresCollectionRepository from "./PostgresCollectionRepository.ts"
+import * as PostgresMetadataStore from "./PostgresMetadataStore.ts"
+import * as PostgresMintRepository from "./PostgresMintRepository.ts"
+import * as PostgresNonceStore from "./PostgresNonceStore.ts"
+import * as PostgresOutbox from "./PostgresOutbox.ts"
+import * as PostgresReportRepository from "./PostgresReportRepository.ts"
+import * as PostgresTicketLedger from "./PostgresTicketLedger.ts"
+import * as PostgresTransactor from "./PostgresTransactor.ts"
+import * as PostgresTreeRegistry from "./PostgresTreeRegistry.ts"
+
+export type Repositories =
+  | MintRepository
+  | CollectionRepository
+  | TreeRegistry
+  | ReportRepository
+  | Outbox
+  | TicketLedger
+  | NonceStore
+  | MetadataStore
+  | Transactor
+
+/** The adapters over a client the caller provides; it does not migrate. */
+export const layer: Layer.Layer<Repositories, never, SqlClient.SqlClient> = Layer.mergeAll(
+  PostgresMintRepository.layer,
+  PostgresCollectionRepository.layer,
+  PostgresTreeRegistry.layer,
+  PostgresReportRepository.layer,
+  PostgresOutbox.layer,
+  PostgresTicketLedger.layer,
+  PostgresNonceStore.layer,
+  PostgresMetadataStore.layer,
+  PostgresTransactor.layer
+)

@@ -1,0 +1,86 @@
+/**
+ * How the driver's failures become the ports' one error. Connection loss, restarts and timeouts
+ * are `Unavailable` and races are `Contention` (both retryable); unique and check violations are
+ * `ConstraintViolated`. SQL the service itself got wrong (syntax, permissions) is a defect: no
+ * caller could handle it. Messages carry PostgreSQL's own text, never connection settings.
+ */
+import { ConstraintViolated, Contention, RepositoryError, Unavailable } from "@tickettoken/minting-core"
+import { Effect } from "effect"
+import { isSqlError, type SqlError } from "effect/sql/SqlError"
+
+interface PgErrorFields {
+  readonly code?: string | undefined
+  readonly constraint?: string | undefined
+  readonly message?: string | undefined
+}
+
+const fieldsOf = (error: SqlError): PgErrorFields => {
+  const cause = error.reason.cause
+  return typeof cause === "object" && cause !== null ? (cause as PgErrorFields) : {}
+}
+
+/** SQLSTATE classes that mean "the server is going away or not there yet": retry later. */
+const unavailableCode = (code: string | undefined) =>
+  code !== undefined &&
+  (code.startsWith("08") || // connection exception
+    code.startsWith("57P") || // admin/crash shutdown, cannot connect now
+    code.startsWith("53") || // insufficient resources (too many connections, out of memory)
+    code.startsWith("58") || // system error (I/O)
+    code === "57014") // statement timeout
+
+const contentionCode = (code: string | undefined) =>
+  code !== undefined && (code.startsWith("40") || code === "55P03" || code === "25P02")
+
+const describe = (error: SqlError, fields: PgErrorFields) =>
+  fields.message !== undefined && fields.message.length > 0 && fields.code !== undefined
+    ? `${fields.message} (SQLSTATE ${fields.code})`
+    : error.message
+
+const unavailable = (message: string) => new RepositoryError({ reason: new Unavailable({ message }) })
+
+export const fromSqlError = (error: SqlError): RepositoryError | "defect" => {
+  const fields = fieldsOf(error)
+  const message = describe(error, fields)
+  switch (error.reason._tag) {
+    case "ConnectionError":
+    case "StatementTimeoutError":
+      return unavailable(message)
+    case "DeadlockError":
+    case "SerializationError":
+    case "LockTimeoutError":
+      return new RepositoryError({ reason: new Contention({ message }) })
+    case "UniqueViolation":
+      return new RepositoryError({
+        reason: new ConstraintViolated({ constraint: error.reason.constraint, message })
+      })
+    case "ConstraintError":
+      return new RepositoryError({
+        reason: new ConstraintViolated({ constraint: fields.constraint ?? "unknown", message })
+      })
+    case "AuthenticationError":
+      return unavailable(message)
+    case "SqlSyntaxError":
+    case "AuthorizationError":
+      return "defect"
+    case "UnknownError": {
+      if (unavailableCode(fields.code)) return unavailable(message)
+      if (contentionCode(fields.code)) return new RepositoryError({ reason: new Contention({ message }) })
+      // No SQLSTATE: the socket or the protocol broke under us (a dropped connection mid-query).
+      if (fields.code === undefined) return unavailable(message)
+      return "defect"
+    }
+  }
+}
+
+/** Maps every SqlError of `self` onto RepositoryError (or a defect for the service's own bugs). */
+export const orRepositoryError = <A, E, R>(
+  self: Effect.Effect<A, E | SqlError, R>
+): Effect.Effect<A, Exclude<E, SqlError> | RepositoryError, R> =>
+  Effect.catchIf(
+    self,
+    (e): e is SqlError => isSqlError(e),
+    (error) => {
+      const mapped = fromSqlError(error)
+      return mapped === "defect" ? Effect.die(error) : Effect.fail(mapped)
+    }
+  ) as Effect.Effect<A, Exclude<E, SqlError> | RepositoryError, R>
