@@ -51,17 +51,15 @@ export const invalidParams = (detail: string): RpcError =>
 
 export type MethodHandler = (params: ReadonlyArray<unknown>) => unknown
 
-/** Where a request came from, for the hooks around each call. */
-export interface RequestHooks {
-  readonly onRequestDone?: () => void
-}
-
 const isRequestShape = (value: unknown): value is JsonRpcRequest =>
   typeof value === "object" &&
   value !== null &&
   !Array.isArray(value) &&
   (value as { jsonrpc?: unknown }).jsonrpc === "2.0" &&
   typeof (value as { method?: unknown }).method === "string"
+
+const isEmptyObject = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 
 const requestId = (value: unknown): JsonRpcId => {
   const id = (value as { id?: unknown } | null)?.id
@@ -90,7 +88,9 @@ export const makeHandler =
         return failure(id, new RpcError(ErrorCode.InvalidRequest, "Invalid request"))
       const method = Object.hasOwn(methods, entry.method) ? methods[entry.method] : undefined
       if (!method) return failure(id, new RpcError(ErrorCode.MethodNotFound, "Method not found"))
-      const params = entry.params === undefined || entry.params === null ? [] : entry.params
+      // umi's rpc.call() sends `{}` for a method without parameters.
+      const params =
+        entry.params === undefined || entry.params === null || isEmptyObject(entry.params) ? [] : entry.params
       if (!Array.isArray(params)) return failure(id, invalidParams("params must be an array"))
       try {
         return { jsonrpc: "2.0", id, result: method(params) }
