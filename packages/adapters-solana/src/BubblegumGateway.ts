@@ -121,8 +121,14 @@ interface SignatureInfo {
   readonly err: unknown
 }
 
-const make = Effect.fnUntraced(function* (client: SolanaClientShape) {
+export interface GatewayOptions {
+  /** getSignaturesForAddress page size (1,000, the most the RPC gives; tests page smaller). */
+  readonly signaturePageSize?: number | undefined
+}
+
+const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: GatewayOptions = {}) {
   const { rpc, settings } = client
+  const pageSize = options.signaturePageSize ?? SIGNATURE_PAGE
   const transactions = yield* makeTransactions(client)
 
   const toAsset = (signature: string, slot: number, event: MintLeafEvent) =>
@@ -218,14 +224,14 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape) {
         const page = yield* rpc.call<ReadonlyArray<SignatureInfo>>("getSignaturesForAddress", [
           tree,
           {
-            limit: SIGNATURE_PAGE,
+            limit: pageSize,
             commitment: "confirmed",
             ...(before === undefined ? {} : { before }),
             ...(after === null ? {} : { until: after })
           }
         ])
         pages.push(page)
-        if (page.length < SIGNATURE_PAGE) break
+        if (page.length < pageSize) break
         before = page[page.length - 1]!.signature
       }
       return pages.flat().reverse()
@@ -333,7 +339,7 @@ export const treeConfigAddress = (client: SolanaClientShape, tree: string) =>
 /** The ChainGateway over a SolanaClient already in context. */
 const layerClient: Layer.Layer<ChainGateway, never, SolanaClient> = Layer.effect(
   ChainGateway,
-  Effect.flatMap(SolanaClient, make)
+  Effect.flatMap(SolanaClient, (client) => make(client))
 )
 
 /** The ChainGateway, the SolanaClient and the RpcCallCounter, from a SolanaConfig. */

@@ -58,12 +58,21 @@ export const recentFeeEstimate = (fees: ReadonlyArray<number>, cap: number): num
 export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClientShape) {
   const { rpc, umi, settings } = client
 
-  const latestBlockhash = yield* rpc
+  /** The last blockhash fetched; dropped early once the chain is seen near its expiry. */
+  let lastValid = Number.POSITIVE_INFINITY
+  const [latestBlockhash, forgetBlockhash] = yield* rpc
     .call<{ value: LatestBlockhash }>("getLatestBlockhash", [{ commitment: settings.commitment }])
     .pipe(
       Effect.map((r) => r.value),
-      Effect.cachedWithTTL((exit) => (exit._tag === "Success" ? settings.blockhashReuseMs : 0))
+      Effect.tap((r) =>
+        Effect.sync(() => {
+          lastValid = r.lastValidBlockHeight
+        })
+      ),
+      Effect.cachedInvalidateWithTTL((exit) => (exit._tag === "Success" ? settings.blockhashReuseMs : 0))
     )
+  /** Blocks a reused blockhash must still have ahead of it. */
+  const BLOCKHASH_HEADROOM = 20
 
   const fees = new Map<string, { readonly at: number; readonly microLamports: number }>()
   const priorityFee = (tree: string | undefined) =>
@@ -170,6 +179,9 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       )
       .pipe(
         Effect.asVoid,
+        Effect.tapError((error) =>
+          error.reason._tag === "BlockhashNotFound" ? forgetBlockhash : Effect.void
+        ),
         Effect.catchIf(
           (error) =>
             error.reason._tag === "InvalidRequest" && /already been processed/.test(error.reason.message),
@@ -178,7 +190,9 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       )
 
   /** The block height at the configured commitment. */
-  const blockHeight = rpc.call<number>("getBlockHeight", [{ commitment: settings.commitment }])
+  const blockHeight = rpc
+    .call<number>("getBlockHeight", [{ commitment: settings.commitment }])
+    .pipe(Effect.tap((height) => (height + BLOCKHASH_HEADROOM >= lastValid ? forgetBlockhash : Effect.void)))
 
   /**
    * Sends once and waits until the signature lands at the configured commitment. It is sent
