@@ -41,8 +41,9 @@ describe("cluster information", () => {
     expect((await connection.getVersion())["solana-core"]).toMatch(/^\d+\.\d+\.\d+/)
     expect(await connection.getGenesisHash()).toBe(localnet.genesisHash)
     expect((await rpc(localnet.rpcUrl, "getHealth")).result).toBe("ok")
+    const before = localnet.slot()
     const epoch = await connection.getEpochInfo("processed")
-    expect(epoch.absoluteSlot).toBeGreaterThanOrEqual(localnet.slot() - 5)
+    expect(epoch.absoluteSlot).toBeGreaterThanOrEqual(before)
     expect(epoch.slotIndex).toBeLessThan(epoch.slotsInEpoch)
     expect(await connection.getMinimumBalanceForRentExemption(0)).toBe(890_880)
     expect(await connection.getMinimumBalanceForRentExemption(165)).toBe(2_039_280)
@@ -58,18 +59,21 @@ describe("cluster information", () => {
     expect(second.blockhash).not.toBe(first.blockhash)
     const height = await connection.getBlockHeight("processed")
     expect(second.lastValidBlockHeight).toBeGreaterThan(first.lastValidBlockHeight)
+    // A few slots may pass between the two requests on a busy machine.
     expect(second.lastValidBlockHeight - height).toBeLessThanOrEqual(150)
-    expect(second.lastValidBlockHeight - height).toBeGreaterThanOrEqual(148)
+    expect(second.lastValidBlockHeight - height).toBeGreaterThan(130)
     // Lower commitments see older slots, as on a cluster.
     expect(await connection.getSlot("finalized")).toBeLessThan(await connection.getSlot("processed"))
   })
 
   it("keeps the Clock sysvar on real time so block times mean something", async () => {
+    const before = localnet.slot()
     const clock = await connection.getAccountInfo(SYSVAR_CLOCK_PUBKEY, "processed")
     const unixTimestamp = Number(clock!.data.readBigInt64LE(32))
     expect(Math.abs(unixTimestamp - Date.now() / 1000)).toBeLessThan(5)
     const slot = Number(clock!.data.readBigUInt64LE(0))
-    expect(slot).toBeGreaterThanOrEqual(localnet.slot() - 2)
+    expect(slot).toBeGreaterThanOrEqual(before)
+    expect(slot).toBeLessThanOrEqual(localnet.slot())
   })
 })
 
@@ -242,6 +246,21 @@ describe("transactions", () => {
     const simulated = await connection.simulateTransaction(tx)
     expect(simulated.value.err).toBeNull()
     expect(simulated.value.logs?.length).toBeGreaterThan(0)
+
+    const recipient = tx.instructions[0]!.keys[1]!.pubkey
+    const withAccounts = await rpc(localnet.rpcUrl, "simulateTransaction", [
+      tx.serialize().toString("base64"),
+      {
+        encoding: "base64",
+        sigVerify: true,
+        innerInstructions: true,
+        accounts: { addresses: [recipient.toBase58()], encoding: "base64" }
+      }
+    ])
+    expect(withAccounts.result.value.accounts[0].lamports).toBe(LAMPORTS_PER_SOL)
+    expect(withAccounts.result.value.innerInstructions).toEqual([])
+    // A simulation changes nothing.
+    expect(await connection.getBalance(recipient, "processed")).toBe(0)
   })
 })
 
