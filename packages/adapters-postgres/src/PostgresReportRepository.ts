@@ -6,7 +6,7 @@ import { type Page, ReconciliationReport, ReportRepository } from "@tickettoken/
 import { Array as Arr, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import * as R from "./Rows.ts"
-import { orRepositoryError } from "./SqlErrors.ts"
+import { orRepositoryError, transaction } from "./SqlErrors.ts"
 
 // The JSON form: DateTimes as ISO strings, as any reader of report_data expects them.
 const ReportJson = Schema.toCodecJson(ReconciliationReport)
@@ -22,7 +22,8 @@ export const make = Effect.gen(function* () {
 
   const save = Effect.fn("PostgresReportRepository.save")(
     (report: ReconciliationReport) =>
-      sql.withTransaction(
+      transaction(
+        sql,
         Effect.gen(function* () {
           const columns = {
             timestamp: R.toDate(report.startedAt),

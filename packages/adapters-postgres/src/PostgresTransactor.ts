@@ -1,7 +1,7 @@
 import { Transactor } from "@tickettoken/minting-core"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { orRepositoryError } from "./SqlErrors.ts"
+import { transaction } from "./SqlErrors.ts"
 
 /**
  * Transactions on the client's connection; nested ones become savepoints. A connection lost
@@ -10,7 +10,7 @@ import { orRepositoryError } from "./SqlErrors.ts"
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   return Transactor.of({
-    withTransaction: (self) => orRepositoryError(sql.withTransaction(self))
+    withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => transaction(sql, self)
   })
 })
 

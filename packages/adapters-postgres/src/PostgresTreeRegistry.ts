@@ -2,7 +2,7 @@ import { notFound, rotationThreshold, Tree, TreeRegistry, type TreeStatus } from
 import { Effect, Layer, Option } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 import * as R from "./Rows.ts"
-import { orRepositoryError } from "./SqlErrors.ts"
+import { orRepositoryError, transaction } from "./SqlErrors.ts"
 
 const toTree = (row: R.Row) =>
   new Tree({
@@ -22,7 +22,8 @@ export const make = Effect.gen(function* () {
   // Changes of the active tree queue behind one lock, so each sees the one before it and the
   // single-active index never has to refuse a rotation.
   const rotating = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    sql.withTransaction(
+    transaction(
+      sql,
       Effect.andThen(sql`SELECT pg_advisory_xact_lock(hashtext('tickettoken.trees.active'))`, self)
     )
 

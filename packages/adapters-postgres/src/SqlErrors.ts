@@ -5,7 +5,8 @@
  * caller could handle it. Messages carry PostgreSQL's own text, never connection settings.
  */
 import { ConstraintViolated, Contention, RepositoryError, Unavailable } from "@tickettoken/minting-core"
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
+import type { SqlClient } from "effect/sql"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 
 interface PgErrorFields {
@@ -14,9 +15,13 @@ interface PgErrorFields {
   readonly message?: string | undefined
 }
 
+/** PostgreSQL's own fields; a socket error's `code` (ECONNRESET, ...) is no SQLSTATE and is dropped. */
 const fieldsOf = (error: SqlError): PgErrorFields => {
   const cause = error.reason.cause
-  return typeof cause === "object" && cause !== null ? (cause as PgErrorFields) : {}
+  if (typeof cause !== "object" || cause === null) return {}
+  const fields = cause as PgErrorFields
+  const code = typeof fields.code === "string" && /^[0-9A-Z]{5}$/.test(fields.code) ? fields.code : undefined
+  return { code, constraint: fields.constraint, message: fields.message }
 }
 
 /** SQLSTATE classes that mean "the server is going away or not there yet": retry later. */
@@ -32,9 +37,11 @@ const contentionCode = (code: string | undefined) =>
   code !== undefined && (code.startsWith("40") || code === "55P03" || code === "25P02")
 
 const describe = (error: SqlError, fields: PgErrorFields) =>
-  fields.message !== undefined && fields.message.length > 0 && fields.code !== undefined
-    ? `${fields.message} (SQLSTATE ${fields.code})`
-    : error.message
+  fields.message === undefined || fields.message.length === 0
+    ? error.message
+    : fields.code === undefined
+      ? fields.message
+      : `${fields.message} (SQLSTATE ${fields.code})`
 
 const unavailable = (message: string) => new RepositoryError({ reason: new Unavailable({ message }) })
 
@@ -84,3 +91,41 @@ export const orRepositoryError = <A, E, R>(
       return mapped === "defect" ? Effect.die(error) : Effect.fail(mapped)
     }
   ) as Effect.Effect<A, Exclude<E, SqlError> | RepositoryError, R>
+
+const isConnectionLoss = (defect: unknown): boolean => {
+  if (isSqlError(defect)) {
+    const mapped = fromSqlError(defect)
+    return mapped !== "defect" && mapped.reason._tag === "Unavailable"
+  }
+  return defect instanceof RepositoryError && defect.reason._tag === "Unavailable"
+}
+
+/**
+ * When the connection drops inside a transaction, the ROLLBACK fails too and the driver reports
+ * the outcome as defects. PostgreSQL rolls back an uncommitted transaction with its session, so
+ * nothing is half-written, and the caller should see a retryable Unavailable, not a crash. (Lost
+ * during COMMIT itself, the outcome is unknown; a retry finds out, fenced by versions and keys.)
+ */
+const lostConnectionIsUnavailable = <A, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | RepositoryError, R> =>
+  Effect.catchCause(self, (cause): Effect.Effect<never, E | RepositoryError> => {
+    const defects = cause.reasons.filter(Cause.isDieReason).map((reason) => reason.defect)
+    if (defects.length === 0 || !defects.every(isConnectionLoss) || Cause.hasInterrupts(cause)) {
+      return Effect.failCause(cause)
+    }
+    const first = defects[0]
+    const message = first instanceof Error ? first.message : "the connection was lost mid-transaction"
+    return Effect.fail(
+      new RepositoryError({
+        reason: new Unavailable({ message: `connection lost during a transaction: ${message}` })
+      })
+    )
+  })
+
+/** `sql.withTransaction` with the ports' error: all or nothing, a lost connection retryable. */
+export const transaction = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, Exclude<E, SqlError> | RepositoryError, R> =>
+  lostConnectionIsUnavailable(orRepositoryError(sql.withTransaction(self)))

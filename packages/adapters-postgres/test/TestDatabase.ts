@@ -81,3 +81,12 @@ export const startPglite = async () => {
   const pglite = Context.get(context, PgliteDatabase)
   return { url: pglite.url, stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
+
+/** Runs statements on a database through a connection of their own. */
+export const execute = (url: Redacted.Redacted, ...statements: ReadonlyArray<string>) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      for (const statement of statements) yield* sql.unsafe(statement)
+    }).pipe(Effect.provide(client(url, 1)))
+  )
