@@ -65,7 +65,7 @@ export const makeTestApp = () => {
         ...headers,
         ...(text === "" ? {} : { "content-type": options.contentType ?? "application/json" })
       },
-      ...(text === "" ? {} : { body: sent })
+      ...(text === "" ? {} : { body: Buffer.from(sent) })
     })
   }
   return { app, runtime, signed }

@@ -1,0 +1,37 @@
+/**
+ * What the embedded start keeps under the data folder (git-ignored, mode 0600): the generated
+ * internal secret and the local fee payer. Neither is ever logged; the secret is shown once,
+ * on the console, when it is first generated, so the developer can sign requests.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { Base58 } from "@tickettoken/minting-core"
+
+const write = (path: string, text: string) => writeFileSync(path, text, { mode: 0o600 })
+
+export const ensureDir = (dir: string) => mkdirSync(dir, { recursive: true, mode: 0o700 })
+
+/** The embedded internal secret: read, or generated on first start. */
+export const internalSecret = (dataDir: string): { readonly secret: string; readonly generated: boolean } => {
+  ensureDir(dataDir)
+  const path = join(dataDir, "internal-secret")
+  if (existsSync(path)) return { secret: readFileSync(path, "utf8").trim(), generated: false }
+  const secret = randomBytes(32).toString("hex")
+  write(path, `${secret}\n`)
+  return { secret, generated: true }
+}
+
+/** A fee-payer keypair file in the solana-keygen format (a JSON array of 64 bytes): read or generated. */
+export const feePayer = (dataDir: string): { readonly path: string; readonly address: string } => {
+  ensureDir(dataDir)
+  const path = join(dataDir, "fee-payer.json")
+  if (!existsSync(path)) {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519")
+    const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url")
+    const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url")
+    write(path, JSON.stringify([...seed, ...pub]))
+  }
+  const bytes = JSON.parse(readFileSync(path, "utf8")) as Array<number>
+  return { path, address: Base58.encode(Uint8Array.from(bytes.slice(32))) }
+}

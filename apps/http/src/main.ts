@@ -1,0 +1,156 @@
+/**
+ * The minting service: HTTP API + mint worker in one process (the composition root).
+ *
+ * On its embedded defaults (`pnpm start`): PGlite under .data/, the local devnet with the real
+ * Bubblegum programs when they are cached, otherwise the simulated chain, announced first.
+ * With DATABASE_URL / SOLANA_RPC_URL / SOLANA_KEYPAIR it runs against PostgreSQL and a cluster.
+ */
+import type { Server } from "node:http"
+import { NodeCrypto } from "@effect/platform-node"
+import { serve } from "@hono/node-server"
+import { MintingSettings, type RetryPolicy, TreeRegistry, TreeRotation } from "@tickettoken/minting-core"
+
+import { Effect, Layer, Logger, ManagedRuntime, Option, Redacted, References } from "effect"
+import { makeApp } from "./App.ts"
+import * as Chain from "./Chain.ts"
+import * as Database from "./Database.ts"
+import * as EmbeddedFiles from "./EmbeddedFiles.ts"
+import { environment } from "./Environment.ts"
+import * as WorkerLoop from "./WorkerLoop.ts"
+
+const log = (level: string, message: string, fields: Record<string, unknown> = {}) =>
+  process.stdout.write(
+    `${JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })}\n`
+  )
+
+const retireTrees = Effect.gen(function* () {
+  const registry = yield* TreeRegistry
+  const trees = yield* registry.list
+  const live = trees.filter((tree) => tree.status !== "full")
+  yield* Effect.forEach(live, (tree) => registry.markFull(tree.address), { discard: true })
+  return live.length
+})
+
+const logLevels = { trace: "Trace", debug: "Debug", info: "Info", warn: "Warn", error: "Error" } as const
+
+const main = async () => {
+  const env = await Effect.runPromise(
+    Effect.result(
+      Effect.gen(function* () {
+        return yield* environment
+      })
+    )
+  )
+  if (env._tag === "Failure") {
+    log("ERROR", "invalid configuration", { error: String(env.failure) })
+    process.exit(2)
+  }
+  const settings = env.success
+
+  const chain = await Chain.choose(settings)
+  // The first line says what the chain is, so nobody mistakes a simulation for a cluster.
+  log(chain.kind === "simulated" ? "WARN" : "INFO", `chain: ${chain.description}`, { chain: chain.kind })
+
+  const database = Database.choose(settings)
+  let embeddedSecret: { secret: string; generated: boolean } | null = null
+  const internalSecrets =
+    settings.internalSecrets.length > 0
+      ? settings.internalSecrets
+      : [Redacted.make((embeddedSecret = EmbeddedFiles.internalSecret(settings.dataDir)).secret)]
+
+  const publicBaseUrl = Option.getOrElse(
+    settings.publicBaseUrl,
+    () => `http://${settings.host}:${settings.port}`
+  )
+  const mintingSettings = Layer.succeed(MintingSettings, {
+    ...MintingSettings.defaultValue(),
+    publicBaseUrl,
+    leaseMs: settings.leaseMs,
+    workerId: `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    retryPolicy: MintingSettings.defaultValue().retryPolicy satisfies RetryPolicy,
+    tree: {
+      maxDepth: settings.treeDepth,
+      maxBufferSize: settings.treeBuffer,
+      canopyDepth: settings.treeCanopy
+    }
+  })
+  const logging = Layer.mergeAll(
+    Logger.layer([Logger.consoleJson]),
+    Layer.succeed(
+      References.MinimumLogLevel,
+      logLevels[settings.logLevel as keyof typeof logLevels] ?? "Info"
+    )
+  )
+  const layer = Layer.mergeAll(database.layer, chain.layer, NodeCrypto.layerDigest, NodeCrypto.layerMac).pipe(
+    Layer.provideMerge(Layer.mergeAll(mintingSettings, logging))
+  )
+  const runtime = ManagedRuntime.make(layer as Layer.Layer<Layer.Success<typeof layer>, never>)
+  try {
+    await runtime.runPromise(Effect.void)
+    log("INFO", `database: ${database.kind}`, { database: database.kind })
+    if (chain.kind === "localnet") {
+      // The in-process local devnet starts empty each time: trees registered by an earlier run
+      // are gone from it, so they are retired and a new one is created.
+      const retired = await runtime.runPromise(retireTrees)
+      if (retired > 0) log("WARN", "local devnet was reset: trees of earlier runs retired", { retired })
+    }
+    // A tree to mint into, created on first start.
+    const tree = await runtime.runPromise(TreeRotation.activeTree())
+    log("INFO", "active tree", { tree: tree.address, capacity: tree.capacity, minted: tree.minted })
+  } catch (error) {
+    log("ERROR", "start-up failed", { error: String(error) })
+    await runtime.dispose().catch(() => {})
+    await chain.close()
+    process.exit(1)
+  }
+
+  const app = makeApp(runtime, {
+    auth: { internalSecrets, jwtSecret: Option.getOrNull(settings.jwtSecret) },
+    health: { chain: chain.kind, database: database.kind },
+    bodyLimit: settings.bodyLimit,
+    accessLog: (line) =>
+      process.stdout.write(`${JSON.stringify({ ...line, timestamp: new Date().toISOString() })}\n`)
+  })
+  const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()))
+  const url = `http://${settings.host}:${settings.port}`
+  log("INFO", `listening on ${url}`, { url, docs: `${url}/docs` })
+
+  const worker = settings.workerEnabled
+    ? WorkerLoop.start(runtime, {
+        batchSize: settings.workerBatch,
+        concurrency: settings.workerConcurrency,
+        idleMs: settings.workerIdleMs,
+        recoveryIntervalMs: settings.recoveryIntervalMs
+      })
+    : null
+  log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
+
+  if (embeddedSecret !== null) {
+    // Shown on the console for the developer who just started the embedded service; never logged by the service.
+    process.stdout.write(
+      `\nInternal secret (${embeddedSecret.generated ? "generated" : "from"} ${settings.dataDir}/internal-secret): ${embeddedSecret.secret}\nMint one ticket:\n  pnpm --silent mint:example ${url}\n\n`
+    )
+  }
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log("INFO", `${signal}: shutting down`)
+    await worker?.stop(settings.shutdownDeadlineMs)
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      // Idle keep-alive sockets would hold close() open for seconds.
+      server.closeIdleConnections()
+    })
+    await runtime.dispose()
+    await chain.close()
+    log("INFO", "stopped")
+    process.exit(0)
+  }
+  process.on("SIGTERM", () => void shutdown("SIGTERM"))
+  process.on("SIGINT", () => void shutdown("SIGINT"))
+}
+
+void main()
