@@ -3,7 +3,7 @@
 // no per-slot snapshots, so only slots, blockhashes and transaction visibility follow commitment.
 import type { Address } from "@solana/kit"
 import type { LiteSVM } from "litesvm"
-import { fromBase58, fromBase64, isAddress, isBase58, toBase64 } from "./Encoding.ts"
+import { fromBase58, fromBase64, isAddress, isBase58, toBase58, toBase64 } from "./Encoding.ts"
 import type { Faucet } from "./Faucet.ts"
 import { feeFor } from "./Fees.ts"
 import {
@@ -409,7 +409,7 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
           instructions: group.instructions.map((ix) => ({
             programId: keys[ix.programIdIndex],
             accounts: ix.accounts.map((index) => keys[index]),
-            data: ix.data,
+            data: toBase58(ix.data),
             stackHeight: ix.stackHeight
           }))
         }))

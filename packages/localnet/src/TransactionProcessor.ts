@@ -16,8 +16,8 @@ import {
   errorName
 } from "./TransactionErrors.ts"
 import type {
+  InnerInstructions,
   LoadedAddresses,
-  RpcInnerInstructions,
   TransactionRecord,
   TransactionStore
 } from "./TransactionStore.ts"
@@ -45,7 +45,7 @@ export interface SimulationResult {
   readonly computeUnitsConsumed: bigint
   readonly fee: bigint
   readonly returnData: TransactionRecord["returnData"]
-  readonly innerInstructions: ReadonlyArray<RpcInnerInstructions>
+  readonly innerInstructions: ReadonlyArray<InnerInstructions>
   readonly transaction: WireTransaction
   readonly loadedAddresses: LoadedAddresses
   /** State of the transaction's accounts after it ran (only when it ran without error). */
@@ -215,7 +215,7 @@ export class TransactionProcessor {
     const returned = meta.returnData()
     const returnData =
       returned.data().length > 0 ? { programId: toBase58(returned.programId()), data: returned.data() } : null
-    const innerInstructions: RpcInnerInstructions[] = []
+    const innerInstructions: InnerInstructions[] = []
     meta.innerInstructions().forEach((list, index) => {
       if (list.length === 0) return
       innerInstructions.push({
@@ -225,7 +225,7 @@ export class TransactionProcessor {
           return {
             programIdIndex: ix.programIdIndex(),
             accounts: Array.from(ix.accounts()),
-            data: toBase58(ix.data()),
+            data: ix.data(),
             stackHeight: inner.stackHeight()
           }
         })

@@ -4,18 +4,21 @@
 import type { RpcTransactionError } from "./TransactionErrors.ts"
 import type { WireTransaction } from "./WireTransaction.ts"
 
-export interface RpcInnerInstruction {
+export interface InnerInstruction {
   readonly programIdIndex: number
   readonly accounts: ReadonlyArray<number>
-  /** base58 */
-  readonly data: string
+  /**
+   * Raw bytes; base58 only when an answer needs it. Base58 is quadratic in length and a
+   * Bubblegum mint's change-log event (~1 KB) cost milliseconds to encode on every send.
+   */
+  readonly data: Uint8Array
   readonly stackHeight: number
 }
 
-export interface RpcInnerInstructions {
+export interface InnerInstructions {
   /** Index of the outer instruction these were invoked from. */
   readonly index: number
-  readonly instructions: ReadonlyArray<RpcInnerInstruction>
+  readonly instructions: ReadonlyArray<InnerInstruction>
 }
 
 export interface LoadedAddresses {
@@ -36,7 +39,7 @@ export interface TransactionRecord {
   readonly preBalances: ReadonlyArray<bigint>
   readonly postBalances: ReadonlyArray<bigint>
   readonly logs: ReadonlyArray<string>
-  readonly innerInstructions: ReadonlyArray<RpcInnerInstructions>
+  readonly innerInstructions: ReadonlyArray<InnerInstructions>
   readonly computeUnitsConsumed: bigint
   readonly returnData: { readonly programId: string; readonly data: Uint8Array } | null
 }

@@ -162,17 +162,24 @@ const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) =>
     fee: record.fee,
     preBalances: record.preBalances,
     postBalances: record.postBalances,
-    innerInstructions: keys
-      ? record.innerInstructions.map((group) => ({
-          index: group.index,
-          instructions: group.instructions.map((ix) => ({
-            programId: keys[ix.programIdIndex],
-            accounts: ix.accounts.map((index) => keys[index]),
-            data: ix.data,
-            stackHeight: ix.stackHeight
-          }))
-        }))
-      : record.innerInstructions,
+    innerInstructions: record.innerInstructions.map((group) => ({
+      index: group.index,
+      instructions: group.instructions.map((ix) =>
+        keys
+          ? {
+              programId: keys[ix.programIdIndex],
+              accounts: ix.accounts.map((index) => keys[index]),
+              data: toBase58(ix.data),
+              stackHeight: ix.stackHeight
+            }
+          : {
+              programIdIndex: ix.programIdIndex,
+              accounts: ix.accounts,
+              data: toBase58(ix.data),
+              stackHeight: ix.stackHeight
+            }
+      )
+    })),
     logMessages: record.logs,
     preTokenBalances: [],
     postTokenBalances: [],
