@@ -52,11 +52,8 @@ const main = async () => {
   log(chain.kind === "simulated" ? "WARN" : "INFO", `chain: ${chain.description}`, { chain: chain.kind })
 
   const database = Database.choose(settings)
-  let embeddedSecret: { secret: string; generated: boolean } | null = null
-  const internalSecrets =
-    settings.internalSecrets.length > 0
-      ? settings.internalSecrets
-      : [Redacted.make((embeddedSecret = EmbeddedFiles.internalSecret(settings.dataDir)).secret)]
+  const embeddedSecret = settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(settings.dataDir)
+  const internalSecrets = embeddedSecret === null ? settings.internalSecrets : [Redacted.make(embeddedSecret.secret)]
 
   const publicBaseUrl = Option.getOrElse(
     settings.publicBaseUrl,
