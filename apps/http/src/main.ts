@@ -52,8 +52,10 @@ const main = async () => {
   log(chain.kind === "simulated" ? "WARN" : "INFO", `chain: ${chain.description}`, { chain: chain.kind })
 
   const database = Database.choose(settings)
-  const embeddedSecret = settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(settings.dataDir)
-  const internalSecrets = embeddedSecret === null ? settings.internalSecrets : [Redacted.make(embeddedSecret.secret)]
+  const embeddedSecret =
+    settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(settings.dataDir)
+  const internalSecrets =
+    embeddedSecret === null ? settings.internalSecrets : [Redacted.make(embeddedSecret.secret)]
 
   const publicBaseUrl = Option.getOrElse(
     settings.publicBaseUrl,
