@@ -30,7 +30,7 @@ export const environment = Config.all({
   databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option),
   dbHost: Config.String("DB_HOST").pipe(Config.option),
   solanaRpcUrl: Config.String("SOLANA_RPC_URL").pipe(Config.option),
-  localnetPort: Config.Port("LOCALNET_PORT").pipe(Config.withDefault(8899)),
+  localnetPort: Config.Int("LOCALNET_PORT").pipe(Config.withDefault(8899)),
   workerEnabled: Config.Boolean("WORKER_ENABLED").pipe(Config.withDefault(true)),
   workerConcurrency: Config.Int("WORKER_CONCURRENCY").pipe(Config.withDefault(8)),
   workerBatch: Config.Int("WORKER_BATCH").pipe(Config.withDefault(16)),

@@ -23,6 +23,15 @@ const log = (level: string, message: string, fields: Record<string, unknown> = {
     `${JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })}\n`
   )
 
+/** An error and its causes, one message each (drivers put the useful part deep inside). */
+const causes = (error: unknown): Array<string> => {
+  const out: Array<string> = []
+  for (let e: unknown = error; e !== undefined && out.length < 6; e = (e as { cause?: unknown }).cause) {
+    out.push(e instanceof Error ? e.message : String(e))
+  }
+  return out
+}
+
 const retireTrees = Effect.gen(function* () {
   const registry = yield* TreeRegistry
   const trees = yield* registry.list
@@ -97,7 +106,7 @@ const main = async () => {
     const tree = await runtime.runPromise(TreeRotation.activeTree())
     log("INFO", "active tree", { tree: tree.address, capacity: tree.capacity, minted: tree.minted })
   } catch (error) {
-    log("ERROR", "start-up failed", { error: String(error) })
+    log("ERROR", "start-up failed", { error: causes(error) })
     await runtime.dispose().catch(() => {})
     await chain.close()
     process.exit(1)

@@ -41,13 +41,17 @@ export const describeTarget = (options: PostgresOptions): string => {
   return `${options.host ?? "localhost"}:${options.port ?? 5432}/${options.database ?? "postgres"}`
 }
 
+// A URL says everything: the parts' defaults must not override it (the client prefers parts).
 const clientConfig = (options: PostgresOptions): PgClient.PgPoolConfig => ({
-  url: options.url,
-  host: options.host,
-  port: options.port,
-  database: options.database,
-  username: options.username,
-  password: options.password,
+  ...(options.url !== undefined
+    ? { url: options.url }
+    : {
+        host: options.host,
+        port: options.port,
+        database: options.database,
+        username: options.username,
+        password: options.password
+      }),
   maxConnections: options.maxConnections ?? 10,
   connectTimeout: options.connectTimeout ?? "5 seconds",
   applicationName: "tickettoken-minting"

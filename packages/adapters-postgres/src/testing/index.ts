@@ -1,0 +1,2 @@
+/** @tickettoken/minting-postgres/testing: test support for this package's users. */
+export * as DisposableServer from "./DisposableServer.ts"
