@@ -73,7 +73,8 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
   function* (options?: { readonly batch?: number | undefined }) {
     const outbox = yield* Outbox
     const publisher = yield* AmqpPublisher
-    const events = yield* outbox.unsent(Math.max(1, options?.batch ?? 100))
+    const batch = Math.max(1, options?.batch ?? 100)
+    const events = yield* outbox.unsent(batch)
     const now = yield* DateTime.now
     const oldest = events[0]
     yield* Metric.update(
@@ -95,12 +96,14 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
             )
           )
         yield* markSent(outbox, events)
+        // A short batch drained the outbox as it stood at the poll.
+        if (events.length < batch) yield* Metric.update(lagSeconds, 0)
         return { read: events.length, relayed: events.length } satisfies RelayedBatch
       })
     )
   },
-  // The second parameter is there for the types: Effect.fn takes its arguments from the pipeline too.
-  (effect, _options) =>
+  // The rest parameter is there for the types: Effect.fn takes its arguments from the pipeline too.
+  (effect, ..._args) =>
     Effect.tapError(effect, (error) =>
       Metric.update(Metric.withAttributes(failuresTotal, { reason: failureReason(error) }), 1)
     )

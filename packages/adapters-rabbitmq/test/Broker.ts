@@ -52,6 +52,7 @@ export interface Received {
     readonly id: string
     readonly topic: string
     readonly key: string
+    readonly createdAt: string
     readonly payload: unknown
   }
 }

@@ -53,10 +53,7 @@ describe("OutboxRelay.markable", () => {
 describe("RelayConfig", () => {
   const env = (values: Record<string, string>) =>
     Effect.runSync(
-      Effect.provide(
-        RelayConfig.config,
-        ConfigProvider.layer(ConfigProvider.fromEnvRecord(values))
-      )
+      Effect.provide(RelayConfig.config, ConfigProvider.layer(ConfigProvider.fromEnvRecord(values)))
     )
 
   it("is None without RABBITMQ_URL, or with an empty one", () => {
