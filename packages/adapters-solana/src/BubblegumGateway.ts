@@ -22,8 +22,18 @@ import {
   mintToCollectionV1,
   mintV1
 } from "@metaplex-foundation/mpl-bubblegum"
-import { MPL_TOKEN_METADATA_PROGRAM_ID } from "@metaplex-foundation/mpl-token-metadata"
-import { generateSigner, lamports, publicKey, type TransactionBuilder } from "@metaplex-foundation/umi"
+import {
+  findMasterEditionPda,
+  findMetadataPda,
+  MPL_TOKEN_METADATA_PROGRAM_ID
+} from "@metaplex-foundation/mpl-token-metadata"
+import {
+  generateSigner,
+  lamports,
+  type PublicKey,
+  publicKey,
+  type TransactionBuilder
+} from "@metaplex-foundation/umi"
 import { string } from "@metaplex-foundation/umi/serializers"
 import {
   Base58,
@@ -87,20 +97,69 @@ export const collectionCpiSigner = (client: SolanaClientShape) =>
  * the `collection_cpi` signer PDA and Token Metadata's program id, which the JS client's
  * defaults (Bubblegum's own id for both) do not give.
  */
-export const mintInstruction = (client: SolanaClientShape, input: PrepareMintInput): TransactionBuilder => {
+export const mintInstruction = (
+  client: SolanaClientShape,
+  input: PrepareMintInput,
+  pdas: Pdas = derivePdas(client)
+): TransactionBuilder => {
   const { umi } = client
   const common = {
     leafOwner: publicKey(input.owner),
     merkleTree: publicKey(input.tree),
+    treeConfig: pdas.treeConfig(input.tree),
     metadata: metadataArgs(input.metadata)
   }
   if (input.metadata.collection === null) return mintV1(umi, common)
+  const collection = pdas.collection(input.metadata.collection)
   return mintToCollectionV1(umi, {
     ...common,
     collectionMint: publicKey(input.metadata.collection),
-    bubblegumSigner: collectionCpiSigner(client),
+    collectionMetadata: collection.metadata,
+    collectionEdition: collection.edition,
+    bubblegumSigner: pdas.collectionCpiSigner,
     tokenMetadataProgram: MPL_TOKEN_METADATA_PROGRAM_ID
   })
+}
+
+/**
+ * The program-derived addresses a mint names, derived once per tree and collection: each
+ * derivation tries bumps with an on-curve check in JavaScript, a real share of a mint's cost.
+ */
+export interface Pdas {
+  treeConfig(tree: string): PublicKey
+  collection(mint: string): { readonly metadata: PublicKey; readonly edition: PublicKey }
+  readonly collectionCpiSigner: PublicKey
+}
+
+export const derivePdas = (client: SolanaClientShape): Pdas => {
+  const trees = new Map<string, PublicKey>()
+  const collections = new Map<string, { readonly metadata: PublicKey; readonly edition: PublicKey }>()
+  let cpiSigner: PublicKey | undefined
+  return {
+    treeConfig: (tree) => {
+      let found = trees.get(tree)
+      if (found === undefined) {
+        found = findTreeConfigPda(client.umi, { merkleTree: publicKey(tree) })[0]
+        trees.set(tree, found)
+      }
+      return found
+    },
+    collection: (mint) => {
+      let found = collections.get(mint)
+      if (found === undefined) {
+        found = {
+          metadata: findMetadataPda(client.umi, { mint: publicKey(mint) })[0],
+          edition: findMasterEditionPda(client.umi, { mint: publicKey(mint) })[0]
+        }
+        collections.set(mint, found)
+      }
+      return found
+    },
+    get collectionCpiSigner() {
+      cpiSigner ??= collectionCpiSigner(client)
+      return cpiSigner
+    }
+  }
 }
 
 const validatePrepare = (input: PrepareMintInput): string | undefined => {
@@ -130,6 +189,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
   const { rpc, settings } = client
   const pageSize = options.signaturePageSize ?? SIGNATURE_PAGE
   const transactions = yield* makeTransactions(client)
+  const pdas = derivePdas(client)
 
   const toAsset = (signature: string, slot: number, event: MintLeafEvent) =>
     new MintedAsset({
@@ -151,7 +211,10 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
   const prepareMint = Effect.fn("BubblegumGateway.prepareMint")(function* (input: PrepareMintInput) {
     const problem = validatePrepare(input)
     if (problem !== undefined) return yield* Effect.fail(invalid(problem))
-    const signed = yield* transactions.prepare(mintInstruction(client, input), { tree: input.tree })
+    const signed = yield* transactions.prepare(mintInstruction(client, input, pdas), {
+      tree: input.tree,
+      kind: input.metadata.collection === null ? "mintV1" : "mintToCollectionV1"
+    })
     yield* Effect.annotateCurrentSpan({
       "solana.signature": signed.signature,
       "solana.compute_unit_limit": signed.computeUnitLimit
@@ -331,10 +394,6 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     rpcCalls: Effect.sync(() => client.tally.requests)
   })
 })
-
-/** The tree config PDA Bubblegum keeps beside a tree (mint capacity, creator, delegate). */
-export const treeConfigAddress = (client: SolanaClientShape, tree: string) =>
-  findTreeConfigPda(client.umi, { merkleTree: publicKey(tree) })[0]
 
 /** The ChainGateway over a SolanaClient already in context. */
 const layerClient: Layer.Layer<ChainGateway, never, SolanaClient> = Layer.effect(

@@ -9,9 +9,10 @@
 import { mplBubblegum } from "@metaplex-foundation/mpl-bubblegum"
 import { mplTokenMetadata } from "@metaplex-foundation/mpl-token-metadata"
 import { mplToolbox } from "@metaplex-foundation/mpl-toolbox"
-import { createSignerFromKeypair, signerIdentity, type Umi } from "@metaplex-foundation/umi"
+import { signerIdentity, type Umi } from "@metaplex-foundation/umi"
 import { createUmi } from "@metaplex-foundation/umi-bundle-defaults"
 import { Context, Effect, Layer } from "effect"
+import { feePayerSigner } from "./FeePayerSigner.ts"
 import { type KeypairError, loadKeypair } from "./Keypair.ts"
 import { SolanaConfig, type SolanaSettings } from "./SolanaConfig.ts"
 import { makeSolanaRpc, RequestTally, RpcCallCounter, type SolanaRpc } from "./SolanaRpc.ts"
@@ -28,7 +29,7 @@ export interface SolanaClientShape {
 export class SolanaClient extends Context.Service<SolanaClient, SolanaClientShape>()(
   "@tickettoken/minting-solana/SolanaClient"
 ) {
-  static readonly make = (settings: SolanaSettings, fetchFn?: typeof fetch) => makeClient(settings, fetchFn)
+  static readonly make = (settings: SolanaSettings) => makeClient(settings)
 
   /** Needs SolanaConfig; also provides the RpcCallCounter over the same tally. */
   static readonly layer: Layer.Layer<SolanaClient | RpcCallCounter, KeypairError, SolanaConfig> =
@@ -43,30 +44,26 @@ export class SolanaClient extends Context.Service<SolanaClient, SolanaClientShap
     )
 }
 
-/** A client for these settings; `fetch` replaces the global one (tests stub the endpoint with it). */
-const makeClient = (
-  settings: SolanaSettings,
-  fetchFn?: typeof fetch
-): Effect.Effect<SolanaClientShape, KeypairError> =>
+/** A client for these settings. */
+const makeClient = (settings: SolanaSettings): Effect.Effect<SolanaClientShape, KeypairError> =>
   Effect.map(loadKeypair(settings.keypair), (keypair) => {
     const tally = new RequestTally()
     const umi = createUmi(settings.rpcUrl, {
       commitment: settings.commitment,
-      fetch: tally.countingFetch(fetchFn ?? fetch),
+      fetch: tally.countingFetch(fetch),
       disableRetryOnRateLimit: true
     })
       .use(mplToolbox())
       .use(mplBubblegum())
       .use(mplTokenMetadata())
-    const signer = createSignerFromKeypair(umi, keypair)
+    const signer = feePayerSigner(keypair)
     umi.use(signerIdentity(signer))
     const rpc = makeSolanaRpc({
       url: settings.rpcUrl,
       timeoutMs: settings.rpcTimeoutMs,
       batchSize: settings.rpcBatchSize,
       concurrency: settings.rpcConcurrency,
-      tally,
-      fetch: fetchFn
+      tally
     })
     return { settings, umi, feePayer: signer.publicKey, rpc, tally }
   })

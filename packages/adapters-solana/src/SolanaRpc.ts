@@ -1,10 +1,16 @@
 /**
- * Solana JSON-RPC over fetch, with every failure classified (RpcErrors) and every request
+ * Solana JSON-RPC over HTTP, with every failure classified (RpcErrors) and every request
  * counted. The adapter's reads and sends go through here rather than through web3.js's
  * Connection, which retries 429s by itself, has no request timeout and cannot batch: a
  * reconciler reading thousands of transactions needs JSON-RPC batches and a count of the
  * requests it made.
+ *
+ * Requests go through node:http(s) with a keep-alive agent rather than fetch: measured against
+ * the localnet, fetch cost ~1 ms a request and http.request ~0.2 ms, and a mint takes two.
  */
+
+import { Agent as HttpAgent, request as httpRequest } from "node:http"
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import type { ChainError } from "@tickettoken/minting-core"
 import { Context, Effect, Predicate } from "effect"
 import {
@@ -68,6 +74,56 @@ export class RpcCallCounter extends Context.Service<
   { readonly count: Effect.Effect<RpcCallCount> }
 >()("@tickettoken/minting-solana/RpcCallCounter") {}
 
+/** What one HTTP POST answered. */
+export interface HttpAnswer {
+  readonly status: number
+  readonly statusText: string
+  readonly retryAfter: string | null
+  readonly body: string
+}
+
+/** Posts a JSON body; rejects only when no HTTP answer came (refused, reset, aborted). */
+export type HttpPost = (url: string, body: string, signal: AbortSignal) => Promise<HttpAnswer>
+
+/** node:http(s) with keep-alive connections; idle sockets do not hold the process open. */
+export const nodeHttpPost = (): HttpPost => {
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 })
+  }
+  return (url, body, signal) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url)
+      const secure = target.protocol === "https:"
+      const send = secure ? httpsRequest : httpRequest
+      const req = send(
+        target,
+        {
+          method: "POST",
+          agent: secure ? agents.https : agents.http,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          signal
+        },
+        (res) => {
+          const chunks: Array<Buffer> = []
+          res.on("data", (chunk: Buffer) => chunks.push(chunk))
+          res.on("error", reject)
+          res.on("end", () => {
+            const retryAfter = res.headers["retry-after"]
+            resolve({
+              status: res.statusCode ?? 0,
+              statusText: res.statusMessage ?? "",
+              retryAfter: Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null),
+              body: Buffer.concat(chunks).toString("utf8")
+            })
+          })
+        }
+      )
+      req.on("error", reject)
+      req.end(body)
+    })
+}
+
 export interface SolanaRpcOptions {
   readonly url: string
   readonly timeoutMs: number
@@ -76,7 +132,7 @@ export interface SolanaRpcOptions {
   /** Requests in flight at once for one `batch`. */
   readonly concurrency: number
   readonly tally: RequestTally
-  readonly fetch?: typeof fetch | undefined
+  readonly post?: HttpPost | undefined
 }
 
 export interface SolanaRpc {
@@ -103,55 +159,54 @@ interface JsonRpcResponse {
 const noContext: TransactionContext = { feePayer: "unknown" }
 
 export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
-  const doFetch = options.tally.countingFetch(options.fetch ?? fetch)
+  const httpPost = options.post ?? nodeHttpPost()
   let nextId = 1
   /** Set when the endpoint answered a batch with something other than an array. */
   let batchingRefused = false
 
   /** One HTTP POST; answers the parsed JSON body or fails with a classified error. */
-  const post = (method: string, body: unknown) =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        const response = await doFetch(options.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)])
-        })
-        if (!response.ok) {
-          // Drain the body so the connection can be reused; its text is not needed.
-          await response.arrayBuffer().catch(() => undefined)
-          throw {
-            status: response.status,
-            statusText: response.statusText,
-            retryAfter: response.headers.get("retry-after")
-          }
-        }
-        const text = await response.text()
-        try {
-          return JSON.parse(text) as unknown
-        } catch {
-          throw { badBody: `the endpoint answered with something other than JSON (${text.slice(0, 80)})` }
-        }
+  const post = (methods: ReadonlyArray<string>, body: unknown) => {
+    const method = methods[0] ?? "unknown"
+    return Effect.tryPromise({
+      try: (signal) => {
+        options.tally.record(methods)
+        return httpPost(
+          options.url,
+          JSON.stringify(body),
+          AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)])
+        )
       },
-      catch: (error) => {
-        if (Predicate.isObject(error) && "status" in error && Predicate.isNumber(error.status)) {
-          const retryAfter = Predicate.isString(error.retryAfter) ? error.retryAfter : null
-          return chainError(
-            fromHttpStatus(
-              method,
-              error.status,
-              String(error.statusText ?? ""),
-              retryAfterMs(retryAfter, Date.now())
+      catch: (error) => chainError(fromTransportFailure(method, error))
+    }).pipe(
+      Effect.flatMap((answer) => {
+        if (answer.status < 200 || answer.status >= 300) {
+          return Effect.fail(
+            chainError(
+              fromHttpStatus(
+                method,
+                answer.status,
+                answer.statusText,
+                retryAfterMs(answer.retryAfter, Date.now())
+              )
             )
           )
         }
-        if (Predicate.isObject(error) && "badBody" in error) {
-          return chainError(fromTransportFailure(method, new Error(String(error.badBody))))
+        try {
+          return Effect.succeed(JSON.parse(answer.body) as unknown)
+        } catch {
+          const text = answer.body.slice(0, 80)
+          return Effect.fail(
+            chainError(
+              fromTransportFailure(
+                method,
+                new Error(`the endpoint answered with something other than JSON (${text})`)
+              )
+            )
+          )
         }
-        return chainError(fromTransportFailure(method, error))
-      }
-    })
+      })
+    )
+  }
 
   const answer = <A>(method: string, response: unknown, context: TransactionContext) => {
     if (!Predicate.isObject(response)) {
@@ -166,9 +221,16 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
   }
 
   const call = <A>(method: string, params: ReadonlyArray<unknown>, context: TransactionContext = noContext) =>
-    Effect.flatMap(post(method, { jsonrpc: "2.0", id: nextId++, method, params }), (response) =>
+    Effect.flatMap(post([method], { jsonrpc: "2.0", id: nextId++, method, params }), (response) =>
       answer<A>(method, response, context)
-    ).pipe(Effect.withSpan(`SolanaRpc.${method}`, { attributes: { "rpc.method": method } }))
+    ).pipe(
+      // A span per call, without the stack capture: that cost more than the call on a localnet.
+      Effect.withSpan(
+        `SolanaRpc.${method}`,
+        { attributes: { "rpc.method": method } },
+        { captureStackTrace: false }
+      )
+    )
 
   const sendBatch = <A>(method: string, chunk: ReadonlyArray<ReadonlyArray<unknown>>) =>
     Effect.gen(function* () {
@@ -178,7 +240,10 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
       const first = nextId
       nextId += chunk.length
       const body = chunk.map((params, i) => ({ jsonrpc: "2.0", id: first + i, method, params }))
-      const response = yield* post(method, body)
+      const response = yield* post(
+        chunk.map(() => method),
+        body
+      )
       if (!Array.isArray(response)) {
         // Some providers refuse batches (an error object, not an array): go one by one from now on.
         batchingRefused = true

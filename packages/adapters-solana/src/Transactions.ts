@@ -5,7 +5,7 @@
  * (a full tree, an empty fee payer, a program error) before a signature exists, then signing.
  */
 import { setComputeUnitLimit, setComputeUnitPrice } from "@metaplex-foundation/mpl-toolbox"
-import { type TransactionBuilder, transactionBuilder } from "@metaplex-foundation/umi"
+import { type Transaction, type TransactionBuilder, transactionBuilder } from "@metaplex-foundation/umi"
 import { base58, base64 } from "@metaplex-foundation/umi/serializers"
 import { BlockhashNotFound, type ChainError } from "@tickettoken/minting-core"
 import { Clock, Effect, Schedule } from "effect"
@@ -42,6 +42,8 @@ interface SimulationValue {
 export interface TransactionsOptions {
   /** The tree the transactions write to, named by TreeFull and used for "auto" fees. */
   readonly tree?: string | undefined
+  /** What kind of transaction it is ("mintV1"...): its last simulation guesses the limit. */
+  readonly kind?: string | undefined
 }
 
 /** The compute-unit limit for what a simulation consumed: the margin on top, never below the floor. */
@@ -101,10 +103,30 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
     return builder.add(instructions)
   }
 
+  /** What the last simulation of each kind of transaction consumed: the next one's first guess. */
+  const lastConsumed = new Map<string, number>()
+
+  const simulate = (signed: Transaction, context: TransactionContext) =>
+    rpc.call<{ value: SimulationValue }>(
+      "simulateTransaction",
+      [
+        base64.deserialize(umi.transactions.serialize(signed))[0],
+        {
+          encoding: "base64",
+          sigVerify: false,
+          replaceRecentBlockhash: true,
+          commitment: settings.commitment
+        }
+      ],
+      context
+    )
+
   /**
    * Signs `instructions` (with every signer they name, the fee payer first) behind a
-   * compute-unit limit from a simulation. Fails, before anything is signed, with what the
-   * simulation says the chain would answer.
+   * compute-unit limit from a simulation of the signed transaction itself, plus the margin. The
+   * limit is first guessed from the last simulation of the same kind, so usually one build and
+   * one signature suffice; a guess off by more than the margin is signed again with the right
+   * limit. Fails, before the signature is handed out, with what the chain would answer.
    */
   const prepare = (
     instructions: TransactionBuilder,
@@ -114,39 +136,43 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       const [recent, microLamports] = yield* Effect.all([latestBlockhash, priorityFee(options.tree)], {
         concurrency: 2
       })
-      const probe = withBudget(instructions, MAX_COMPUTE_UNITS, microLamports).setBlockhash(recent)
-      const probeTx = probe.build(umi)
-      const programIds = probeTx.message.instructions.map(
-        (ix) => probeTx.message.accounts[ix.programIndex] ?? ""
-      )
+      const sign = (units: number) =>
+        Effect.promise(() =>
+          withBudget(instructions, units, microLamports).setBlockhash(recent).buildAndSign(umi)
+        )
+      const limitFor = (consumed: number) =>
+        computeUnitLimit(consumed, settings.computeUnitMargin, settings.minComputeUnits)
+      const guess = options.kind === undefined ? undefined : lastConsumed.get(options.kind)
+      let limit = guess === undefined ? MAX_COMPUTE_UNITS : limitFor(guess)
+      let signed = yield* sign(limit)
       const context: TransactionContext = {
         feePayer: client.feePayer,
         tree: options.tree,
-        programIds,
-        accountKeys: probeTx.message.accounts
+        programIds: signed.message.instructions.map((ix) => signed.message.accounts[ix.programIndex] ?? ""),
+        accountKeys: signed.message.accounts
       }
-      const simulation = yield* rpc.call<{ value: SimulationValue }>(
-        "simulateTransaction",
-        [
-          base64.deserialize(umi.transactions.serialize(probeTx))[0],
-          {
-            encoding: "base64",
-            sigVerify: false,
-            replaceRecentBlockhash: true,
-            commitment: settings.commitment
-          }
-        ],
-        context
-      )
-      const { err, logs, unitsConsumed } = simulation.value
+      let simulation = (yield* simulate(signed, context)).value
+      if (simulation.err !== null && simulation.err !== undefined && limit < MAX_COMPUTE_UNITS) {
+        // Perhaps only the guessed limit was too low: judge it again with all it may use.
+        limit = MAX_COMPUTE_UNITS
+        signed = yield* sign(limit)
+        simulation = (yield* simulate(signed, context)).value
+      }
+      const { err, logs, unitsConsumed } = simulation
       if (err !== null && err !== undefined) {
         return yield* Effect.fail(chainError(fromTransactionError(err, logs ?? [], context)))
       }
       const consumed = unitsConsumed ?? MAX_COMPUTE_UNITS
-      const limit = computeUnitLimit(consumed, settings.computeUnitMargin, settings.minComputeUnits)
-      const signed = yield* Effect.promise(() =>
-        withBudget(instructions, limit, microLamports).setBlockhash(recent).buildAndSign(umi)
-      )
+      if (options.kind !== undefined) lastConsumed.set(options.kind, consumed)
+      const ideal = limitFor(consumed)
+      // A guess keeping at least half the margin stands; one short of that, or well above, is redone.
+      if (
+        limit < consumed * (1 + settings.computeUnitMargin / 2) ||
+        limit > ideal * (1 + settings.computeUnitMargin)
+      ) {
+        limit = ideal
+        signed = yield* sign(limit)
+      }
       return {
         signature: base58.deserialize(signed.signatures[0]!)[0],
         wire: umi.transactions.serialize(signed),
@@ -156,7 +182,7 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
         computeUnitLimit: limit,
         microLamports
       }
-    }).pipe(Effect.withSpan("Transactions.prepare"))
+    }).pipe(Effect.withSpan("Transactions.prepare", undefined, { captureStackTrace: false }))
 
   /** Sends signed bytes once: the caller owns re-sending. An already processed transaction is no error. */
   const send = (
@@ -226,7 +252,7 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
         )
       }
       return result.status.slot
-    }).pipe(Effect.withSpan("Transactions.sendAndConfirm"))
+    }).pipe(Effect.withSpan("Transactions.sendAndConfirm", undefined, { captureStackTrace: false }))
 
   return { prepare, send, sendAndConfirm, blockHeight, latestBlockhash }
 })
