@@ -80,6 +80,7 @@ export const make = (options: ResolvedOptions) =>
   Effect.gen(function* () {
     const { broker, exchange, url } = options
     const confirmTimeoutMs = Duration.toMillis(options.confirmTimeout)
+    const connectTimeoutMs = Duration.toMillis(options.connectTimeout)
     const lock = yield* Semaphore.make(1)
     let current: Link | undefined
 
@@ -97,35 +98,39 @@ export const make = (options: ResolvedOptions) =>
       // broker sent; after that, a code says the broker refused the exchange.
       let connected = false
       return Effect.tryPromise({
-        try: async (): Promise<Link> => {
+        try: async (signal): Promise<Link> => {
           const model = await Amqp.connect(Redacted.value(url), {
-            clientProperties: { connection_name: options.connectionName }
+            clientProperties: { connection_name: options.connectionName },
+            timeout: connectTimeoutMs
           })
           connected = true
+          const health: Pick<Link, "lost" | "blocked"> = { lost: undefined, blocked: undefined }
+          // Listening at once: an "error" event nobody hears is thrown, and would end the process.
+          model.on("error", (err: unknown) => {
+            health.lost ??= classify(err)
+          })
+          model.on("close", () => {
+            health.lost ??= new ConnectionLost({ message: "connection closed" })
+          })
+          model.on("blocked", (reason: string) => {
+            health.blocked = reason
+          })
+          model.on("unblocked", () => {
+            health.blocked = undefined
+          })
           try {
+            // Interrupted while connecting (the layer closing): this connection is nobody's.
+            if (signal.aborted) throw new Error("interrupted while connecting")
             const channel = await model.createConfirmChannel()
-            const link: Link = { model, channel, lost: undefined, blocked: undefined }
-            // Without an "error" listener an emitter throws: the process would die with the link.
-            model.on("error", (err: unknown) => {
-              link.lost ??= classify(err)
-            })
-            model.on("close", () => {
-              link.lost ??= new ConnectionLost({ message: "connection closed" })
-            })
-            model.on("blocked", (reason: string) => {
-              link.blocked = reason
-            })
-            model.on("unblocked", () => {
-              link.blocked = undefined
-            })
             channel.on("error", (err: unknown) => {
-              link.lost ??= classify(err)
+              health.lost ??= classify(err)
             })
             channel.on("close", () => {
-              link.lost ??= new ConnectionLost({ message: "channel closed" })
+              health.lost ??= new ConnectionLost({ message: "channel closed" })
             })
             await channel.assertExchange(exchange, "topic", { durable: true })
-            return link
+            if (signal.aborted) throw new Error("interrupted while connecting")
+            return Object.assign(health, { model, channel })
           } catch (cause) {
             await within(model.close(), closeWithinMs)
             throw cause

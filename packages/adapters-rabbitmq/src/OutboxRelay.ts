@@ -84,8 +84,10 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
         : Math.max(0, DateTime.toEpochMillis(now) - DateTime.toEpochMillis(oldest.createdAt)) / 1000
     )
     if (events.length === 0) return { read: 0, relayed: 0 } satisfies RelayedBatch
-    // Once published, the batch finishes (confirms are bounded by the confirm timeout):
-    // interrupting between the confirm and markSent would only send it all again.
+    // Connecting may be interrupted; once published, the batch finishes (confirms are bounded
+    // by the confirm timeout): interrupting between the confirm and markSent would only send
+    // it all again.
+    yield* publisher.connect
     return yield* Effect.uninterruptible(
       Effect.gen(function* () {
         yield* publisher

@@ -16,6 +16,8 @@ export interface RelayOptions {
   readonly batch?: number | undefined
   /** A batch whose confirms have not all come back by then counts as failed; default 10 s. */
   readonly confirmTimeout?: Duration.Input | undefined
+  /** Opening a connection (TCP and AMQP handshake) gives up after this long; default 10 s. */
+  readonly connectTimeout?: Duration.Input | undefined
   /** Reconnect back-off after a failure: exponential from `initial` up to `max`, jittered. */
   readonly backoff?: {
     readonly initial?: Duration.Input | undefined
@@ -34,6 +36,7 @@ export interface ResolvedOptions {
   readonly interval: Duration.Duration
   readonly batch: number
   readonly confirmTimeout: Duration.Duration
+  readonly connectTimeout: Duration.Duration
   readonly backoffInitial: Duration.Duration
   readonly backoffMax: Duration.Duration
   readonly connectionName: string
@@ -47,6 +50,7 @@ export const resolve = (options: RelayOptions): ResolvedOptions => ({
   interval: Duration.fromInputUnsafe(options.interval ?? 500),
   batch: Math.max(1, Math.floor(options.batch ?? 100)),
   confirmTimeout: Duration.fromInputUnsafe(options.confirmTimeout ?? "10 seconds"),
+  connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? "10 seconds"),
   backoffInitial: Duration.fromInputUnsafe(options.backoff?.initial ?? "250 millis"),
   backoffMax: Duration.fromInputUnsafe(options.backoff?.max ?? "10 seconds"),
   connectionName: options.connectionName ?? "tickettoken-minting outbox relay",

@@ -6,10 +6,18 @@ import { assert, describe, it } from "@effect/vitest"
 import { Outbox, type OutboxEvent } from "@tickettoken/minting-core"
 import { layerInMemory } from "@tickettoken/minting-core/testing"
 import * as Amqp from "amqplib"
-import { DateTime, Effect, Layer, Redacted } from "effect"
+import { DateTime, Effect, Fiber, Layer, Redacted } from "effect"
 import { AmqpPublisher, OutboxRelay, type RelayConfig } from "../src/index.ts"
-import { brokerUrlRedacted, cleanupExchange, consumer, deleteExchange, unique } from "./Broker.ts"
+import {
+  brokerAddress,
+  brokerUrlRedacted,
+  cleanupExchange,
+  consumer,
+  deleteExchange,
+  unique
+} from "./Broker.ts"
 import { events, many } from "./Events.ts"
+import { type FlakyNetwork, flakyNetwork } from "./FlakyNetwork.ts"
 import { makeLogs } from "./Logs.ts"
 
 const options = (exchange: string): RelayConfig.RelayOptions => ({
@@ -171,6 +179,78 @@ describe("OutboxRelay.relayOnce", () => {
       assert.deepStrictEqual(error._tag === "BrokerError" && error.confirmedIds, ids(sent.slice(0, 2)))
       assert.deepStrictEqual(yield* unsentIds, ids(sent.slice(2)))
     }).pipe(Effect.scoped, Effect.provide(withPublisher(exchange)))
+  })
+})
+
+describe("OutboxRelay on a failing network", () => {
+  /** The in-memory outbox, a proxy to the broker, and a publisher that goes through the proxy. */
+  const throughProxy = <A, E, R>(exchange: string, body: (p: FlakyNetwork) => Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      const p = yield* flakyNetwork(brokerAddress())
+      const url = new URL(Redacted.value(brokerUrlRedacted()))
+      url.hostname = "127.0.0.1"
+      url.port = String(p.port)
+      return yield* body(p).pipe(
+        Effect.provide(
+          AmqpPublisher.layer({
+            ...options(exchange),
+            url: Redacted.make(url.href),
+            confirmTimeout: "1 second"
+          })
+        )
+      )
+    }).pipe(Effect.scoped, Effect.provide(layerInMemory))
+
+  it.live("a stalled broker: confirms time out, nothing is marked, the retry sends the same events", () => {
+    const exchange = unique("tickettoken.test")
+    return throughProxy(exchange, (p) =>
+      Effect.gen(function* () {
+        yield* cleanupExchange(exchange)
+        const all = yield* consumer(exchange)
+        yield* (yield* AmqpPublisher).connect
+        const sent = many(5, 2)
+        yield* append(sent)
+
+        p.freeze()
+        const error = yield* Effect.flip(OutboxRelay.relayOnce())
+        assert.strictEqual(error._tag === "BrokerError" && error.reason._tag, "ConfirmTimeout")
+        assert.deepStrictEqual(yield* unsentIds, ids(sent))
+
+        p.thaw()
+        assert.deepStrictEqual(yield* OutboxRelay.relayOnce(), { read: 5, relayed: 5 })
+        assert.deepStrictEqual(yield* unsentIds, [])
+        // The broker had taken the first attempt too: consumers see each id at least once.
+        const received = yield* Effect.promise(() => all.drain())
+        assert.deepStrictEqual(new Set(received.map((m) => m.messageId)), new Set(ids(sent)))
+        assert.isAtLeast(received.length, sent.length)
+      })
+    )
+  })
+
+  it.live("a connection cut before the confirms: ConnectionLost, nothing is marked", () => {
+    const exchange = unique("tickettoken.test")
+    return throughProxy(exchange, (p) =>
+      Effect.gen(function* () {
+        yield* cleanupExchange(exchange)
+        const all = yield* consumer(exchange)
+        yield* (yield* AmqpPublisher).connect
+        const sent = many(8, 3)
+        yield* append(sent)
+
+        p.freeze()
+        const relay = yield* Effect.forkChild(Effect.flip(OutboxRelay.relayOnce()))
+        yield* Effect.sleep(200)
+        p.cut()
+        const error = yield* Fiber.join(relay)
+        assert.strictEqual(error._tag === "BrokerError" && error.reason._tag, "ConnectionLost")
+        assert.deepStrictEqual(yield* unsentIds, ids(sent))
+
+        p.thaw()
+        assert.deepStrictEqual(yield* OutboxRelay.relayOnce(), { read: 8, relayed: 8 })
+        const received = yield* Effect.promise(() => all.drain())
+        assert.deepStrictEqual(new Set(received.map((m) => m.messageId)), new Set(ids(sent)))
+      })
+    )
   })
 })
 
