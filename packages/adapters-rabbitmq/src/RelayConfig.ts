@@ -76,14 +76,19 @@ export const describeBroker = (url: Redacted.Redacted<string>): string => {
 export const scrub = (message: string, url: Redacted.Redacted<string>): string => {
   const raw = Redacted.value(url)
   let out = raw.length > 0 ? message.split(raw).join("(RABBITMQ_URL)") : message
+  let password = ""
   try {
-    const parsed = new URL(raw)
-    for (const secret of [parsed.password, decodeURIComponent(parsed.password)]) {
-      if (secret.length > 0) out = out.split(secret).join("***")
-    }
+    password = new URL(raw).password
   } catch {
     // An unparseable URL has no password we could find; the whole URL is already out.
   }
+  const variants = [password]
+  try {
+    variants.push(decodeURIComponent(password))
+  } catch {
+    // Malformed percent-encoding: only the raw form can appear.
+  }
+  for (const secret of variants) if (secret.length > 0) out = out.split(secret).join("***")
   return out
 }
 
