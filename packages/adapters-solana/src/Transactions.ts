@@ -50,11 +50,15 @@ export interface TransactionsOptions {
 export const computeUnitLimit = (unitsConsumed: number, margin: number, minimum: number): number =>
   Math.min(MAX_COMPUTE_UNITS, Math.max(minimum, Math.ceil(unitsConsumed * (1 + margin))))
 
-/** The fee that would have landed in most recent slots: the 75th percentile of what was paid. */
+/**
+ * A compute-unit price from getRecentPrioritizationFees: the 75th percentile of the slots where
+ * anyone paid for the tree (a slot answering 0 had no competition for it), at most `cap`; 0 when
+ * nobody paid in the last ~150 slots.
+ */
 export const recentFeeEstimate = (fees: ReadonlyArray<number>, cap: number): number => {
-  if (fees.length === 0) return 0
-  const sorted = [...fees].sort((a, b) => a - b)
-  return Math.min(cap, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.75))] ?? 0)
+  const paid = fees.filter((fee) => fee > 0).sort((a, b) => a - b)
+  if (paid.length === 0) return 0
+  return Math.min(cap, paid[Math.min(paid.length - 1, Math.floor(paid.length * 0.75))] ?? 0)
 }
 
 export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClientShape) {
@@ -85,16 +89,30 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       const now = yield* Clock.currentTimeMillis
       const cached = fees.get(key)
       if (cached !== undefined && now - cached.at < PRIORITY_FEE_TTL_MS) return cached.microLamports
-      const recent = yield* rpc.call<ReadonlyArray<{ prioritizationFee: number }>>(
-        "getRecentPrioritizationFees",
-        tree === undefined ? [] : [[tree]]
-      )
-      const microLamports = recentFeeEstimate(
-        recent.map((r) => r.prioritizationFee),
-        fee.maxMicroLamports
-      )
-      fees.set(key, { at: now, microLamports })
-      return microLamports
+      // The price is advice: an endpoint without the method, or failing now, must not stop mints.
+      const recent = yield* rpc
+        .call<ReadonlyArray<{ prioritizationFee: number }>>(
+          "getRecentPrioritizationFees",
+          tree === undefined ? [] : [[tree]]
+        )
+        .pipe(
+          Effect.map((answer) =>
+            recentFeeEstimate(
+              answer.map((r) => r.prioritizationFee),
+              fee.maxMicroLamports
+            )
+          ),
+          Effect.catch((error) =>
+            Effect.as(
+              Effect.logWarning(
+                `getRecentPrioritizationFees failed (${error.message}); keeping the last price`
+              ),
+              cached?.microLamports ?? 0
+            )
+          )
+        )
+      fees.set(key, { at: now, microLamports: recent })
+      return recent
     })
 
   const withBudget = (instructions: TransactionBuilder, units: number, microLamports: number) => {

@@ -7,11 +7,13 @@ import { describe, expect, layer } from "@effect/vitest"
 import { transferSol } from "@metaplex-foundation/mpl-toolbox"
 import { generateSigner, lamports, publicKey } from "@metaplex-foundation/umi"
 import { base58 } from "@metaplex-foundation/umi/serializers"
+import { Keypair } from "@solana/web3.js"
 import { Effect, Layer, Schedule } from "effect"
 import { BubblegumGateway } from "../src/BubblegumGateway.ts"
 import { SolanaClient, type SolanaClientShape } from "../src/SolanaClient.ts"
+import type { SolanaSettings } from "../src/SolanaConfig.ts"
 import { makeTransactions } from "../src/Transactions.ts"
-import { clientLayer, localnetLayer, TestLocalnet } from "./TestLocalnet.ts"
+import { clientLayer, keypairSecret, localnetLayer, TestLocalnet } from "./TestLocalnet.ts"
 
 /** Enough for a new account to be rent-exempt. */
 const AMOUNT = 1_000_000n
@@ -140,6 +142,41 @@ describe("plain transfers on the localnet", () => {
             InstructionError: [0, { Custom: 1 }]
           })
         })
+    )
+
+    it.effect("an auto priority fee follows what others paid for the same account, up to its cap", () =>
+      Effect.gen(function* () {
+        const { client, net } = yield* setup
+        const withFee = (priorityFee: SolanaSettings["priorityFee"]) => {
+          const payer = Keypair.generate()
+          net.fund(payer.publicKey.toBase58(), 10n ** 12n)
+          return Effect.flatMap(
+            SolanaClient.make({ ...client.settings, keypair: keypairSecret(payer), priorityFee }),
+            (c) => Effect.map(makeTransactions(c), (transactions) => ({ client: c, transactions }))
+          )
+        }
+        const contested = address(client)
+        const bidder = yield* withFee({ _tag: "Fixed", microLamports: 7_000 })
+        const chain = yield* BubblegumGateway.make(client)
+        for (let i = 0; i < 3; i++) {
+          const signed = yield* bidder.transactions.prepare(
+            transfer(bidder.client, contested, AMOUNT + BigInt(i))
+          )
+          expect(signed.microLamports).toBe(7_000)
+          yield* chain.send(signed.wire)
+          yield* awaitLanded(chain, [signed.signature])
+        }
+        const follower = yield* withFee({ _tag: "Auto", maxMicroLamports: 1_000_000 })
+        const followed = yield* follower.transactions.prepare(transfer(follower.client, contested), {
+          tree: contested
+        })
+        expect(followed.microLamports).toBe(7_000)
+        const capped = yield* withFee({ _tag: "Auto", maxMicroLamports: 5_000 })
+        expect(
+          (yield* capped.transactions.prepare(transfer(capped.client, contested), { tree: contested }))
+            .microLamports
+        ).toBe(5_000)
+      })
     )
 
     it.effect(

@@ -7,6 +7,8 @@ import { once } from "node:events"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { transferSol } from "@metaplex-foundation/mpl-toolbox"
+import { lamports, publicKey } from "@metaplex-foundation/umi"
 import { Keypair } from "@solana/web3.js"
 import { ChainError, type ChainGateway } from "@tickettoken/minting-core"
 import { Effect, Redacted } from "effect"
@@ -22,6 +24,7 @@ import {
 } from "../src/RpcErrors.ts"
 import { SolanaClient } from "../src/SolanaClient.ts"
 import { defaults } from "../src/SolanaConfig.ts"
+import { makeTransactions, recentFeeEstimate } from "../src/Transactions.ts"
 
 type Handler = (body: unknown, res: ServerResponse) => void
 let handler: Handler = (_, res) => res.end()
@@ -215,6 +218,49 @@ describe("RPC failures through the gateway", () => {
       expect(calls.map((c) => c.params[0].length).sort((a, b) => a - b)).toEqual([88, 256, 256])
       for (const c of calls) expect(c.params[1]).toEqual({ searchTransactionHistory: true })
     })
+  )
+})
+
+describe("priority fees", () => {
+  it("the estimate is the 75th percentile of the slots that paid, capped", () => {
+    expect(recentFeeEstimate([], 1_000)).toBe(0)
+    expect(recentFeeEstimate([0, 0, 0], 1_000)).toBe(0)
+    expect(recentFeeEstimate([0, 100, 0, 200, 300, 400, 0], 1_000)).toBe(400)
+    expect(recentFeeEstimate([0, 100, 200, 300, 400, 500, 600, 700, 800], 1_000)).toBe(700)
+    expect(recentFeeEstimate([5_000, 9_000], 1_000)).toBe(1_000)
+  })
+
+  it.live(
+    "an endpoint without getRecentPrioritizationFees does not stop a prepare: the price falls to 0",
+    () =>
+      Effect.gen(function* () {
+        handler = (body, res) => {
+          const { id, method } = body as { id: number; method: string }
+          const result = (value: unknown) => json(res, 200, { jsonrpc: "2.0", id, result: value })
+          if (method === "getLatestBlockhash") {
+            return result({
+              context: { slot: 1 },
+              value: { blockhash: "11111111111111111111111111111111", lastValidBlockHeight: 150 }
+            })
+          }
+          if (method === "simulateTransaction") {
+            return result({ context: { slot: 1 }, value: { err: null, logs: [], unitsConsumed: 450 } })
+          }
+          return rpcError(-32601, "Method not found")(body, res)
+        }
+        const client = yield* SolanaClient.make({
+          ...defaults,
+          rpcUrl: url,
+          keypair: Redacted.make(secret),
+          priorityFee: { _tag: "Auto", maxMicroLamports: 10_000 }
+        })
+        const transactions = yield* makeTransactions(client)
+        const signed = yield* transactions.prepare(
+          transferSol(client.umi, { destination: publicKey(client.feePayer), amount: lamports(1n) }),
+          { tree: client.feePayer }
+        )
+        expect(signed).toMatchObject({ microLamports: 0, unitsConsumed: 450, computeUnitLimit: 50_000 })
+      })
   )
 })
 
