@@ -1,0 +1,13 @@
+/** The LeaderLock contract against the in-memory holder; two holders over one set are replicas. */
+
+import * as InMemoryLeaderLock from "../src/testing/InMemoryLeaderLock.ts"
+import { LeaderLockContract } from "../src/testing/index.ts"
+
+const held = InMemoryLeaderLock.makeHeldNames()
+
+LeaderLockContract.suite("in memory", InMemoryLeaderLock.layerShared(held), {
+  replica: InMemoryLeaderLock.layerShared(held)
+})
+LeaderLockContract.suite("in memory, a holder of its own", InMemoryLeaderLock.layer, {
+  noReplica: "a holder of its own shares its names with nobody"
+})
