@@ -1,3 +1,4 @@
+export * from "./FaultProxy.ts"
 export {
   BPF_LOADER_UPGRADEABLE,
   elfLength,
