@@ -9,13 +9,14 @@ import type { Server } from "node:http"
 import { NodeCrypto } from "@effect/platform-node"
 import { serve } from "@hono/node-server"
 import { MintingSettings, type RetryPolicy, TreeRegistry, TreeRotation } from "@tickettoken/minting-core"
-
+import { OutboxRelay } from "@tickettoken/minting-rabbitmq"
 import { Effect, Layer, Logger, ManagedRuntime, Option, Redacted, References } from "effect"
 import { makeApp } from "./App.ts"
 import * as Chain from "./Chain.ts"
 import * as Database from "./Database.ts"
 import * as EmbeddedFiles from "./EmbeddedFiles.ts"
 import { environment } from "./Environment.ts"
+import * as FaultHooks from "./FaultHooks.ts"
 import * as WorkerLoop from "./WorkerLoop.ts"
 
 const log = (level: string, message: string, fields: Record<string, unknown> = {}) =>
@@ -50,8 +51,16 @@ const main = async () => {
       })
     )
   )
-  if (env._tag === "Failure") {
-    log("ERROR", "invalid configuration", { error: String(env.failure) })
+  const faults = await Effect.runPromise(
+    Effect.result(
+      Effect.gen(function* () {
+        return yield* FaultHooks.config
+      })
+    )
+  )
+  if (env._tag === "Failure" || faults._tag === "Failure") {
+    const failure = env._tag === "Failure" ? env.failure : faults._tag === "Failure" ? faults.failure : null
+    log("ERROR", "invalid configuration", { error: String(failure) })
     process.exit(2)
   }
   const settings = env.success
@@ -89,9 +98,18 @@ const main = async () => {
       logLevels[settings.logLevel as keyof typeof logLevels] ?? "Info"
     )
   )
-  const layer = Layer.mergeAll(database.layer, chain.layer, NodeCrypto.layerDigest, NodeCrypto.layerMac).pipe(
-    Layer.provideMerge(Layer.mergeAll(mintingSettings, logging))
-  )
+  // Off unless TT_FAULT_* is set: the fault tests' way to stop the worker at an exact step.
+  const faultHooks = FaultHooks.layer(faults.success)
+  const faultNotice = FaultHooks.describe(faults.success)
+  if (faultNotice !== null) log("WARN", faultNotice, { faultInjection: true })
+  const services = Layer.mergeAll(
+    database.layer,
+    chain.layer,
+    NodeCrypto.layerDigest,
+    NodeCrypto.layerMac
+  ).pipe(Layer.provideMerge(Layer.mergeAll(mintingSettings, logging, faultHooks)))
+  // Events go to RabbitMQ when RABBITMQ_URL is set; otherwise they accumulate in the outbox.
+  const layer = OutboxRelay.layerConfig.pipe(Layer.provideMerge(services))
   const runtime = ManagedRuntime.make(layer as Layer.Layer<Layer.Success<typeof layer>, never>)
   try {
     await runtime.runPromise(Effect.void)
