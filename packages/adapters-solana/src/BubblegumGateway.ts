@@ -51,7 +51,7 @@ import {
 } from "@tickettoken/minting-core"
 import { Effect, Layer, Option } from "effect"
 import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
-import { type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
+import { assetIdOf, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
 import { chainError } from "./RpcErrors.ts"
 import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
 import { SolanaConfig } from "./SolanaConfig.ts"
@@ -265,8 +265,11 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
       return yield* Effect.fail(invalid(`${signature} is not a signature`))
     const tx = yield* rpc.call<RpcTransaction | null>("getTransaction", getTransactionParams(signature))
     if (tx === null) return Option.none<MintedAsset>()
-    const [first] = mintLeafEvents(client.umi, tx)
-    return first === undefined ? Option.none<MintedAsset>() : Option.some(toAsset(signature, tx.slot, first))
+    const [first] = mintLeafEvents(tx)
+    if (first === undefined) return Option.none<MintedAsset>()
+    // One leaf: derive its asset id rather than take the event's word for it.
+    const assetId = assetIdOf(client.umi, first.tree, first.leafIndex)
+    return Option.some(toAsset(signature, tx.slot, { ...first, assetId }))
   })
 
   /**
@@ -322,7 +325,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     const leaves = txs.flatMap((tx, i) =>
       tx === null
         ? []
-        : mintLeafEvents(client.umi, tx)
+        : mintLeafEvents(tx)
             .filter((event) => event.tree === tree)
             .map((event) => toAsset(landed[i]!.signature, tx.slot, event))
     )

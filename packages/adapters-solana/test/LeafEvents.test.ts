@@ -21,6 +21,7 @@ import { Effect, Redacted } from "effect"
 import { collectionCpiSigner, mintInstruction } from "../src/BubblegumGateway.ts"
 import { dataHash, metadataArgs } from "../src/BubblegumMetadata.ts"
 import {
+  assetIdOf,
   decodeLeafEvent,
   MINT_TO_COLLECTION_V1_DISCRIMINATOR,
   MINT_V1_DISCRIMINATOR,
@@ -129,9 +130,11 @@ describe("leaf events", () => {
   it("finds the leaf of a mint behind ComputeBudget instructions, with mpl-bubblegum's serializer", () => {
     const tree = address()
     const owner = address()
-    const [event] = mintLeafEvents(umi, transaction([{ tree, index: 5, owner }]))
+    const [event] = mintLeafEvents(transaction([{ tree, index: 5, owner }]))
     expect(event).toMatchObject({ tree, leafIndex: 5, owner, delegate: owner })
+    // The event's asset id is the PDA findLeafAssetIdPda derives, as Bubblegum derived it.
     expect(event!.assetId).toBe(findLeafAssetIdPda(umi, { merkleTree: publicKey(tree), leafIndex: 5 })[0])
+    expect(assetIdOf(umi, tree, 5)).toBe(event!.assetId)
     expect(event!.dataHash).toBe(dataHash(metadata()))
   })
 
@@ -139,7 +142,6 @@ describe("leaf events", () => {
     const [a, b] = [address(), address()]
     const owner = address()
     const events = mintLeafEvents(
-      umi,
       transaction([
         { tree: a, index: 0, owner },
         { tree: b, index: 9, owner }
@@ -155,14 +157,11 @@ describe("leaf events", () => {
     const tree = address()
     const owner = address()
     expect(
-      mintLeafEvents(
-        umi,
-        transaction([{ tree, index: 0, owner }], { InstructionError: [2, { Custom: 6017 }] })
-      )
+      mintLeafEvents(transaction([{ tree, index: 0, owner }], { InstructionError: [2, { Custom: 6017 }] }))
     ).toEqual([])
     const transfer = [163, 52, 200, 231, 140, 3, 69, 186]
-    expect(mintLeafEvents(umi, transaction([{ tree, index: 0, owner, discriminator: transfer }]))).toEqual([])
-    expect(mintLeafEvents(umi, { ...transaction([]), meta: null })).toEqual([])
+    expect(mintLeafEvents(transaction([{ tree, index: 0, owner, discriminator: transfer }]))).toEqual([])
+    expect(mintLeafEvents({ ...transaction([]), meta: null })).toEqual([])
   })
 
   it("decodes only a LeafSchemaEvent inside ApplicationData V1 with a consistent length", () => {
