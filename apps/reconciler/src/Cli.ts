@@ -1,0 +1,71 @@
+/**
+ * The command line: the daemon by default, one pass with `--once`.
+ *
+ *   reconciler [--no-repair]                                    every RECONCILE_INTERVAL
+ *   reconciler --once [--no-repair] [--strict] [--json] [--limit N]
+ */
+import { parseArgs } from "node:util"
+
+export interface Command {
+  readonly once: boolean
+  readonly repair: boolean
+  /** Exit non-zero when anything but success was found. */
+  readonly strict: boolean
+  readonly json: boolean
+  /** Findings listed at most in the summary. */
+  readonly limit: number
+  readonly help: boolean
+}
+
+export const usage = `Usage:
+  pnpm reconciler [--no-repair]          the daemon: a pass every RECONCILE_INTERVAL under the leader lock
+  pnpm reconcile --once [options]        one pass, then a summary
+
+Options:
+  --once        run one pass and exit
+  --no-repair   report only; change nothing in the database
+  --strict      exit 1 when anything but success was found
+  --json        print the report as JSON instead of the summary
+  --limit N     findings listed in the summary (default 20)
+  --help        this text
+
+Exit codes (--once): 0 done, 1 --strict and something other than success was found,
+2 bad usage or configuration, 3 no pass ran (it failed, or another replica holds the lock).
+
+Environment: DATABASE_URL or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD (else PGlite in
+DATA_DIR/pglite, one process only), SOLANA_RPC_URL (else a local devnet on LOCALNET_PORT),
+SOLANA_KEYPAIR (optional: the reconciler never signs), RECONCILE_INTERVAL (60s, 500ms, 2m or ms),
+RECONCILE_BATCH_SIZE (1000), RECONCILE_REPAIR (true), RECONCILE_LOCK_NAME (reconciler),
+SHUTDOWN_DEADLINE_MS (10000), LOG_LEVEL (info).`
+
+/** The command, or what is wrong with the arguments. */
+export const parseCommand = (args: ReadonlyArray<string>): Command | string => {
+  try {
+    const { values } = parseArgs({
+      args: [...args],
+      allowNegative: true,
+      options: {
+        once: { type: "boolean", default: false },
+        repair: { type: "boolean", default: true },
+        strict: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        limit: { type: "string", default: "20" },
+        help: { type: "boolean", default: false }
+      }
+    })
+    const limit = Number(values.limit)
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      return `--limit must be a whole number, not "${values.limit}"`
+    if (!values.once && (values.strict || values.json)) return "--strict and --json apply to --once"
+    return {
+      once: values.once,
+      repair: values.repair,
+      strict: values.strict,
+      json: values.json,
+      limit,
+      help: values.help
+    }
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error)
+  }
+}
