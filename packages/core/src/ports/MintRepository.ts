@@ -47,6 +47,14 @@ export class MintRepository extends Context.Service<
     claim(options: ClaimOptions): Effect.Effect<ReadonlyArray<Mint>, RepositoryError>
     /** Persists a transition's result if the stored version is still `expectedVersion`. */
     save(mint: Mint, expectedVersion: number): Effect.Effect<Mint, RepositoryError>
+    /**
+     * `save` for a batch, all or nothing: if any mint changed since its expected version (or is
+     * gone), nothing is written and the first such one fails the call. One round trip for a
+     * batching worker instead of one per mint. Results come back in the order given.
+     */
+    saveMany(
+      writes: ReadonlyArray<{ readonly mint: Mint; readonly expectedVersion: number }>
+    ): Effect.Effect<ReadonlyArray<Mint>, RepositoryError>
     recordAttempt(attempt: Attempt): Effect.Effect<void, RepositoryError>
     settleAttempt(
       signature: string,

@@ -135,6 +135,27 @@ export const make = Effect.gen(function* () {
     })
   )
 
+  const saveMany = Effect.fn("InMemoryMintRepository.saveMany")(
+    (writes: ReadonlyArray<{ readonly mint: Mint; readonly expectedVersion: number }>) =>
+      store.use((s) => {
+        for (const { mint, expectedVersion } of writes) {
+          const stored = s.mints.get(mint.id)
+          if (stored === undefined) return Effect.fail(notFound("mint", mint.id))
+          if (stored.version !== expectedVersion) return Effect.fail(staleVersion(mint.id, expectedVersion))
+        }
+        if (new Set(writes.map((w) => w.mint.id)).size !== writes.length) {
+          return Effect.die(new Error("saveMany: a mint appears twice in one batch"))
+        }
+        return Effect.succeed(
+          writes.map(({ mint, expectedVersion }) => {
+            const next = advanced(mint, expectedVersion + 1)
+            s.mints.set(next.id, next)
+            return next
+          })
+        )
+      })
+  )
+
   const recordAttempt = Effect.fn("InMemoryMintRepository.recordAttempt")((attempt: Attempt) =>
     store.use((s) => {
       if (!s.mints.has(attempt.mintId)) {
@@ -203,6 +224,7 @@ export const make = Effect.gen(function* () {
     list,
     claim,
     save,
+    saveMany,
     recordAttempt,
     settleAttempt,
     attempts,

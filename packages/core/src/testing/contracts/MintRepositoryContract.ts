@@ -95,6 +95,62 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
     )
 
     test(
+      "saveMany writes a batch under the expected versions, all or nothing",
+      Effect.gen(function* () {
+        const repo = yield* MintRepository
+        const made = Array.from({ length: 5 }, () => F.mint())
+        for (const m of made) yield* repo.create(m)
+        // The first one carries a signed transaction, so its bytes go through the batch too.
+        const leased = made.map(
+          (m, i) =>
+            new Mint({
+              ...m,
+              status: "minting",
+              lease: F.lease("w", F.at(60)),
+              transaction: i === 0 ? F.signedTransaction() : null
+            })
+        )
+        const saved = yield* repo.saveMany(leased.map((mint) => ({ mint, expectedVersion: 0 })))
+        assert.deepStrictEqual(
+          saved.map((m) => [m.id, m.version, m.status]),
+          made.map((m) => [m.id, 1, "minting"])
+        )
+        for (const m of saved) {
+          assert.deepStrictEqual(F.encodedMint(Option.getOrThrow(yield* repo.get(m.id))), F.encodedMint(m))
+        }
+
+        // One stale version among them: nothing of the batch is written.
+        const completed = saved.map(
+          (m, i) => new Mint({ ...m, status: "completed", lease: null, asset: F.asset(`sig-${i}`) })
+        )
+        const stale = yield* F.failureOf(
+          repo.saveMany(completed.map((mint, i) => ({ mint, expectedVersion: i === 3 ? 0 : 1 })))
+        )
+        assert.strictEqual(reasonOf(stale), "StaleVersion")
+        const counts = yield* repo.countByStatus()
+        assert.strictEqual(counts.completed, 0)
+        assert.strictEqual(counts.minting, 5)
+
+        const missing = yield* F.failureOf(
+          repo.saveMany([
+            { mint: completed[0]!, expectedVersion: 1 },
+            { mint: F.mint(), expectedVersion: 0 }
+          ])
+        )
+        assert.strictEqual(reasonOf(missing), "NotFound")
+        assert.strictEqual((yield* repo.countByStatus()).completed, 0)
+
+        assert.deepStrictEqual(yield* repo.saveMany([]), [])
+        const done = yield* repo.saveMany(completed.map((mint) => ({ mint, expectedVersion: 1 })))
+        assert.isTrue(done.every((m) => m.version === 2 && m.status === "completed"))
+        assert.strictEqual(
+          Option.getOrThrow(yield* repo.findByAssetId(completed[2]!.asset!.assetId)).id,
+          completed[2]!.id
+        )
+      })
+    )
+
+    test(
       "claim takes due pending mints and lapsed leases only, as MintTransitions' Claimed does",
       Effect.gen(function* () {
         const repo = yield* MintRepository
