@@ -3,8 +3,6 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // One file at a time: the restart test takes the server down, which no other file may see.
-    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000
   }

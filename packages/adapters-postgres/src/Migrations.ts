@@ -170,8 +170,18 @@ const initialSchema = [
   )`
 ]
 
+/**
+ * Every claim and save rewrites a mint's row. Room left on each page keeps the new version on the
+ * same page, where PostgreSQL logs only the bytes that changed instead of the whole row.
+ */
+const roomForUpdates = [
+  `ALTER TABLE mints SET (fillfactor = 70)`,
+  `ALTER TABLE mint_attempts SET (fillfactor = 90)`
+]
+
 export const migrations = {
-  "0001_initial_schema": run(initialSchema)
+  "0001_initial_schema": run(initialSchema),
+  "0002_room_for_updates": run(roomForUpdates)
 }
 
 /** The table the Migrator records applied migrations in. */

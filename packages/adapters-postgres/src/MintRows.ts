@@ -57,6 +57,44 @@ export const mintColumns = [
 
 export type MintColumn = (typeof mintColumns)[number]
 
+/** Each column's SQL type, for statements that pass a column as an array (batch writes). */
+export const mintColumnTypes: Record<MintColumn, string> = {
+  id: "text",
+  ticket_id: "text",
+  request: "jsonb",
+  event_id: "text",
+  order_id: "text",
+  owner: "text",
+  collection_id: "text",
+  metadata_uri: "text",
+  status: "text",
+  attempts: "integer",
+  max_attempts: "integer",
+  next_attempt_at: "timestamptz",
+  lease_owner: "text",
+  lease_expires_at: "timestamptz",
+  tx_signature: "text",
+  tx_last_valid_block_height: "bigint",
+  tx_wire: "bytea",
+  tx_tree: "text",
+  tx_data_hash: "text",
+  tx_signed_at: "timestamptz",
+  asset_id: "text",
+  asset_tree: "text",
+  leaf_index: "integer",
+  asset_signature: "text",
+  asset_slot: "bigint",
+  asset_owner: "text",
+  asset_data_hash: "text",
+  error_code: "text",
+  error_message: "text",
+  error_retryable: "boolean",
+  version: "integer",
+  created_at: "timestamptz",
+  updated_at: "timestamptz",
+  completed_at: "timestamptz"
+}
+
 /** Column values of a mint, as the driver binds them (JSON as text, so jsonb parses it). */
 export const mintValues = (mint: Mint): Record<MintColumn, unknown> => {
   const tx = mint.transaction

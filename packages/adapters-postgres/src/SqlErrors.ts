@@ -24,6 +24,11 @@ const fieldsOf = (error: SqlError): PgErrorFields => {
   return { code, constraint: fields.constraint, message: fields.message }
 }
 
+const socketErrno = (error: SqlError): boolean => {
+  const cause = error.reason.cause as { readonly code?: unknown } | null | undefined
+  return typeof cause?.code === "string" && /^E[A-Z]+$/.test(cause.code)
+}
+
 /** SQLSTATE classes that mean "the server is going away or not there yet": retry later. */
 const unavailableCode = (code: string | undefined) =>
   code !== undefined &&
@@ -72,8 +77,8 @@ export const fromSqlError = (error: SqlError): RepositoryError | "defect" => {
     case "UnknownError": {
       if (unavailableCode(fields.code)) return unavailable(message)
       if (contentionCode(fields.code)) return new RepositoryError({ reason: new Contention({ message }) })
-      // No SQLSTATE: the socket or the protocol broke under us (a dropped connection mid-query).
-      if (fields.code === undefined) return unavailable(message)
+      // A socket error (ECONNRESET, EPIPE, ...): the connection broke under us mid-query.
+      if (socketErrno(error)) return unavailable(message)
       return "defect"
     }
   }

@@ -21,6 +21,7 @@ export {
   type PostgresOptions,
   type Services
 } from "./PostgresDatabase.ts"
+export * as PostgresLeaderLock from "./PostgresLeaderLock.ts"
 export * as PostgresMetadataStore from "./PostgresMetadataStore.ts"
 export * as PostgresMintRepository from "./PostgresMintRepository.ts"
 export * as PostgresNonceStore from "./PostgresNonceStore.ts"
@@ -31,4 +32,3 @@ export * as PostgresTransactor from "./PostgresTransactor.ts"
 export * as PostgresTreeRegistry from "./PostgresTreeRegistry.ts"
 export * as Repositories from "./Repositories.ts"
 export { fromSqlError, orRepositoryError } from "./SqlErrors.ts"
-export * as PostgresLeaderLock from "./PostgresLeaderLock.ts"

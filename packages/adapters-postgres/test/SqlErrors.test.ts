@@ -77,7 +77,15 @@ describe("fromSqlError", () => {
     assert.isTrue(check !== "defect" && check.reason._tag === "ConstraintViolated")
   })
 
-  it("treats our own bad SQL as a defect", () => {
+  it("treats our own bad SQL, and values the driver cannot encode, as defects", () => {
+    const codec = new SqlError({
+      reason: new UnknownError({
+        cause: new Error("Cannot infer the type"),
+        message: "m",
+        operation: "query"
+      })
+    })
+    assert.strictEqual(reasonOf(codec), "defect")
     const error = new SqlError({
       reason: new SqlSyntaxError({
         cause: pgCause("42601", "syntax error"),
