@@ -71,7 +71,7 @@ export const summary = (report: ReconciliationReport, options: SummaryOptions): 
         ["examined", number(report.examined)]
       ],
       new Set([1])
-    ).map((line) => `  ${line}`)
+    ).map((line) => `  ${line}`.trimEnd())
   ]
   const worst = worstFirst(report.findings)
   if (worst.length === 0) {

@@ -112,7 +112,7 @@ const activeTree = Effect.flatMap(TreeRegistry, (registry) => Effect.map(registr
 const randomSignature = () => Base58.encode(randomBytes(64))
 
 /** A completed mint the chain never saw: its signature was never issued by anyone. */
-const ghostRow = (ticketId: string, tree: string) =>
+export const ghostRow = (ticketId: string, tree: string) =>
   Effect.gen(function* () {
     const now = yield* DateTime.now
     const signature = randomSignature()
