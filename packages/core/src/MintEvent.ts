@@ -36,6 +36,18 @@ export const Failed = Schema.TaggedStruct("Failed", {
   settledSignature: Schema.NullOr(Schema.String)
 })
 
+/**
+ * Nothing was signed because the chain could not take the attempt for a reason that is not the
+ * mint's: the endpoint rate-limited, timed out or was down, the fee payer is empty, the tree is
+ * full. Back to the queue at `retryAt` without counting an attempt; an outage must not use up
+ * the attempts of every mint waiting through it.
+ */
+export const Deferred = Schema.TaggedStruct("Deferred", {
+  owner: Schema.String,
+  failure: MintFailure,
+  retryAt: Schema.DateTimeUtc
+})
+
 /** A worker hands the mint back (shutdown): claimable again at once. */
 export const LeaseReleased = Schema.TaggedStruct("LeaseReleased", { owner: Schema.String })
 
@@ -55,6 +67,7 @@ export const MintEvent = Schema.Union([
   Confirmed,
   ExpiredUnseen,
   Failed,
+  Deferred,
   LeaseReleased,
   LeaseExpired,
   MarkedMissing,

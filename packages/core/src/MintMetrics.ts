@@ -12,7 +12,14 @@ export const acceptedToCompleted = Metric.histogram("mint_accepted_to_completed_
 })
 
 export const outcomes = Metric.counter("mint_outcomes_total", {
-  description: "Ends of mint attempts, by outcome (completed, requeued, failed) and code",
+  description: "Ends of mint attempts, by outcome (completed, requeued, deferred, failed) and code",
+  incremental: true
+})
+
+/** Conditions an operator must hear about at once: an empty fee payer, a tree that filled up. */
+export const alerts = Metric.counter("mint_alerts_total", {
+  description:
+    "Alert-level conditions met by the mint worker, by alert (fee_payer_insufficient_funds, tree_full)",
   incremental: true
 })
 
@@ -29,8 +36,11 @@ export const recordCompleted = (mint: Mint) =>
     yield* Metric.update(Metric.withAttributes(outcomes, { outcome: "completed", code: "ok" }), 1)
   })
 
-export const recordOutcome = (outcome: "requeued" | "failed", code: string) =>
+export const recordOutcome = (outcome: "requeued" | "deferred" | "failed", code: string) =>
   Metric.update(Metric.withAttributes(outcomes, { outcome, code }), 1)
+
+export const recordAlert = (alert: "fee_payer_insufficient_funds" | "tree_full") =>
+  Metric.update(Metric.withAttributes(alerts, { alert }), 1)
 
 export const recordFindings = (counts: Readonly<Record<ReasonCode, number>>) =>
   Effect.forEach(

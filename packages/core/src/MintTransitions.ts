@@ -6,6 +6,7 @@
  *      ▲                  │  ▲ Signed, LeaseRenewed, Claimed (takeover)        │
  *      └─ExpiredUnseen────┤  └ LeaseReleased/LeaseExpired with a live signature │
  *      └─Failed(retry)────┤                                                     │
+ *      └─Deferred─────────┤ (nothing signed; no attempt counted)                │
  *                         └──Failed(final)/attempts exhausted──▶ failed ◀───────┘ (OperatorRetry ▶ pending)
  */
 import { DateTime, Result } from "effect"
@@ -136,6 +137,20 @@ export const transition = (mint: Mint, event: MintEvent, now: DateTime.Utc): Out
         )
       }
       return afterFailedAttempt(mint, now, event.failure, event.retryAt)
+    }
+    case "Deferred": {
+      const guard = only("minting")
+      if (guard) return guard
+      if (mint.lease?.owner !== event.owner) return refuse("only the lease holder can defer it")
+      if (mint.transaction !== null) {
+        return refuse(`signature ${mint.transaction.signature} is live; it is awaited, not deferred`)
+      }
+      return change(mint, now, {
+        status: "pending",
+        lease: null,
+        nextAttemptAt: event.retryAt,
+        failure: event.failure
+      })
     }
     case "LeaseReleased": {
       const guard = only("minting")

@@ -36,6 +36,8 @@ const eventFor = (tag: MintEventTag, mint: Mint): MintEvent => {
         retryAt: at(62),
         settledSignature: mint.transaction?.signature ?? null
       }
+    case "Deferred":
+      return { _tag: "Deferred", owner: mint.lease?.owner ?? "worker-a", failure: retryable, retryAt: at(62) }
     case "LeaseReleased":
       return { _tag: "LeaseReleased", owner: mint.lease?.owner ?? "worker-a" }
     case "LeaseExpired":
@@ -59,6 +61,7 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     Confirmed: null,
     ExpiredUnseen: null,
     Failed: null,
+    Deferred: null,
     LeaseReleased: null,
     LeaseExpired: null,
     MarkedMissing: null,
@@ -71,6 +74,7 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     Confirmed: "completed",
     ExpiredUnseen: "pending",
     Failed: "pending",
+    Deferred: null, // a live signature is awaited, not deferred
     LeaseReleased: "minting", // handed back with its signature
     LeaseExpired: null, // not expired yet
     MarkedMissing: null,
@@ -83,6 +87,7 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     Confirmed: "completed",
     ExpiredUnseen: null,
     Failed: null,
+    Deferred: null,
     LeaseReleased: null,
     LeaseExpired: null,
     MarkedMissing: "missing_on_chain",
@@ -95,6 +100,7 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     Confirmed: "completed",
     ExpiredUnseen: null,
     Failed: null,
+    Deferred: null,
     LeaseReleased: null,
     LeaseExpired: null,
     MarkedMissing: null,
@@ -107,6 +113,7 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     Confirmed: "completed",
     ExpiredUnseen: null,
     Failed: null,
+    Deferred: null,
     LeaseReleased: null,
     LeaseExpired: null,
     MarkedMissing: null,
@@ -183,6 +190,37 @@ describe("MintTransitions: guards", () => {
     const released = ok(MintTransitions.transition(mint, { _tag: "LeaseReleased", owner: "worker-a" }, now))
     assert.strictEqual(released.status, "pending")
     assert.isTrue(DateTime.Equivalence(released.nextAttemptAt!, now))
+  })
+
+  it("a deferred mint goes back to the queue at retryAt without counting an attempt", () => {
+    const mint = mintIn("minting", { transaction: null, attempts: 1 })
+    const deferred = ok(
+      MintTransitions.transition(
+        mint,
+        { _tag: "Deferred", owner: "worker-a", failure: retryable, retryAt: at(75) },
+        now
+      )
+    )
+    assert.strictEqual(deferred.status, "pending")
+    assert.strictEqual(deferred.attempts, 1)
+    assert.isNull(deferred.lease)
+    assert.isTrue(DateTime.Equivalence(deferred.nextAttemptAt!, at(75)))
+    assert.strictEqual(deferred.failure?.code, "rpc_unavailable")
+    // Only its lease holder defers it, and never with a live signature.
+    refused(
+      MintTransitions.transition(
+        mint,
+        { _tag: "Deferred", owner: "other", failure: retryable, retryAt: at(75) },
+        now
+      )
+    )
+    refused(
+      MintTransitions.transition(
+        mintIn("minting"),
+        { _tag: "Deferred", owner: "worker-a", failure: retryable, retryAt: at(75) },
+        now
+      )
+    )
   })
 
   it("an expired lease hands the mint back", () => {

@@ -4,18 +4,20 @@ import { TestClock } from "effect/testing"
 import {
   Collection,
   CollectionRepository,
-  InsufficientFunds,
+  InvalidRequest,
   type Mint,
   MintingSettings,
   MintRepository,
   MintRequest,
   MintWorker,
   Outbox,
+  ProgramFailed,
   RateLimited,
   requestMint,
   requestMints,
   retryMint,
   TicketMetadataInput,
+  Timeout,
   TreeRegistry,
   WorkerHooks
 } from "../src/index.ts"
@@ -240,12 +242,15 @@ describe("MintWorker", () => {
     Effect.gen(function* () {
       const { mint } = yield* requestMint(request())
       const chain = yield* SimulatedChain.SimulatedChainControl
-      yield* chain.setFeePayerLamports(0)
+      yield* chain.failNextCalls("prepareMint", [
+        new ProgramFailed({ program: "bubblegum", code: 6010, message: "refused", logs: [] })
+      ])
       const round = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
       assert.strictEqual(round.outcomes.failed, 1)
+      assert.isNull(round.deferral)
       const failed = yield* reload(mint)
       assert.strictEqual(failed.status, "failed")
-      assert.strictEqual(failed.failure?.code, "insufficient_funds")
+      assert.strictEqual(failed.failure?.code, "program_failed")
       yield* TestClock.adjust("1 hour")
       const again = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
       assert.strictEqual(again.claimed, 0)
@@ -253,22 +258,98 @@ describe("MintWorker", () => {
     }).pipe(Effect.provide(layer))
   )
 
-  it.effect("a rate-limited prepare backs off and then succeeds", () =>
+  it.effect(
+    "an empty fee payer holds mints back (no attempt counted) with a growing pause, until it is funded",
+    () =>
+      Effect.gen(function* () {
+        yield* requestMints([request("a"), request("b"), request("c")], 1)
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        yield* chain.setFeePayerLamports(0)
+        const first = yield* MintWorker.runRound({ batchSize: 10, concurrency: 1 })
+        // One prepare told the whole round: the others were deferred without trying.
+        assert.strictEqual(first.outcomes.deferred, 3)
+        assert.strictEqual((yield* chain.calls).prepareMint, 1)
+        assert.strictEqual(first.deferral?.code, "insufficient_funds")
+        assert.isTrue(first.deferral!.delayMs >= 8_000 && first.deferral!.delayMs <= 12_000)
+        const mints = yield* MintRepository
+        const held = yield* mints.findByTicket("a")
+        assert.strictEqual(Option.getOrThrow(held).status, "pending")
+        assert.strictEqual(Option.getOrThrow(held).attempts, 0)
+        assert.strictEqual(Option.getOrThrow(held).failure?.code, "insufficient_funds")
+        // Not due before the pause is over; then a single mint probes.
+        assert.strictEqual(
+          (yield* MintWorker.runRound({ batchSize: 10, concurrency: 1, streak: 1 })).claimed,
+          0
+        )
+        yield* TestClock.adjust("13 seconds")
+        const probe = yield* MintWorker.runRound({ batchSize: 10, concurrency: 1, streak: 1 })
+        assert.strictEqual(probe.claimed, 1)
+        assert.isTrue(probe.deferral!.delayMs >= 16_000 && probe.deferral!.delayMs <= 24_000)
+        assert.deepStrictEqual(MintWorker.afterRound(probe, 1, 250), {
+          pauseMs: probe.deferral!.delayMs,
+          streak: 2
+        })
+        assert.strictEqual((yield* chain.calls).prepareMint, 2)
+
+        yield* chain.setFeePayerLamports(1_000_000_000)
+        yield* TestClock.adjust("25 seconds")
+        const resumed = yield* MintWorker.runRound({ batchSize: 10, concurrency: 1, streak: 2 })
+        assert.strictEqual(resumed.outcomes.completed, 1)
+        assert.isNull(resumed.deferral)
+        assert.deepStrictEqual(MintWorker.afterRound(resumed, 2, 250), { pauseMs: 0, streak: 0 })
+        const rest = yield* MintWorker.runRound({ batchSize: 10, concurrency: 1 })
+        assert.strictEqual(rest.outcomes.completed, 2)
+        for (const t of ["a", "b", "c"]) {
+          const done = Option.getOrThrow(yield* mints.findByTicket(t))
+          assert.strictEqual(done.status, "completed")
+          assert.strictEqual(done.attempts, 0)
+          assert.isNull(done.failure)
+        }
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "a rate-limited prepare defers the mint without counting an attempt, backs off, then succeeds",
+    () =>
+      Effect.gen(function* () {
+        const { mint } = yield* requestMint(request())
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        yield* chain.failNextCalls("prepareMint", [
+          new RateLimited({ method: "prepareMint", retryAfterMs: null })
+        ])
+        const first = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+        assert.strictEqual(first.outcomes.deferred, 1)
+        assert.strictEqual(first.deferral?.code, "rate_limited")
+        const waiting = yield* reload(mint)
+        assert.strictEqual(waiting.status, "pending")
+        assert.strictEqual(waiting.attempts, 0)
+        // Backoff: 1 s ± 20%, so not due at once.
+        assert.strictEqual((yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })).claimed, 0)
+        yield* TestClock.adjust("3 seconds")
+        yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+        assert.strictEqual((yield* reload(mint)).status, "completed")
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("an endpoint that keeps timing out never fails a mint: deferrals cost no attempts", () =>
     Effect.gen(function* () {
       const { mint } = yield* requestMint(request())
       const chain = yield* SimulatedChain.SimulatedChainControl
-      yield* chain.failNextCalls("prepareMint", [
-        new RateLimited({ method: "prepareMint", retryAfterMs: null })
-      ])
-      const first = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
-      assert.strictEqual(first.outcomes.requeued, 1)
-      const waiting = yield* reload(mint)
-      assert.strictEqual(waiting.status, "pending")
-      // Backoff: 2 s ± 20%, so not due at once.
-      assert.strictEqual((yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })).claimed, 0)
-      yield* TestClock.adjust("3 seconds")
-      yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
-      assert.strictEqual((yield* reload(mint)).status, "completed")
+      yield* chain.failNextCalls(
+        "prepareMint",
+        Array.from({ length: 6 }, () => new Timeout({ method: "simulateTransaction" }))
+      )
+      let streak = 0
+      for (let i = 0; i < 7; i++) {
+        const round = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1, streak })
+        const next = MintWorker.afterRound(round, streak, 250)
+        streak = next.streak
+        yield* TestClock.adjust(`${next.pauseMs + 1} millis`)
+      }
+      const done = yield* reload(mint)
+      assert.strictEqual(done.status, "completed")
+      assert.strictEqual(done.attempts, 0)
+      assert.strictEqual((yield* chain.calls).prepareMint, 7)
     }).pipe(Effect.provide(layer))
   )
 
@@ -318,9 +399,7 @@ describe("MintWorker", () => {
     Effect.gen(function* () {
       const { mint } = yield* requestMint(request())
       const chain = yield* SimulatedChain.SimulatedChainControl
-      yield* chain.failNextCalls("prepareMint", [
-        new InsufficientFunds({ account: "payer", message: "empty" })
-      ])
+      yield* chain.failNextCalls("prepareMint", [new InvalidRequest({ message: "refused for good" })])
       yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
       assert.strictEqual((yield* reload(mint)).status, "failed")
       const refusedRetry = yield* Effect.flip(retryMint("missing-ticket"))

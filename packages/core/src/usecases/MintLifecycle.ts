@@ -125,6 +125,19 @@ export const expire = Effect.fn("MintLifecycle.expire")(function* (
   )
 })
 
+/** Nothing was signed and the cause is not the mint's: back to the queue, no attempt counted. */
+export const defer = Effect.fn("MintLifecycle.defer")(function* (
+  mint: Mint,
+  error: ChainError,
+  retryAt: DateTime.Utc
+) {
+  const owner = mint.lease?.owner
+  if (owner === undefined) return yield* Effect.die(new Error(`mint ${mint.id} is deferred without a lease`))
+  const saved = yield* apply(mint, { _tag: "Deferred", owner, failure: failureOf(error, true), retryAt })
+  yield* MintMetrics.recordOutcome("deferred", error.code)
+  return saved
+})
+
 export const failureOf = (error: ChainError, retryable = error.retryable): MintFailure =>
   new MintFailure({ code: error.code, message: error.message, retryable })
 

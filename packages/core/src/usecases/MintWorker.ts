@@ -10,8 +10,9 @@
  * its lease lapses and recovery picks it up where the stored state says it is.
  */
 import { Context, DateTime, Duration, Effect, Option } from "effect"
-import type { ChainError } from "../ChainError.ts"
+import { ChainError, type ChainErrorReason } from "../ChainError.ts"
 import { type Mint, MintFailure, SignedTransaction } from "../Mint.ts"
+import * as MintMetrics from "../MintMetrics.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
 import { MintRepository } from "../ports/MintRepository.ts"
@@ -34,8 +35,37 @@ const reached = Effect.fnUntraced(function* (point: CrashPoint, mint: Mint) {
   yield* hooks.reached(point, mint)
 })
 
-/** How one mint's turn with the worker ended. */
-export type StepOutcome = "completed" | "requeued" | "failed" | "abandoned"
+/**
+ * How one mint's turn with the worker ended. `deferred`: handed back unsigned, with no attempt
+ * counted, because the chain could not take it (see `deferring`).
+ */
+export type StepOutcome = "completed" | "requeued" | "failed" | "abandoned" | "deferred"
+
+/**
+ * Chain failures that are not the mint's: the endpoint busy (429), slow or away, the fee payer
+ * empty, the tree full. Met before anything is signed they defer the mint, with no attempt
+ * counted, and hold the worker back (`RoundResult.deferral`). Counted as attempts, a 10-second
+ * outage or an empty fee payer would fail every mint in the queue within seconds.
+ */
+const deferring: ReadonlySet<ChainErrorReason["_tag"]> = new Set([
+  "RateLimited",
+  "Timeout",
+  "RpcUnavailable",
+  "InsufficientFunds",
+  "TreeFull"
+])
+
+/** What one round learned about the chain, shared by its mints. */
+interface RoundState {
+  /** Rounds in a row before this one that deferred: the backoff's exponent. */
+  readonly streak: number
+  /** The round's first deferring failure, and until when it holds the chain off. */
+  deferredBy:
+    | { readonly error: ChainError; readonly retryAt: DateTime.Utc; readonly delayMs: number }
+    | undefined
+}
+
+const freshRound = (): RoundState => ({ streak: 0, deferredBy: undefined })
 
 const retryAt = Effect.fnUntraced(function* (mint: Mint) {
   const settings = yield* MintingSettings
@@ -45,24 +75,48 @@ const retryAt = Effect.fnUntraced(function* (mint: Mint) {
 const outcomeOf = (mint: Mint): StepOutcome =>
   mint.status === "completed" ? "completed" : mint.status === "failed" ? "failed" : "requeued"
 
-/**
- * A tree out of room is the tree's failure, not the mint's: retire it and try again at once;
- * the next attempt signs into a fresh tree.
- */
-const treeFull = Effect.fnUntraced(function* (
-  mint: Mint,
-  error: ChainError,
-  tree: string,
-  settled: string | null
-) {
+/** A tree out of room is the tree's failure, not the mint's: it is retired, the next attempt signs into a fresh one. */
+const retireFullTree = Effect.fnUntraced(function* (tree: string, mint: Mint) {
   const registry = yield* TreeRegistry
   yield* registry.markFull(tree)
-  yield* Effect.logWarning("tree full; rotating", { tree, mintId: mint.id })
-  return yield* Lifecycle.fail(mint, Lifecycle.failureOf(error, true), yield* DateTime.now, settled)
+  yield* MintMetrics.recordAlert("tree_full")
+  // Rotation normally starts well before a tree fills: a full one means the count was off.
+  yield* Effect.logError("tree full; rotating to a new tree", { alert: "tree_full", tree, mintId: mint.id })
 })
 
-const failBeforeSigning = Effect.fnUntraced(function* (mint: Mint, error: ChainError, tree: string) {
-  if (error.reason._tag === "TreeFull") return yield* treeFull(mint, error, tree, null)
+/**
+ * Hands the mint back unsigned, to be tried again once the chain is likely to take it: at once
+ * for a full tree (retired here; the next attempt signs into a new one), otherwise after the
+ * round's backoff, which also holds back the rest of the round.
+ */
+const defer = Effect.fnUntraced(function* (
+  mint: Mint,
+  error: ChainError,
+  round: RoundState,
+  tree: string | null
+) {
+  if (error.reason._tag === "TreeFull") {
+    if (tree !== null) yield* retireFullTree(tree, mint)
+    yield* Lifecycle.defer(mint, error, yield* DateTime.now)
+    return "deferred" as const
+  }
+  if (round.deferredBy === undefined) {
+    const settings = yield* MintingSettings
+    const delayMs = yield* Retry.jittered(
+      Retry.deferralDelayMs(error.reason, round.streak + 1),
+      settings.retryPolicy.jitter
+    )
+    round.deferredBy = {
+      error,
+      delayMs,
+      retryAt: DateTime.add(yield* DateTime.now, { milliseconds: delayMs })
+    }
+  }
+  yield* Lifecycle.defer(mint, error, round.deferredBy.retryAt)
+  return "deferred" as const
+})
+
+const failBeforeSigning = Effect.fnUntraced(function* (mint: Mint, error: ChainError) {
   const level = error.retryable ? Effect.logWarning : Effect.logError
   yield* level("mint attempt failed before signing", {
     mintId: mint.id,
@@ -77,11 +131,24 @@ const failBeforeSigning = Effect.fnUntraced(function* (mint: Mint, error: ChainE
   )
 })
 
-/** Signs a new transaction and stores it. Returns the mint as stored, in flight. */
-const sign = Effect.fnUntraced(function* (mint: Mint) {
+/**
+ * Signs a new transaction and stores it. Returns the mint as stored, in flight, or as the
+ * failure or deferral left it.
+ */
+const sign = Effect.fnUntraced(function* (mint: Mint, round: RoundState) {
+  // The chain turned this round away already: the rest of it waits without trying.
+  const held = round.deferredBy
+  if (held !== undefined) return yield* defer(mint, held.error, round, null)
   const chain = yield* ChainGateway
   const collections = yield* CollectionRepository
-  const tree = yield* activeTree()
+  const active = yield* activeTree().pipe(
+    Effect.catchIf(
+      (e): e is ChainError => e instanceof ChainError && deferring.has(e.reason._tag),
+      (e) => defer(mint, e, round, null)
+    )
+  )
+  if (active === "deferred") return active
+  const tree = active
   const collectionMint =
     mint.request.collectionId === undefined
       ? null
@@ -93,7 +160,12 @@ const sign = Effect.fnUntraced(function* (mint: Mint) {
   const prepared = yield* chain
     .prepareMint({ mintId: mint.id, owner: mint.request.owner, tree: tree.address, metadata })
     .pipe(Effect.result)
-  if (prepared._tag === "Failure") return yield* failBeforeSigning(mint, prepared.failure, tree.address)
+  if (prepared._tag === "Failure") {
+    const error = prepared.failure
+    return deferring.has(error.reason._tag)
+      ? yield* defer(mint, error, round, tree.address)
+      : yield* failBeforeSigning(mint, error)
+  }
   const signed = new SignedTransaction({ ...prepared.success, signedAt: yield* DateTime.now })
   yield* reached("signed", mint)
   const stored = yield* Lifecycle.recordSigned(mint, signed)
@@ -111,6 +183,8 @@ const await_ = Effect.fnUntraced(function* (start: Mint) {
   const tx = start.transaction!
   let mint = start
   let lastSend = Number.NEGATIVE_INFINITY
+  // Reads the endpoint did not answer in a row: polls slow down (with jitter) while it struggles.
+  let unanswered = 0
 
   while (true) {
     const nowMs = DateTime.toEpochMillis(yield* DateTime.now)
@@ -127,6 +201,7 @@ const await_ = Effect.fnUntraced(function* (start: Mint) {
     }
 
     const observed = yield* chain.statuses([tx.signature]).pipe(Effect.option)
+    unanswered = Option.isSome(observed) ? 0 : unanswered + 1
     const status = Option.flatMap(observed, (all) => Option.fromNullishOr(all[0]))
     if (Option.isSome(status) && status.value.state === "landed") {
       const landed = status.value
@@ -148,6 +223,7 @@ const await_ = Effect.fnUntraced(function* (start: Mint) {
     if (Option.isSome(status)) {
       // Absent. Expired only if the chain's height is past the signature's last valid block.
       const height = yield* chain.blockHeight.pipe(Effect.option)
+      if (Option.isNone(height)) unanswered++
       if (Option.isSome(height) && height.value > tx.lastValidBlockHeight) {
         // Read the status once more after the height: it may have landed in the meantime.
         const again = yield* chain.statuses([tx.signature])
@@ -175,17 +251,30 @@ const await_ = Effect.fnUntraced(function* (start: Mint) {
         leaseExpiresAt: DateTime.add(now, { milliseconds: settings.leaseMs })
       })
     }
-    yield* Effect.sleep(Duration.millis(settings.confirmPollMs))
+    const pollMs =
+      unanswered === 0
+        ? settings.confirmPollMs
+        : yield* Retry.jittered(
+            Math.min(MAX_POLL_BACKOFF_MS, settings.confirmPollMs * 2 ** unanswered),
+            settings.retryPolicy.jitter
+          )
+    yield* Effect.sleep(Duration.millis(pollMs))
   }
 })
+
+/** The longest a status poll waits while the endpoint keeps failing; the lease outlasts it. */
+const MAX_POLL_BACKOFF_MS = 5_000
 
 /**
  * One claimed mint, to the end of its turn. Interrupted (shutdown), it hands the mint back;
  * any other error abandons it to the lease.
  */
-export const processMint = Effect.fn("MintWorker.processMint")(
-  function* (claimed: Mint) {
-    const inFlight = claimed.transaction === null ? yield* sign(claimed) : claimed
+export const processMint = (claimed: Mint) => turn(claimed, freshRound())
+
+const turn = Effect.fn("MintWorker.processMint")(
+  function* (claimed: Mint, round: RoundState) {
+    const inFlight = claimed.transaction === null ? yield* sign(claimed, round) : claimed
+    if (inFlight === "deferred") return inFlight
     if (inFlight.status !== "minting") return outcomeOf(inFlight)
     const final = yield* await_(inFlight)
     return outcomeOf(final)
@@ -216,48 +305,115 @@ const handBack = (claimed: Mint) =>
 export interface RoundResult {
   readonly claimed: number
   readonly outcomes: Readonly<Record<StepOutcome, number>>
+  /**
+   * Set when the chain turned mints of this round away (see `deferring`): the worker should
+   * claim nothing for `delayMs`, then pass `streak + 1` to the next round.
+   */
+  readonly deferral: { readonly code: string; readonly delayMs: number } | null
 }
 
-/** Claims a batch and works it through with bounded concurrency. */
-export const runRound = Effect.fn("MintWorker.runRound")(function* (options: {
+export interface RoundOptions {
   readonly batchSize: number
   readonly concurrency: number
   readonly inFlightOnly?: boolean
-}) {
+  /**
+   * Rounds in a row that ended deferred (0 when the chain is fine). While it is above 0 a round
+   * claims a single mint, a probe, rather than sending a whole batch at a struggling chain.
+   */
+  readonly streak?: number
+}
+
+/** Claims a batch and works it through with bounded concurrency. */
+export const runRound = Effect.fn("MintWorker.runRound")(function* (options: RoundOptions) {
   const settings = yield* MintingSettings
   const mints = yield* MintRepository
   const now = yield* DateTime.now
+  const streak = options.streak ?? 0
   const claimed = yield* mints.claim({
     owner: settings.workerId,
     now,
     leaseExpiresAt: DateTime.add(now, { milliseconds: settings.leaseMs }),
-    limit: options.batchSize,
+    limit: streak > 0 ? 1 : options.batchSize,
     inFlightOnly: options.inFlightOnly
   })
-  const outcomes: Record<StepOutcome, number> = { completed: 0, requeued: 0, failed: 0, abandoned: 0 }
-  yield* Effect.forEach(claimed, (mint) => Effect.map(processMint(mint), (o) => void outcomes[o]++), {
+  const outcomes: Record<StepOutcome, number> = {
+    completed: 0,
+    requeued: 0,
+    failed: 0,
+    abandoned: 0,
+    deferred: 0
+  }
+  const round: RoundState = { streak, deferredBy: undefined }
+  yield* Effect.forEach(claimed, (mint) => Effect.map(turn(mint, round), (o) => void outcomes[o]++), {
     concurrency: options.concurrency
   })
-  return { claimed: claimed.length, outcomes } satisfies RoundResult
+  const held = round.deferredBy
+  if (held !== undefined) yield* announceDeferral(held.error, held.delayMs, outcomes.deferred)
+  return {
+    claimed: claimed.length,
+    outcomes,
+    deferral: held === undefined ? null : { code: held.error.code, delayMs: held.delayMs }
+  } satisfies RoundResult
+})
+
+/** Once per round: an empty fee payer is an alert; a busy or absent endpoint a warning. */
+const announceDeferral = Effect.fnUntraced(function* (error: ChainError, delayMs: number, deferred: number) {
+  const reason = error.reason
+  if (reason._tag === "InsufficientFunds") {
+    yield* MintMetrics.recordAlert("fee_payer_insufficient_funds")
+    yield* Effect.logError("fee payer cannot pay: minting held back until it is funded", {
+      alert: "fee_payer_insufficient_funds",
+      account: reason.account,
+      detail: reason.message,
+      deferred,
+      retryInMs: delayMs
+    })
+    return
+  }
+  yield* Effect.logWarning("chain unavailable: mints deferred, worker backing off", {
+    code: error.code,
+    detail: error.message,
+    deferred,
+    retryInMs: delayMs
+  })
 })
 
 /** RecoverInFlight: mints whose lease lapsed mid-flight, resolved from their stored signature. */
 export const recoverInFlight = (options: { readonly batchSize: number; readonly concurrency: number }) =>
   runRound({ ...options, inFlightOnly: true }).pipe(Effect.withSpan("RecoverInFlight"))
 
-/** The worker loop: rounds back to back while there is work, a pause when there is none. */
+/** The pause after a round, and the streak the next round starts from. */
+export const afterRound = (
+  round: Pick<RoundResult, "claimed" | "deferral">,
+  streak: number,
+  idleMs: number
+): { readonly pauseMs: number; readonly streak: number } =>
+  round.deferral !== null
+    ? { pauseMs: Math.max(round.deferral.delayMs, round.claimed === 0 ? idleMs : 0), streak: streak + 1 }
+    : { pauseMs: round.claimed === 0 ? idleMs : 0, streak: 0 }
+
+/**
+ * The worker loop: rounds back to back while there is work, a pause when there is none, and
+ * a growing one (with jitter) while the chain turns mints away.
+ */
 export const run = (options: {
   readonly batchSize: number
   readonly concurrency: number
   readonly idleMs: number
 }) =>
-  Effect.forever(
-    Effect.flatMap(
-      runRound(options).pipe(
+  Effect.gen(function* () {
+    let streak = 0
+    while (true) {
+      const round = yield* runRound({ ...options, streak }).pipe(
         Effect.catch((error) =>
-          Effect.as(Effect.logWarning("worker round failed", { error: String(error) }), { claimed: 0 })
+          Effect.as(Effect.logWarning("worker round failed", { error: String(error) }), {
+            claimed: 0,
+            deferral: null
+          })
         )
-      ),
-      (round) => (round.claimed === 0 ? Effect.sleep(Duration.millis(options.idleMs)) : Effect.void)
-    )
-  )
+      )
+      const next = afterRound(round, streak, options.idleMs)
+      streak = next.streak
+      if (next.pauseMs > 0) yield* Effect.sleep(Duration.millis(next.pauseMs))
+    }
+  })
