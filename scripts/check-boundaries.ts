@@ -1,6 +1,6 @@
 // The layer rules of DESIGN.md, checked on every import in the workspace's source and tests:
 // core imports only effect (and its own files); an adapter never imports another adapter;
-// no package imports an app; no relative import leaves its own package.
+// no package imports an app; no relative import leaves its own package (tests/* included).
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 
@@ -18,7 +18,7 @@ const sourceFiles = (dir: string): string[] =>
   })
 
 const violations: string[] = []
-for (const group of ["packages", "apps"]) {
+for (const group of ["packages", "apps", "tests"]) {
   for (const pkg of readdirSync(join(root, group))) {
     const pkgDir = join(root, group, pkg)
     const pkgName: string = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).name
