@@ -9,8 +9,9 @@ import { Effect, Option } from "effect"
 import { Database } from "../src/Database.ts"
 import { layerPglite, PgliteDatabase } from "../src/PgliteDatabase.ts"
 
-const dataDir = join(mkdtempSync(join(tmpdir(), "tt-pglite-")), "pglite")
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+const scratch = mkdtempSync(join(tmpdir(), "tt-pglite-"))
+const dataDir = join(scratch, "pglite")
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 describe("layerPglite", () => {
   it.live(
