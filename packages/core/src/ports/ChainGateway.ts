@@ -28,6 +28,12 @@ export interface TreeScanPage {
   readonly checkpoint: string | null
   /** False when more signatures remain after this page. */
   readonly done: boolean
+  /**
+   * Every signature the page covered, as the tree's transaction listing showed it (landed, with
+   * its error if it failed): statuses read just now, which the caller need not read again. An
+   * adapter whose listing does not carry them leaves this out.
+   */
+  readonly signatures?: ReadonlyArray<SignatureObservation>
 }
 
 export interface CreateTreeInput {
@@ -69,8 +75,18 @@ export class ChainGateway extends Context.Service<
     readonly blockHeight: Effect.Effect<number, ChainError>
     /** The leaf a confirmed mint transaction created; none if it is unknown or failed. */
     mintedLeaf(signature: string): Effect.Effect<Option.Option<MintedAsset>, ChainError>
-    /** The leaves minted into a tree after a checkpoint signature (null: from the tree's start). */
-    scanTree(tree: string, after: string | null, limit: number): Effect.Effect<TreeScanPage, ChainError>
+    /**
+     * The leaves minted into a tree after a checkpoint signature (null: from the tree's start).
+     * `known` names signatures whose leaves the caller already holds (parsed from the chain when
+     * their mints completed): they are listed in `signatures` but their transactions are not
+     * read again, and their leaves may be left out of `leaves`.
+     */
+    scanTree(
+      tree: string,
+      after: string | null,
+      limit: number,
+      known?: ReadonlySet<string>
+    ): Effect.Effect<TreeScanPage, ChainError>
     createTree(input: CreateTreeInput): Effect.Effect<CreatedTree, ChainError>
     /** Bubblegum's hash of this metadata, to compare with a leaf's. */
     hashMetadata(metadata: OnChainMetadata): Effect.Effect<string>

@@ -8,7 +8,10 @@
  *
  * A completed mint's leaf is the one recorded at completion (parsed from the chain then; a
  * leaf never changes), or the one the scan just read; so no per-mint transaction fetch is
- * needed. Repairs are only those the chain proves, and never a mint.
+ * needed. For the same reason the scan is told which signatures completed mints already hold:
+ * it lists them (with their status, which then needs no second read) without reading their
+ * transactions again, so a first pass over a large tree reads only the transactions the
+ * database cannot account for. Repairs are only those the chain proves, and never a mint.
  */
 import { DateTime, Effect, Option } from "effect"
 import * as Ids from "../Ids.ts"
@@ -27,7 +30,8 @@ import {
   isNotable,
   judge,
   orphanedLeaf,
-  ReconciliationReport
+  ReconciliationReport,
+  type SignatureObservation
 } from "../Reconciliation.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
 import { MintingSettings } from "./MintingSettings.ts"
@@ -59,23 +63,44 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   const findings: Array<Finding> = []
   let examined = 0
 
+  // 0. The signatures whose leaves the database holds: those of completed mints.
+  const known = new Set<string>()
+  let knownCursor: string | null = null
+  do {
+    const page: Page<Mint> = yield* mints.scan(["completed"], knownCursor, batchSize)
+    for (const mint of page.items) if (mint.asset !== null) known.add(mint.asset.signature)
+    knownCursor = page.nextCursor
+  } while (knownCursor !== null)
+
   // 1. chain -> DB
   const scanned = new Map<string, MintedAsset>()
+  /** Statuses the scan's listing showed, so the DB -> chain direction need not read them again. */
+  const listed = new Map<string, SignatureObservation>()
   for (const tree of yield* trees.list) {
     let after = Option.getOrNull(yield* trees.checkpoint(tree.address))
     while (true) {
-      const page = yield* chain.scanTree(tree.address, after, batchSize)
+      const page = yield* chain.scanTree(tree.address, after, batchSize, known)
+      const withLeaf = new Set(page.leaves.map((leaf) => leaf.signature))
+      for (const observed of page.signatures ?? []) {
+        listed.set(observed.signature, observed)
+        // A known signature listed without its leaf stands for the leaf its mint recorded.
+        if (known.has(observed.signature) && !withLeaf.has(observed.signature)) examined++
+      }
       for (const leaf of page.leaves) {
         examined++
         scanned.set(leaf.signature, leaf)
+        if (known.has(leaf.signature)) continue
         const owner = yield* mints.findBySignature(leaf.signature)
         if (Option.isNone(owner)) findings.push(orphanedLeaf(leaf))
       }
-      if (page.checkpoint !== null && page.checkpoint !== after) {
-        yield* trees.saveCheckpoint(tree.address, page.checkpoint)
+      // A page without leaves (failed transactions, or only known ones) still moves the scan on;
+      // only a page that does not move it ends the scan early.
+      const moved = page.checkpoint !== null && page.checkpoint !== after
+      if (moved) {
+        yield* trees.saveCheckpoint(tree.address, page.checkpoint!)
         after = page.checkpoint
       }
-      if (page.done || (page.leaves.length === 0 && page.checkpoint === after)) break
+      if (page.done || !moved) break
     }
   }
 
@@ -102,12 +127,17 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     cursor = page.nextCursor
     const candidates = page.items.filter((m) => signatureOf(m) !== null)
     if (candidates.length === 0) continue
-    const statuses = yield* chain.statuses(candidates.map((m) => signatureOf(m)!))
-    const blockHeight = yield* chain.blockHeight
-    for (const [i, mint] of candidates.entries()) {
+    // The height is read before the statuses: a signature absent after its blockhash expired
+    // can never land, whereas one read absent before the height was read might have landed
+    // in between. Only in-flight mints are judged by it.
+    const blockHeight = candidates.some((m) => m.status === "minting") ? yield* chain.blockHeight : 0
+    const unlisted = candidates.map((m) => signatureOf(m)!).filter((signature) => !listed.has(signature))
+    const read = unlisted.length === 0 ? [] : yield* chain.statuses(unlisted)
+    const statuses = new Map(read.map((observation, i) => [unlisted[i]!, observation]))
+    for (const mint of candidates) {
       examined++
       const signature = signatureOf(mint)!
-      const observation = statuses[i]!
+      const observation = listed.get(signature) ?? statuses.get(signature)!
       let leaf: MintedAsset | null = scanned.get(signature) ?? null
       if (leaf === null && observation.state === "landed" && observation.err === null) {
         leaf =
