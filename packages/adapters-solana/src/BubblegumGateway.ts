@@ -306,7 +306,8 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
   const scanTree = Effect.fn("BubblegumGateway.scanTree")(function* (
     tree: string,
     after: string | null,
-    limit: number
+    limit: number,
+    known?: ReadonlySet<string>
   ) {
     if (!Base58.isPublicKey(tree)) return yield* Effect.fail(invalid(`tree ${tree} is not a Solana address`))
     if (!Number.isInteger(limit) || limit < 1)
@@ -316,8 +317,10 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     const rest = all.slice(page.length)
     const checkpoint = page.at(-1)?.signature ?? after
     remembered = rest.length > 0 ? { tree, after: checkpoint, list: rest } : undefined
-    // A failed transaction minted nothing: no need to read it.
-    const landed = page.filter((s) => s.err === null || s.err === undefined)
+    // A failed transaction minted nothing, and a known one's leaf the caller holds: neither is read.
+    const landed = page.filter(
+      (s) => (s.err === null || s.err === undefined) && known?.has(s.signature) !== true
+    )
     const txs = yield* rpc.batch<RpcTransaction | null>(
       "getTransaction",
       landed.map((s) => getTransactionParams(s.signature))
@@ -330,7 +333,16 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
             .map((event) => toAsset(landed[i]!.signature, tx.slot, event))
     )
     yield* Effect.annotateCurrentSpan({ "solana.signatures": page.length, "solana.leaves": leaves.length })
-    return { leaves, checkpoint, done: rest.length === 0 } satisfies TreeScanPage
+    // Listed at `confirmed`: each one landed, as a status read would say.
+    const signatures = page.map(
+      (s): Reconciliation.SignatureObservation => ({
+        signature: s.signature,
+        state: "landed",
+        slot: s.slot,
+        err: s.err === null || s.err === undefined ? null : JSON.stringify(s.err)
+      })
+    )
+    return { leaves, checkpoint, done: rest.length === 0, signatures } satisfies TreeScanPage
   })
 
   const createTree = Effect.fn("BubblegumGateway.createTree")(function* (input: CreateTreeInput) {

@@ -78,7 +78,10 @@ describe("scanTree paging", () => {
         const pagesBefore = calls(client, "getSignaturesForAddress")
         const requestsBefore = client.tally.requests
         const all = yield* chain.scanTree(address, null, 100)
-        expect(all).toEqual({ leaves: [], checkpoint: sent[24], done: true })
+        expect(all).toMatchObject({ leaves: [], checkpoint: sent[24], done: true })
+        expect(all.signatures?.map((s) => [s.signature, s.state, s.err])).toEqual(
+          sent.map((signature) => [signature, "landed", null])
+        )
         // 10 + 10 + 5; and the 25 getTransaction calls in one JSON-RPC batch.
         expect(calls(client, "getSignaturesForAddress") - pagesBefore).toBe(3)
         expect(client.tally.requests - requestsBefore).toBe(4)
@@ -97,10 +100,17 @@ describe("scanTree paging", () => {
         const more = yield* transfersTo(client, address, 3)
         const before = calls(client, "getSignaturesForAddress")
         const newer = yield* chain.scanTree(address, third.checkpoint, 100)
-        expect(newer).toEqual({ leaves: [], checkpoint: more[2], done: true })
+        expect(newer).toMatchObject({ leaves: [], checkpoint: more[2], done: true })
+        expect(newer.signatures?.map((s) => s.signature)).toEqual(more)
         expect(calls(client, "getSignaturesForAddress") - before).toBe(1)
         const nothing = yield* chain.scanTree(address, newer.checkpoint, 100)
-        expect(nothing).toEqual({ leaves: [], checkpoint: more[2], done: true })
+        expect(nothing).toEqual({ leaves: [], checkpoint: more[2], done: true, signatures: [] })
+
+        // Signatures the caller already holds the leaves of are listed, and not read again.
+        const reads = calls(client, "getTransaction")
+        const known = yield* chain.scanTree(address, third.checkpoint, 100, new Set(more))
+        expect(known.signatures?.map((s) => s.signature)).toEqual(more)
+        expect(calls(client, "getTransaction")).toBe(reads)
       })
     )
 
