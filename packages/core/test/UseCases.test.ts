@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { DateTime, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Collection,
@@ -394,6 +394,56 @@ describe("MintWorker", () => {
       }).pipe(Effect.provide(small))
     }).pipe(Effect.provide(layer))
   )
+
+  it.effect(
+    "a mint that lands in a tree filled meanwhile (Bubblegum 6017) retires the tree and goes into a new one",
+    () =>
+      Effect.gen(function* () {
+        const tiny = Layer.succeed(MintingSettings, {
+          ...settings,
+          tree: { maxDepth: 1, maxBufferSize: 8, canopyDepth: 0 }
+        })
+        yield* Effect.gen(function* () {
+          yield* requestMints([request("a"), request("b"), request("c")], 1)
+          // Three signed into a tree of two before any is sent: the third lands with InsufficientMintCapacity.
+          const allSigned = yield* Deferred.make<void>()
+          let signed = 0
+          const together = Layer.succeed(WorkerHooks, {
+            reached: (point) =>
+              point !== "persisted"
+                ? Effect.void
+                : Effect.suspend(() =>
+                    ++signed === 3 ? Deferred.succeed(allSigned, undefined) : Deferred.await(allSigned)
+                  ).pipe(Effect.asVoid)
+          })
+          const first = yield* withTime(
+            MintWorker.runRound({ batchSize: 3, concurrency: 3 }).pipe(Effect.provide(together)),
+            30
+          )
+          assert.strictEqual(first.outcomes.completed, 2)
+          assert.strictEqual(first.outcomes.requeued, 1)
+          const registry = yield* TreeRegistry
+          const [filled] = yield* registry.list
+          assert.strictEqual(filled?.status, "full")
+          yield* TestClock.adjust("3 seconds")
+          yield* withTime(MintWorker.runRound({ batchSize: 3, concurrency: 3 }), 30)
+          const mints = yield* MintRepository
+          const all = yield* mints.list({ limit: 10 })
+          assert.deepStrictEqual(
+            all.items.map((m) => m.status),
+            ["completed", "completed", "completed"]
+          )
+          assert.isTrue((yield* registry.list).length >= 2)
+        }).pipe(Effect.provide(tiny))
+      }).pipe(Effect.provide(layer))
+  )
+
+  it("recognises a full tree in a landed error as a status reports it", () => {
+    assert.isTrue(MintWorker.isTreeFullError('{"InstructionError":[1,{"Custom":6017}]}'))
+    assert.isTrue(MintWorker.isTreeFullError("tree is full"))
+    assert.isFalse(MintWorker.isTreeFullError('{"InstructionError":[1,{"Custom":6012}]}'))
+    assert.isFalse(MintWorker.isTreeFullError('{"InstructionError":[1,{"Custom":60170}]}'))
+  })
 
   it.effect("an operator retry brings a failed mint back", () =>
     Effect.gen(function* () {

@@ -184,7 +184,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
       } else if (tree.leaves.length >= tree.capacity) {
         landed.set(signature, {
           slot: now,
-          err: `{"InstructionError":[0,{"Custom":6012}]} tree full`,
+          err: `{"InstructionError":[0,{"Custom":6017}]}`,
           leaf: null
         })
       } else {

@@ -9,7 +9,7 @@
  * again. Any other failure (a crash, a lost lease, the database away) simply abandons the mint:
  * its lease lapses and recovery picks it up where the stored state says it is.
  */
-import { Context, DateTime, Duration, Effect, Option } from "effect"
+import { Context, DateTime, Duration, Effect, Option, Semaphore } from "effect"
 import { ChainError, type ChainErrorReason } from "../ChainError.ts"
 import { type Mint, MintFailure, SignedTransaction } from "../Mint.ts"
 import * as MintMetrics from "../MintMetrics.ts"
@@ -75,14 +75,36 @@ const retryAt = Effect.fnUntraced(function* (mint: Mint) {
 const outcomeOf = (mint: Mint): StepOutcome =>
   mint.status === "completed" ? "completed" : mint.status === "failed" ? "failed" : "requeued"
 
-/** A tree out of room is the tree's failure, not the mint's: it is retired, the next attempt signs into a fresh one. */
-const retireFullTree = Effect.fnUntraced(function* (tree: string, mint: Mint) {
-  const registry = yield* TreeRegistry
-  yield* registry.markFull(tree)
-  yield* MintMetrics.recordAlert("tree_full")
-  // Rotation normally starts well before a tree fills: a full one means the count was off.
-  yield* Effect.logError("tree full; rotating to a new tree", { alert: "tree_full", tree, mintId: mint.id })
-})
+/**
+ * A tree out of room is the tree's failure, not the mint's: it is retired (once, with an alert),
+ * the next attempt signs into a fresh one.
+ */
+const retireFullTree = (tree: string, mint: Mint) =>
+  // One at a time in this process, so concurrent mints that met the same full tree alert once.
+  retiring.withPermits(1)(
+    Effect.gen(function* () {
+      const registry = yield* TreeRegistry
+      const known = yield* registry.get(tree)
+      if (Option.isSome(known) && known.value.status === "full") return
+      yield* registry.markFull(tree)
+      yield* MintMetrics.recordAlert("tree_full")
+      // Rotation normally starts well before a tree fills: a full one means the count was off.
+      yield* Effect.logError("tree full; rotating to a new tree", {
+        alert: "tree_full",
+        tree,
+        mintId: mint.id
+      })
+    })
+  )
+const retiring = Semaphore.makeUnsafe(1)
+
+/**
+ * A landed error that says the tree had no leaf left: Bubblegum's InsufficientMintCapacity
+ * (custom error 6017, as a status reports it: `{"InstructionError":[i,{"Custom":6017}]}`), or
+ * its name or "tree full" in a message.
+ */
+export const isTreeFullError = (err: string): boolean =>
+  /tree (is )?full|InsufficientMintCapacity|"Custom":\s*6017\b/i.test(err)
 
 /**
  * Hands the mint back unsigned, to be tried again once the chain is likely to take it: at once
@@ -214,9 +236,7 @@ const await_ = Effect.fnUntraced(function* (start: Mint) {
       }
       yield* Effect.logWarning("mint transaction landed with an error", { mintId: mint.id, err: landed.err })
       const failure = new MintFailure({ code: "transaction_failed", message: landed.err, retryable: true })
-      if (/tree full|6012|InsufficientCapacity/i.test(landed.err)) {
-        yield* (yield* TreeRegistry).markFull(tx.tree)
-      }
+      if (isTreeFullError(landed.err)) yield* retireFullTree(tx.tree, mint)
       return yield* Lifecycle.fail(mint, failure, yield* retryAt(mint), tx.signature)
     }
 
