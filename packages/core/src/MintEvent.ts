@@ -37,15 +37,17 @@ export const Failed = Schema.TaggedStruct("Failed", {
 })
 
 /**
- * Nothing was signed because the chain could not take the attempt for a reason that is not the
- * mint's: the endpoint rate-limited, timed out or was down, the fee payer is empty, the tree is
- * full. Back to the queue at `retryAt` without counting an attempt; an outage must not use up
- * the attempts of every mint waiting through it.
+ * The chain could not take the attempt for a reason that is not the mint's: the endpoint
+ * rate-limited, timed out or was down, the fee payer is empty, the tree is full. Back to the
+ * queue at `retryAt` without counting an attempt; an outage must not use up the attempts of every
+ * mint waiting through it. Usually nothing was signed; `settledSignature` names the in-flight
+ * signature when it is known to be final (it landed in a tree that had filled meanwhile).
  */
 export const Deferred = Schema.TaggedStruct("Deferred", {
   owner: Schema.String,
   failure: MintFailure,
-  retryAt: Schema.DateTimeUtc
+  retryAt: Schema.DateTimeUtc,
+  settledSignature: Schema.NullOr(Schema.String)
 })
 
 /** A worker hands the mint back (shutdown): claimable again at once. */

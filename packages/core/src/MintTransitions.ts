@@ -6,7 +6,7 @@
  *      ▲                  │  ▲ Signed, LeaseRenewed, Claimed (takeover)        │
  *      └─ExpiredUnseen────┤  └ LeaseReleased/LeaseExpired with a live signature │
  *      └─Failed(retry)────┤                                                     │
- *      └─Deferred─────────┤ (nothing signed; no attempt counted)                │
+ *      └─Deferred─────────┤ (not the mint's fault: no attempt counted)          │
  *                         └──Failed(final)/attempts exhausted──▶ failed ◀───────┘ (OperatorRetry ▶ pending)
  */
 import { DateTime, Result } from "effect"
@@ -142,12 +142,15 @@ export const transition = (mint: Mint, event: MintEvent, now: DateTime.Utc): Out
       const guard = only("minting")
       if (guard) return guard
       if (mint.lease?.owner !== event.owner) return refuse("only the lease holder can defer it")
-      if (mint.transaction !== null) {
-        return refuse(`signature ${mint.transaction.signature} is live; it is awaited, not deferred`)
+      if (mint.transaction !== null && mint.transaction.signature !== event.settledSignature) {
+        return refuse(
+          `signature ${mint.transaction.signature} may still land; it cannot be deferred before it settles`
+        )
       }
       return change(mint, now, {
         status: "pending",
         lease: null,
+        transaction: null,
         nextAttemptAt: event.retryAt,
         failure: event.failure
       })

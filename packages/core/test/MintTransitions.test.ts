@@ -37,7 +37,13 @@ const eventFor = (tag: MintEventTag, mint: Mint): MintEvent => {
         settledSignature: mint.transaction?.signature ?? null
       }
     case "Deferred":
-      return { _tag: "Deferred", owner: mint.lease?.owner ?? "worker-a", failure: retryable, retryAt: at(62) }
+      return {
+        _tag: "Deferred",
+        owner: mint.lease?.owner ?? "worker-a",
+        failure: retryable,
+        retryAt: at(62),
+        settledSignature: mint.transaction?.signature ?? null
+      }
     case "LeaseReleased":
       return { _tag: "LeaseReleased", owner: mint.lease?.owner ?? "worker-a" }
     case "LeaseExpired":
@@ -74,7 +80,7 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     Confirmed: "completed",
     ExpiredUnseen: "pending",
     Failed: "pending",
-    Deferred: null, // a live signature is awaited, not deferred
+    Deferred: "pending", // its signature settled (landed in a full tree)
     LeaseReleased: "minting", // handed back with its signature
     LeaseExpired: null, // not expired yet
     MarkedMissing: null,
@@ -193,34 +199,24 @@ describe("MintTransitions: guards", () => {
   })
 
   it("a deferred mint goes back to the queue at retryAt without counting an attempt", () => {
+    const deferral = (owner: string, settledSignature: string | null) =>
+      ({ _tag: "Deferred", owner, failure: retryable, retryAt: at(75), settledSignature }) as const
     const mint = mintIn("minting", { transaction: null, attempts: 1 })
-    const deferred = ok(
-      MintTransitions.transition(
-        mint,
-        { _tag: "Deferred", owner: "worker-a", failure: retryable, retryAt: at(75) },
-        now
-      )
-    )
+    const deferred = ok(MintTransitions.transition(mint, deferral("worker-a", null), now))
     assert.strictEqual(deferred.status, "pending")
     assert.strictEqual(deferred.attempts, 1)
     assert.isNull(deferred.lease)
     assert.isTrue(DateTime.Equivalence(deferred.nextAttemptAt!, at(75)))
     assert.strictEqual(deferred.failure?.code, "rpc_unavailable")
-    // Only its lease holder defers it, and never with a live signature.
-    refused(
-      MintTransitions.transition(
-        mint,
-        { _tag: "Deferred", owner: "other", failure: retryable, retryAt: at(75) },
-        now
-      )
-    )
-    refused(
-      MintTransitions.transition(
-        mintIn("minting"),
-        { _tag: "Deferred", owner: "worker-a", failure: retryable, retryAt: at(75) },
-        now
-      )
-    )
+    // Only its lease holder defers it.
+    refused(MintTransitions.transition(mint, deferral("other", null), now))
+    // With a signature in flight only once that signature is known final, which clears it.
+    refused(MintTransitions.transition(mintIn("minting"), deferral("worker-a", null), now))
+    refused(MintTransitions.transition(mintIn("minting"), deferral("worker-a", "sig-other"), now))
+    const settled = ok(MintTransitions.transition(mintIn("minting"), deferral("worker-a", "sig-1"), now))
+    assert.strictEqual(settled.status, "pending")
+    assert.strictEqual(settled.attempts, 0)
+    assert.isNull(settled.transaction)
   })
 
   it("an expired lease hands the mint back", () => {

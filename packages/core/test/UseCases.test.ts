@@ -396,7 +396,7 @@ describe("MintWorker", () => {
   )
 
   it.effect(
-    "a mint that lands in a tree filled meanwhile (Bubblegum 6017) retires the tree and goes into a new one",
+    "a mint that lands in a tree filled meanwhile (Bubblegum 6017) retires the tree and goes into a new one, no attempt counted",
     () =>
       Effect.gen(function* () {
         const tiny = Layer.succeed(MintingSettings, {
@@ -421,7 +421,8 @@ describe("MintWorker", () => {
             30
           )
           assert.strictEqual(first.outcomes.completed, 2)
-          assert.strictEqual(first.outcomes.requeued, 1)
+          // The tree's failure, not the mint's: deferred, no attempt counted.
+          assert.strictEqual(first.outcomes.deferred, 1)
           const registry = yield* TreeRegistry
           const [filled] = yield* registry.list
           assert.strictEqual(filled?.status, "full")
@@ -430,10 +431,21 @@ describe("MintWorker", () => {
           const mints = yield* MintRepository
           const all = yield* mints.list({ limit: 10 })
           assert.deepStrictEqual(
-            all.items.map((m) => m.status),
-            ["completed", "completed", "completed"]
+            all.items.map((m) => [m.status, m.attempts]),
+            [
+              ["completed", 0],
+              ["completed", 0],
+              ["completed", 0]
+            ]
           )
           assert.isTrue((yield* registry.list).length >= 2)
+          // Its first signature is kept in the history, settled as failed.
+          const history = yield* Effect.forEach(all.items, (m) => mints.attempts(m.id))
+          assert.deepStrictEqual(history.map((a) => a.map((x) => x.outcome).join(",")).sort(), [
+            "failed,landed",
+            "landed",
+            "landed"
+          ])
         }).pipe(Effect.provide(tiny))
       }).pipe(Effect.provide(layer))
   )

@@ -125,15 +125,34 @@ export const expire = Effect.fn("MintLifecycle.expire")(function* (
   )
 })
 
-/** Nothing was signed and the cause is not the mint's: back to the queue, no attempt counted. */
+/**
+ * The cause is not the mint's: back to the queue at `retryAt`, no attempt counted.
+ * `settledSignature` is the live signature, when it is known to be final.
+ */
 export const defer = Effect.fn("MintLifecycle.defer")(function* (
   mint: Mint,
   error: ChainError,
-  retryAt: DateTime.Utc
+  retryAt: DateTime.Utc,
+  settledSignature: string | null = null
 ) {
   const owner = mint.lease?.owner
   if (owner === undefined) return yield* Effect.die(new Error(`mint ${mint.id} is deferred without a lease`))
-  const saved = yield* apply(mint, { _tag: "Deferred", owner, failure: failureOf(error, true), retryAt })
+  const transactor = yield* Transactor
+  const mints = yield* MintRepository
+  const saved = yield* transactor.withTransaction(
+    Effect.gen(function* () {
+      const saved = yield* apply(mint, {
+        _tag: "Deferred",
+        owner,
+        failure: failureOf(error, true),
+        retryAt,
+        settledSignature
+      })
+      if (settledSignature !== null)
+        yield* mints.settleAttempt(settledSignature, "failed", yield* DateTime.now)
+      return saved
+    })
+  )
   yield* MintMetrics.recordOutcome("deferred", error.code)
   return saved
 })

@@ -10,7 +10,7 @@
  * its lease lapses and recovery picks it up where the stored state says it is.
  */
 import { Context, DateTime, Duration, Effect, Option, Semaphore } from "effect"
-import { ChainError, type ChainErrorReason } from "../ChainError.ts"
+import { ChainError, type ChainErrorReason, TreeFull } from "../ChainError.ts"
 import { type Mint, MintFailure, SignedTransaction } from "../Mint.ts"
 import * as MintMetrics from "../MintMetrics.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
@@ -235,8 +235,14 @@ const await_ = Effect.fnUntraced(function* (start: Mint) {
         return yield* Lifecycle.complete(mint, leaf.value)
       }
       yield* Effect.logWarning("mint transaction landed with an error", { mintId: mint.id, err: landed.err })
+      if (isTreeFullError(landed.err)) {
+        // Signed while the tree had room, landed after it filled: the tree's failure, not the mint's.
+        yield* retireFullTree(tx.tree, mint)
+        const full = new ChainError({ reason: new TreeFull({ tree: tx.tree }) })
+        yield* Lifecycle.defer(mint, full, yield* DateTime.now, tx.signature)
+        return "deferred" as const
+      }
       const failure = new MintFailure({ code: "transaction_failed", message: landed.err, retryable: true })
-      if (isTreeFullError(landed.err)) yield* retireFullTree(tx.tree, mint)
       return yield* Lifecycle.fail(mint, failure, yield* retryAt(mint), tx.signature)
     }
 
@@ -297,7 +303,7 @@ const turn = Effect.fn("MintWorker.processMint")(
     if (inFlight === "deferred") return inFlight
     if (inFlight.status !== "minting") return outcomeOf(inFlight)
     const final = yield* await_(inFlight)
-    return outcomeOf(final)
+    return final === "deferred" ? final : outcomeOf(final)
   },
   (effect, claimed) =>
     effect.pipe(
