@@ -13,9 +13,9 @@
  * transactions again, so a first pass over a large tree reads only the transactions the
  * database cannot account for. Repairs are only those the chain proves, and never a mint.
  */
-import { DateTime, Effect, Option } from "effect"
+import { DateTime, Effect, Fiber, Option } from "effect"
 import * as Ids from "../Ids.ts"
-import type { Mint, MintedAsset } from "../Mint.ts"
+import type { Mint, MintedAsset, MintStatus } from "../Mint.ts"
 import * as MintMetrics from "../MintMetrics.ts"
 import type { Page } from "../Page.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
@@ -31,8 +31,10 @@ import {
   judge,
   orphanedLeaf,
   ReconciliationReport,
+  type RepairAction,
   type SignatureObservation
 } from "../Reconciliation.ts"
+import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
@@ -63,14 +65,35 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   const findings: Array<Finding> = []
   let examined = 0
 
+  const collectionMints = new Map<string, string | null>()
+  const collectionMintOf = Effect.fnUntraced(function* (id: string) {
+    if (!collectionMints.has(id)) {
+      collectionMints.set(
+        id,
+        Option.match(yield* collections.get(id), { onNone: () => null, onSome: (c) => c.collectionMint })
+      )
+    }
+    return collectionMints.get(id) ?? null
+  })
+  /** What the database says was minted: the on-chain metadata its request makes, at its URI. */
+  const metadataOf = Effect.fnUntraced(function* (mint: Mint) {
+    const collection =
+      mint.request.collectionId === undefined ? null : yield* collectionMintOf(mint.request.collectionId)
+    const metadata = TicketMetadata.onChainMetadata(
+      mint.request,
+      TicketMetadata.uriFor(settings.publicBaseUrl, mint.ticketId),
+      collection
+    )
+    return { ...metadata, uri: mint.metadataUri }
+  })
+
   // 0. The signatures whose leaves the database holds: those of completed mints.
   const known = new Set<string>()
-  let knownCursor: string | null = null
-  do {
-    const page: Page<Mint> = yield* mints.scan(["completed"], knownCursor, batchSize)
-    for (const mint of page.items) if (mint.asset !== null) known.add(mint.asset.signature)
-    knownCursor = page.nextCursor
-  } while (knownCursor !== null)
+  yield* eachPage(["completed"], batchSize, (page) =>
+    Effect.sync(() => {
+      for (const mint of page) if (mint.asset !== null) known.add(mint.asset.signature)
+    })
+  )
 
   // 1. chain -> DB
   const scanned = new Map<string, MintedAsset>()
@@ -105,28 +128,9 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   }
 
   // 2. DB -> chain
-  const collectionMints = new Map<string, string | null>()
-  const collectionMintOf = Effect.fnUntraced(function* (id: string | undefined) {
-    if (id === undefined) return null
-    if (!collectionMints.has(id)) {
-      collectionMints.set(
-        id,
-        Option.match(yield* collections.get(id), { onNone: () => null, onSome: (c) => c.collectionMint })
-      )
-    }
-    return collectionMints.get(id) ?? null
-  })
-
-  let cursor: string | null = null
-  do {
-    const page: Page<Mint> = yield* mints.scan(
-      ["completed", "minting", "missing_on_chain"],
-      cursor,
-      batchSize
-    )
-    cursor = page.nextCursor
-    const candidates = page.items.filter((m) => signatureOf(m) !== null)
-    if (candidates.length === 0) continue
+  const judgePage = Effect.fnUntraced(function* (page: ReadonlyArray<Mint>) {
+    const candidates = page.filter((m) => signatureOf(m) !== null)
+    if (candidates.length === 0) return
     // The height is read before the statuses: a signature absent after its blockhash expired
     // can never land, whereas one read absent before the height was read might have landed
     // in between. Only in-flight mints are judged by it.
@@ -145,16 +149,11 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
             ? mint.asset
             : Option.getOrNull(yield* chain.mintedLeaf(signature))
       }
-      const metadata = TicketMetadata.onChainMetadata(
-        mint.request,
-        TicketMetadata.uriFor(settings.publicBaseUrl, mint.ticketId),
-        yield* collectionMintOf(mint.request.collectionId)
-      )
       const chainSide: ChainObservation = { signatures: [observation], leaf, blockHeight }
       const finding = judge(
         {
           mint,
-          expectedDataHash: yield* chain.hashMetadata({ ...metadata, uri: mint.metadataUri }),
+          expectedDataHash: yield* chain.hashMetadata(yield* metadataOf(mint)),
           lastValidBlockHeights: new Map(
             mint.transaction ? [[mint.transaction.signature, mint.transaction.lastValidBlockHeight]] : []
           )
@@ -162,9 +161,10 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
         chainSide
       )
       findings.push(finding)
-      if (repair) yield* applyRepair(mint, finding, leaf)
+      if (repair && repairing.has(finding.action)) yield* applyRepair(mint, finding, leaf)
     }
-  } while (cursor !== null)
+  })
+  yield* eachPage(["completed", "minting", "missing_on_chain"], batchSize, judgePage)
 
   const report = new ReconciliationReport({
     id: yield* Ids.uuid,
@@ -180,6 +180,30 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   yield* Effect.logInfo("reconciliation pass done", { ...report.counts.byReason, rpcCalls: report.rpcCalls })
   return report
 })
+
+/** The actions that write; `none` and `flag` leave the mint as it is. */
+const repairing: ReadonlySet<RepairAction> = new Set(["mark_completed", "mark_missing", "requeue"])
+
+/**
+ * Every page of the mints in these statuses, the next page read while `f` works on this one, so
+ * the database's time overlaps the pass's own.
+ */
+const eachPage = <E, R>(
+  statuses: ReadonlyArray<MintStatus>,
+  batchSize: number,
+  f: (page: ReadonlyArray<Mint>) => Effect.Effect<void, E, R>
+) =>
+  Effect.gen(function* () {
+    const mints = yield* MintRepository
+    const read = (cursor: string | null) => mints.scan(statuses, cursor, batchSize)
+    let next: Fiber.Fiber<Page<Mint>, RepositoryError> = yield* Effect.forkChild(read(null))
+    while (true) {
+      const page = yield* Fiber.join(next)
+      if (page.nextCursor !== null) next = yield* Effect.forkChild(read(page.nextCursor))
+      yield* f(page.items)
+      if (page.nextCursor === null) return
+    }
+  })
 
 /**
  * Repairs the chain proves. A repair that loses a race (the worker moved the mint meanwhile)
