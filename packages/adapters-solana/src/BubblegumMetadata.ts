@@ -4,14 +4,14 @@
  * prepare and a later `hashMetadata` must build byte-identical arguments.
  */
 import {
-  hashMetadataData,
+  getMetadataArgsSerializer,
+  hash,
   type MetadataArgsArgs,
   TokenProgramVersion,
   TokenStandard
 } from "@metaplex-foundation/mpl-bubblegum"
 import { publicKey } from "@metaplex-foundation/umi"
-import { base58 } from "@metaplex-foundation/umi/serializers"
-import type { TicketMetadata } from "@tickettoken/minting-core"
+import { Base58, type TicketMetadata } from "@tickettoken/minting-core"
 
 type OnChainMetadata = TicketMetadata.OnChainMetadata
 
@@ -40,6 +40,16 @@ export const metadataArgs = (metadata: OnChainMetadata): MetadataArgsArgs => ({
   }))
 })
 
-/** Bubblegum's data hash (keccak of the serialized args and the seller fee), in base58. */
-export const dataHash = (metadata: OnChainMetadata): string =>
-  base58.deserialize(hashMetadataData(metadataArgs(metadata)))[0]
+// Built once: mpl-bubblegum's hashMetadataData builds it on every call, which costs about as much
+// as serializing, and the reconciler hashes every mint on every pass.
+const metadataArgsSerializer = getMetadataArgsSerializer()
+
+/**
+ * Bubblegum's data hash, in base58: keccak of (keccak of the serialized args, the seller fee as
+ * u16 little-endian), as mpl-bubblegum's hashMetadataData computes it (a test compares the two).
+ */
+export const dataHash = (metadata: OnChainMetadata): string => {
+  const fee = new Uint8Array(2)
+  new DataView(fee.buffer).setUint16(0, metadata.sellerFeeBasisPoints, true)
+  return Base58.encode(hash([hash(metadataArgsSerializer.serialize(metadataArgs(metadata))), fee]))
+}
