@@ -1,0 +1,436 @@
+/**
+ * `pnpm bench:reconcile [--mints 10000] [--latency-ms 5] [--batch-size 1000]`
+ *
+ * One reconciliation pass over N completed mints against the seed's method on the same data, in
+ * the same run. The mints are real: N mintV1 transactions built with the adapter's instruction,
+ * signed and sent in JSON-RPC batches to the localnet (with the real Bubblegum programs, in a
+ * process of its own), their leaves read back from the chain, and the completed rows inserted in
+ * a fresh PostgreSQL database. Both methods then reach the chain through a loopback proxy that
+ * adds a fixed latency to every HTTP request, as a remote RPC would:
+ *
+ * - ours: `reconcilePass` as the reconciler runs it (under the leader lock), cold: the tree is
+ *   scanned from its first signature (both directions, leaves compared with the database); the
+ *   median of three such passes, the checkpoint cleared before each;
+ * - baseline: the seed's ReconciliationService (one getTransaction per completed mint, one after
+ *   another; no chain-to-database direction at all).
+ *
+ * The last line is the figure:
+ * {"bench":"reconcile","unit":"s","ours":N,"baseline":N,"ratio":N,"rpc_calls_ours":N,"rpc_calls_baseline":N}
+ * with ratio = baseline / ours. RPC calls count HTTP requests (a JSON-RPC batch is one).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { once } from "node:events"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { PgClient } from "@effect/sql-pg"
+import {
+  Base58,
+  ChainGateway,
+  Ids,
+  Mint,
+  type MintedAsset,
+  MintRepository,
+  MintRequest,
+  type ReconciliationReport,
+  SignedTransaction,
+  TicketMetadata,
+  Tree,
+  TreeRegistry,
+  type TreeScanPage
+} from "@tickettoken/minting-core"
+import {
+  BubblegumGateway,
+  derivePdas,
+  mintInstruction,
+  RpcCallCounter,
+  SolanaClient,
+  SolanaConfig
+} from "@tickettoken/minting-solana"
+import { inspectProgramCache } from "@tickettoken/solana-localnet"
+import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import * as Database from "../src/Database.ts"
+import { runPass } from "../src/Pass.ts"
+import { keypair } from "../test/Chains.ts"
+
+const { values } = parseArgs({
+  options: {
+    mints: { type: "string", default: "10000" },
+    "latency-ms": { type: "string", default: "5" },
+    "batch-size": { type: "string", default: "1000" }
+  }
+})
+const MINTS = Number(values.mints)
+const LATENCY_MS = Number(values["latency-ms"])
+const BATCH_SIZE = Number(values["batch-size"])
+const TREE = { maxDepth: 14, maxBufferSize: 64, canopyDepth: 0 } as const
+const BASE_URL = "https://mint.bench"
+const SEND_BATCH = 250
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+const seconds = (from: number) => (performance.now() - from) / 1000
+const round = (n: number, digits: number) => Number(n.toFixed(digits))
+
+const cache = inspectProgramCache()
+if (cache.missing.length > 0) {
+  log(
+    `bench:reconcile: skipped: program binaries missing from ${cache.dir}: ${cache.missing.map((p) => p.name).join(", ")} (pnpm programs:fetch --rpc <URL>)`
+  )
+  process.exit(0)
+}
+
+// ---- the chain, in its own process -------------------------------------------------------------
+
+interface ChainProcess {
+  readonly rpcUrl: string
+  readonly proxyUrl: string
+  readonly child: ChildProcess
+}
+
+const startChain = async (): Promise<ChainProcess> => {
+  const script = fileURLToPath(new URL("./benchChain.ts", import.meta.url))
+  const child = spawn(process.execPath, [script, String(LATENCY_MS)], {
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  const urls = await new Promise<{ rpcUrl: string; proxyUrl: string }>((resolve, reject) => {
+    let out = ""
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split("\n").find((l) => l.startsWith("{"))
+      if (line !== undefined) resolve(JSON.parse(line))
+    })
+    child.once("exit", (code) => reject(new Error(`the chain process exited (${code}):\n${out}`)))
+  })
+  return { ...urls, child }
+}
+
+const rpc = async <A>(url: string, method: string, params: ReadonlyArray<unknown>): Promise<A> => {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })
+  })
+  const body = (await response.json()) as { result?: A; error?: { message: string } }
+  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
+  return body.result as A
+}
+
+const rpcBatch = async (
+  url: string,
+  calls: ReadonlyArray<{ method: string; params: ReadonlyArray<unknown> }>
+) => {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: "2.0", id, ...c })))
+  })
+  return (await response.json()) as Array<{ result?: unknown; error?: { message: string } }>
+}
+
+const landed = async (url: string, signature: string) => {
+  for (;;) {
+    const { value } = await rpc<{ value: Array<{ confirmationStatus: string; err: unknown } | null> }>(
+      url,
+      "getSignatureStatuses",
+      [[signature]]
+    )
+    const status = value[0]
+    if (status != null && status.confirmationStatus !== "processed") {
+      if (status.err !== null) throw new Error(`${signature} failed: ${JSON.stringify(status.err)}`)
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+// ---- the database ------------------------------------------------------------------------------
+
+const serverUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const admin = (statement: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
+  Effect.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, statement).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 1 }))
+    )
+  )
+
+// ---- set-up: N real mints and their completed rows ---------------------------------------------
+
+const owner = keypair().address
+const requestFor = (n: number) =>
+  new MintRequest({
+    ticketId: `bench-${String(n).padStart(6, "0")}`,
+    orderId: `order-${Math.floor(n / 4)}`,
+    eventId: "event-bench",
+    owner
+  })
+
+interface Sent {
+  readonly request: MintRequest
+  readonly signature: string
+  readonly wire: Uint8Array
+  readonly lastValidBlockHeight: number
+}
+
+/** Builds, signs and sends every mint in JSON-RPC batches; the chain runs them as they come. */
+const mintInBulk = (rpcUrl: string, tree: string) =>
+  Effect.gen(function* () {
+    const client = yield* SolanaClient
+    const pdas = derivePdas(client)
+    const sent: Array<Sent> = []
+    let blockhash = { blockhash: "", lastValidBlockHeight: 0 }
+    for (let from = 0; from < MINTS; from += SEND_BATCH) {
+      if (from % 2_000 === 0) {
+        blockhash = (yield* Effect.promise(() =>
+          rpc<{ value: { blockhash: string; lastValidBlockHeight: number } }>(rpcUrl, "getLatestBlockhash", [
+            { commitment: "confirmed" }
+          ])
+        )).value
+      }
+      const batch: Array<Sent> = []
+      for (let n = from; n < Math.min(MINTS, from + SEND_BATCH); n++) {
+        const request = requestFor(n)
+        const metadata = TicketMetadata.onChainMetadata(
+          request,
+          TicketMetadata.uriFor(BASE_URL, request.ticketId),
+          null
+        )
+        const builder = mintInstruction(client, { mintId: request.ticketId, owner, tree, metadata }, pdas)
+        const tx = yield* Effect.promise(() => builder.setBlockhash(blockhash).buildAndSign(client.umi))
+        batch.push({
+          request,
+          signature: Base58.encode(tx.signatures[0]!),
+          wire: client.umi.transactions.serialize(tx),
+          lastValidBlockHeight: blockhash.lastValidBlockHeight
+        })
+      }
+      const answers = yield* Effect.promise(() =>
+        rpcBatch(
+          rpcUrl,
+          batch.map((s) => ({
+            method: "sendTransaction",
+            params: [Buffer.from(s.wire).toString("base64"), { encoding: "base64", skipPreflight: true }]
+          }))
+        )
+      )
+      const refused = answers.find((a) => a.error !== undefined)
+      if (refused !== undefined)
+        return yield* Effect.die(new Error(`send refused: ${refused.error!.message}`))
+      sent.push(...batch)
+    }
+    yield* Effect.promise(() => landed(rpcUrl, sent.at(-1)!.signature))
+    return sent
+  })
+
+/** Every leaf of the tree, read back from the chain, by signature. */
+const leavesOf = (tree: string) =>
+  Effect.gen(function* () {
+    const chain = yield* ChainGateway
+    const leaves = new Map<string, MintedAsset>()
+    let after: string | null = null
+    for (;;) {
+      const page: TreeScanPage = yield* chain.scanTree(tree, after, 5_000)
+      for (const leaf of page.leaves) leaves.set(leaf.signature, leaf)
+      after = page.checkpoint
+      if (page.done) return leaves
+    }
+  })
+
+const completedRow = (sent: Sent, leaf: MintedAsset, tree: string) =>
+  Effect.gen(function* () {
+    const now = yield* DateTime.now
+    return new Mint({
+      id: yield* Ids.uuid,
+      ticketId: sent.request.ticketId,
+      request: sent.request,
+      metadataUri: TicketMetadata.uriFor(BASE_URL, sent.request.ticketId),
+      status: "completed",
+      attempts: 0,
+      maxAttempts: 3,
+      nextAttemptAt: null,
+      lease: null,
+      transaction: new SignedTransaction({
+        signature: sent.signature,
+        lastValidBlockHeight: sent.lastValidBlockHeight,
+        wire: sent.wire,
+        tree,
+        dataHash: leaf.dataHash,
+        signedAt: now
+      }),
+      asset: leaf,
+      failure: null,
+      version: 2,
+      createdAt: now,
+      updatedAt: now,
+      completedAt: now
+    })
+  })
+
+const setUp = (rpcUrl: string) =>
+  Effect.gen(function* () {
+    const chain = yield* ChainGateway
+    const created = yield* chain.createTree(TREE)
+    yield* (yield* TreeRegistry).register(
+      new Tree({
+        address: created.address,
+        ...TREE,
+        capacity: 2 ** TREE.maxDepth,
+        minted: 0,
+        status: "active",
+        createdAt: yield* DateTime.now
+      })
+    )
+    const sendStarted = performance.now()
+    const sent = yield* mintInBulk(rpcUrl, created.address)
+    const sendSeconds = seconds(sendStarted)
+    const leaves = yield* leavesOf(created.address)
+    if (leaves.size !== MINTS) return yield* Effect.die(new Error(`${leaves.size} leaves, not ${MINTS}`))
+    const mints = yield* MintRepository
+    const insertStarted = performance.now()
+    yield* Effect.forEach(
+      sent,
+      (s) =>
+        Effect.flatMap(completedRow(s, leaves.get(s.signature)!, created.address), (mint) =>
+          mints.create(mint)
+        ),
+      { concurrency: 8, discard: true }
+    )
+    return { tree: created.address, sendSeconds, insertSeconds: seconds(insertStarted) }
+  })
+
+// ---- the seed's method -------------------------------------------------------------------------
+
+/**
+ * The seed's reconcileDbToChain: the completed mints from the database, then for each one
+ * getTransaction (commitment confirmed), one after another; missing -> mint_missing, an error ->
+ * transaction_failed, otherwise success.
+ */
+const seedMethod = (proxyUrl: string) =>
+  Effect.gen(function* () {
+    const mints = yield* MintRepository
+    const started = performance.now()
+    const signatures: Array<string> = []
+    let cursor: string | null = null
+    do {
+      const page: { items: ReadonlyArray<Mint>; nextCursor: string | null } = yield* mints.scan(
+        ["completed"],
+        cursor,
+        1_000
+      )
+      for (const mint of page.items) signatures.push(mint.asset?.signature ?? mint.transaction!.signature)
+      cursor = page.nextCursor
+    } while (cursor !== null)
+    const counts = { success: 0, mint_missing: 0, transaction_failed: 0 }
+    let requests = 0
+    for (const signature of signatures) {
+      requests++
+      const tx = yield* Effect.promise(() =>
+        rpc<{ meta: { err: unknown } | null } | null>(proxyUrl, "getTransaction", [
+          signature,
+          { commitment: "confirmed", maxSupportedTransactionVersion: 0 }
+        ])
+      )
+      if (tx === null) counts.mint_missing++
+      else if (tx.meta?.err) counts.transaction_failed++
+      else counts.success++
+    }
+    return { seconds: seconds(started), requests, counts }
+  })
+
+// ---- the run -----------------------------------------------------------------------------------
+
+const chainProcess = await startChain()
+const dbName = `bench_reconcile_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
+await admin((sql) => sql`CREATE DATABASE ${sql(dbName)}`)
+const dbUrl = new URL(serverUrl)
+dbUrl.pathname = `/${dbName}`
+
+const payer = keypair()
+const gatewayOn = (rpcUrl: string) =>
+  BubblegumGateway.layer.pipe(Layer.provide(SolanaConfig.layer({ rpcUrl, keypair: payer.secret })))
+const database = () => Database.postgres({ url: Redacted.make(dbUrl.toString()), maxConnections: 8 }).layer
+
+try {
+  const airdrop = await rpc<string>(chainProcess.rpcUrl, "requestAirdrop", [
+    payer.address,
+    1_000 * 1_000_000_000
+  ])
+  await landed(chainProcess.rpcUrl, airdrop)
+
+  const setupStarted = performance.now()
+  const setupRuntime = ManagedRuntime.make(Layer.mergeAll(database(), gatewayOn(chainProcess.rpcUrl)))
+  const setup = await setupRuntime.runPromise(setUp(chainProcess.rpcUrl))
+  await setupRuntime.dispose()
+  log(
+    `set-up: ${MINTS.toLocaleString("en-US")} mintV1 transactions built, signed and sent in ${setup.sendSeconds.toFixed(1)} s; ` +
+      `leaves read back; completed rows inserted in ${setup.insertSeconds.toFixed(1)} s; ${seconds(setupStarted).toFixed(1)} s in all`
+  )
+
+  // Ours, through the proxy, cold (no checkpoint): the pool and the client are made before the clock starts.
+  const oursRuntime = ManagedRuntime.make(Layer.mergeAll(database(), gatewayOn(chainProcess.proxyUrl)))
+  await oursRuntime.runPromise(Effect.void)
+  const pass = runPass({ lockName: "reconciler", batchSize: BATCH_SIZE, repair: true, minGapMs: 0 })
+  const reconciled = (outcome: Effect.Success<typeof pass>) => {
+    if (outcome._tag !== "Reconciled") throw new Error(`no pass: ${outcome._tag}`)
+    return outcome.report
+  }
+  // Three cold passes, the tree's checkpoint cleared before each (the data unchanged: nothing
+  // to repair); the median is the figure, the samples are printed too.
+  const clearCheckpoints = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.asVoid(sql`UPDATE trees SET checkpoint_signature = NULL`)
+  )
+  const cold: Array<{ seconds: number; report: ReconciliationReport; calls: number; byMethod: string }> = []
+  for (let sample = 0; sample < 3; sample++) {
+    await oursRuntime.runPromise(clearCheckpoints)
+    const callsBefore = await oursRuntime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
+    const started = performance.now()
+    const report = reconciled(await oursRuntime.runPromise(pass))
+    const elapsed = seconds(started)
+    const callsAfter = await oursRuntime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
+    if (report.counts.success !== MINTS || report.findings.length > 0) {
+      throw new Error(`the pass found problems on clean data: ${JSON.stringify(report.counts)}`)
+    }
+    const byMethod = Object.entries(callsAfter.byMethod)
+      .map(([method, n]) => [method, n - (callsBefore.byMethod[method] ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .map(([method, n]) => `${method} ${n}`)
+      .join(", ")
+    cold.push({ seconds: elapsed, report, calls: callsAfter.calls - callsBefore.calls, byMethod })
+  }
+  const median = [...cold].sort((a, b) => a.seconds - b.seconds)[1]!
+  const report = median.report
+  const oursSeconds = median.seconds
+  log(
+    `ours:     one pass, cold (tree scanned from its first signature, ${report.examined.toLocaleString("en-US")} leaves and mints examined): ` +
+      `${oursSeconds.toFixed(3)} s (median of ${cold.map((c) => c.seconds.toFixed(3)).join(", ")}), ` +
+      `${report.rpcCalls} RPC requests (${median.calls} JSON-RPC calls: ${median.byMethod}), ` +
+      `${report.counts.success.toLocaleString("en-US")} success`
+  )
+  const warmStarted = performance.now()
+  const warm = reconciled(await oursRuntime.runPromise(pass))
+  log(
+    `ours:     the next pass, from the checkpoint: ${seconds(warmStarted).toFixed(3)} s, ${warm.rpcCalls} RPC requests, ${warm.counts.success.toLocaleString("en-US")} success`
+  )
+
+  const baseline = await oursRuntime.runPromise(seedMethod(chainProcess.proxyUrl))
+  await oursRuntime.dispose()
+  log(
+    `baseline: the seed's method (one getTransaction per completed mint, one after another; no chain-to-DB): ` +
+      `${baseline.seconds.toFixed(3)} s, ${baseline.requests} RPC requests, ${baseline.counts.success.toLocaleString("en-US")} success`
+  )
+  log(`(RPC through a loopback proxy adding ${LATENCY_MS} ms per HTTP request; localnet in its own process)`)
+  log(
+    JSON.stringify({
+      bench: "reconcile",
+      unit: "s",
+      ours: round(oursSeconds, 3),
+      baseline: round(baseline.seconds, 3),
+      ratio: round(baseline.seconds / oursSeconds, 2),
+      rpc_calls_ours: report.rpcCalls,
+      rpc_calls_baseline: baseline.requests
+    })
+  )
+} finally {
+  chainProcess.child.kill("SIGTERM")
+  await once(chainProcess.child, "exit")
+  await admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(dbName)} WITH (FORCE)`)
+}
