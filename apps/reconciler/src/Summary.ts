@@ -1,10 +1,11 @@
 /**
  * What the one-shot CLI prints: a table of counts per reason code with the pass's duration, RPC
  * requests and size, then the worst findings (anything but success first), capped. Or the whole
- * report as JSON, encoded by its schema as the HTTP API serves it.
+ * report as JSON, as the HTTP API serves it.
  */
-import { type Finding, Reconciliation, ReconciliationReport } from "@tickettoken/minting-core"
-import { DateTime, Schema } from "effect"
+import { type Finding, Reconciliation, type ReconciliationReport } from "@tickettoken/minting-core"
+import { toReportView } from "@tickettoken/minting-core/client"
+import { DateTime } from "effect"
 
 /** Worst first: what the database says happened and the chain denies, then what is merely odd. */
 const severity: Readonly<Record<Reconciliation.ReasonCode, number>> = {
@@ -98,5 +99,5 @@ export const summary = (report: ReconciliationReport, options: SummaryOptions): 
   return lines.join("\n")
 }
 
-export const toJson = (report: ReconciliationReport): string =>
-  JSON.stringify(Schema.encodeSync(ReconciliationReport)(report), null, 2)
+/** The report as the HTTP API serves it (GET /reconciliations/:id). */
+export const toJson = (report: ReconciliationReport): string => JSON.stringify(toReportView(report), null, 2)

@@ -42,6 +42,11 @@ if (typeof net === "string") fatal(net)
 
 const program = Effect.gen(function* () {
   yield* Effect.logInfo(`database: ${db.kind} ${db.target}`)
+  if (db.kind === "pglite") {
+    yield* Effect.logWarning(
+      "embedded PGlite admits one process at a time: stop the HTTP app on this DATA_DIR first; the leader lock is this process's own"
+    )
+  }
   yield* Effect.logInfo(`chain: ${net.description}`)
   if (command.once) {
     return yield* runOnce({

@@ -107,7 +107,7 @@ describe("summary", () => {
     assert.isTrue(foundProblems(report(findings)))
   })
 
-  it("JSON is the report as its schema encodes it", () => {
+  it("JSON is the report as the HTTP API serves it", () => {
     const json = JSON.parse(toJson(report(findings))) as { startedAt: string; counts: { success: number } }
     assert.strictEqual(json.startedAt, "1970-01-01T00:00:01.000Z")
     assert.strictEqual(json.counts.success, 11)
