@@ -47,7 +47,7 @@ import {
   SolanaConfig
 } from "@tickettoken/minting-solana"
 import { inspectProgramCache } from "@tickettoken/solana-localnet"
-import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { DateTime, Effect, Layer, ManagedRuntime, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Database from "../src/Database.ts"
 import { runPass } from "../src/Pass.ts"
@@ -347,7 +347,12 @@ dbUrl.pathname = `/${dbName}`
 const payer = keypair()
 const gatewayOn = (rpcUrl: string) =>
   BubblegumGateway.layer.pipe(Layer.provide(SolanaConfig.layer({ rpcUrl, keypair: payer.secret })))
-const database = () => Database.postgres({ url: Redacted.make(dbUrl.toString()), maxConnections: 8 }).layer
+// The pass's own log lines would drown the figures.
+const quiet = Layer.succeed(References.MinimumLogLevel, "Warn")
+const database = () =>
+  Database.postgres({ url: Redacted.make(dbUrl.toString()), maxConnections: 8 }).layer.pipe(
+    Layer.provideMerge(quiet)
+  )
 
 try {
   const airdrop = await rpc<string>(chainProcess.rpcUrl, "requestAirdrop", [
