@@ -17,7 +17,7 @@ import { makeApp } from "../src/App.ts"
 import type { AppServices } from "../src/AppServices.ts"
 
 const layer = Layer.mergeAll(
-  Postgres.layerConfig,
+  Postgres.PostgresLeaderLock.layer.pipe(Layer.provideMerge(Postgres.layerConfig)),
   SimulatedChain.layer(),
   NodeCrypto.layerDigest,
   NodeCrypto.layerMac,

@@ -2,7 +2,7 @@
 import { createHmac } from "node:crypto"
 import { MintingSettings } from "@tickettoken/minting-core"
 import { InternalAuth } from "@tickettoken/minting-core/client"
-import { layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
+import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { makeApp } from "../src/App.ts"
@@ -16,7 +16,7 @@ export const crypto = Layer.mergeAll(
 )
 
 export const makeTestApp = () => {
-  const layer = Layer.mergeAll(layerInMemory, SimulatedChain.layer(), crypto).pipe(
+  const layer = Layer.mergeAll(layerInMemory, InMemoryLeaderLock.layer, SimulatedChain.layer(), crypto).pipe(
     Layer.provideMerge(
       Layer.succeed(MintingSettings, {
         ...MintingSettings.defaultValue(),

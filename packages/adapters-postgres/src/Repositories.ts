@@ -1,15 +1,5 @@
 /** Every repository port on one SqlClient, plus the Transactor that spans them. */
-import type {
-  CollectionRepository,
-  MetadataStore,
-  MintRepository,
-  NonceStore,
-  Outbox,
-  ReportRepository,
-  TicketLedger,
-  Transactor,
-  TreeRegistry
-} from "@tickettoken/minting-core"
+import type { Repositories } from "@tickettoken/minting-core"
 import { Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import * as PostgresCollectionRepository from "./PostgresCollectionRepository.ts"
@@ -22,16 +12,7 @@ import * as PostgresTicketLedger from "./PostgresTicketLedger.ts"
 import * as PostgresTransactor from "./PostgresTransactor.ts"
 import * as PostgresTreeRegistry from "./PostgresTreeRegistry.ts"
 
-export type Repositories =
-  | MintRepository
-  | CollectionRepository
-  | TreeRegistry
-  | ReportRepository
-  | Outbox
-  | TicketLedger
-  | NonceStore
-  | MetadataStore
-  | Transactor
+export type { Repositories }
 
 /** The adapters over a client the caller provides; it does not migrate. */
 export const layer: Layer.Layer<Repositories, never, SqlClient.SqlClient> = Layer.mergeAll(

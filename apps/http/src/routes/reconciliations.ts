@@ -1,6 +1,6 @@
-import { ReportRepository, reconcilePass } from "@tickettoken/minting-core"
+import { LeaderLock, ReportRepository, reconcilePass } from "@tickettoken/minting-core"
 import { toReportView } from "@tickettoken/minting-core/client"
-import { Effect, Option, Schema, Semaphore } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { Hono } from "hono"
 import { decodeParams } from "../Body.ts"
 import { type HandlerContext, handler } from "../Handler.ts"
@@ -13,28 +13,25 @@ const ListParams = Schema.Struct({
   )
 })
 
-export const reconciliationRoutes = (ctx: HandlerContext) => {
-  // One pass at a time from this process; the daemon's advisory lock covers replicas.
-  const running = Semaphore.makeUnsafe(1)
-  return new Hono()
+/** The daemon's default lock name (RECONCILE_LOCK_NAME), so the two never overlap. */
+const lockName = process.env.RECONCILE_LOCK_NAME ?? "reconciler"
+
+export const reconciliationRoutes = (ctx: HandlerContext) =>
+  new Hono()
     .post(
       "/",
       handler(ctx, "operator", () =>
-        running
-          .withPermitsIfAvailable(1)(reconcilePass())
-          .pipe(
-            Effect.flatMap(
-              Option.match({
-                onNone: () =>
-                  Effect.fail(
-                    new HttpFailure(
-                      httpError(409, "reconciliation_running", "a reconciliation pass is running")
-                    )
-                  ),
-                onSome: (report) => Effect.succeed({ status: 201, json: toReportView(report) })
-              })
+        Effect.gen(function* () {
+          // The same leader lock as the reconciler daemon: one pass at a time across replicas.
+          const lock = yield* LeaderLock
+          const report = yield* lock.withLock(lockName, reconcilePass())
+          if (Option.isNone(report)) {
+            return yield* Effect.fail(
+              new HttpFailure(httpError(409, "reconciliation_running", "a reconciliation pass is running"))
             )
-          )
+          }
+          return { status: 201, json: toReportView(report.value) }
+        })
       )
     )
     .get(
@@ -63,4 +60,3 @@ export const reconciliationRoutes = (ctx: HandlerContext) => {
         })
       )
     )
-}

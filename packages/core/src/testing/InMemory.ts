@@ -3,15 +3,7 @@
  * transactions: the layer use-case tests and the embedded demo run on.
  */
 import { Layer } from "effect"
-import type { CollectionRepository } from "../ports/CollectionRepository.ts"
-import type { MetadataStore } from "../ports/MetadataStore.ts"
-import type { MintRepository } from "../ports/MintRepository.ts"
-import type { NonceStore } from "../ports/NonceStore.ts"
-import type { Outbox } from "../ports/Outbox.ts"
-import type { ReportRepository } from "../ports/ReportRepository.ts"
-import type { TicketLedger } from "../ports/TicketLedger.ts"
-import type { Transactor } from "../ports/Transactor.ts"
-import type { TreeRegistry } from "../ports/TreeRegistry.ts"
+import type { Repositories } from "../ports/Repositories.ts"
 import * as InMemoryCollectionRepository from "./InMemoryCollectionRepository.ts"
 import * as InMemoryMetadataStore from "./InMemoryMetadataStore.ts"
 import * as InMemoryMintRepository from "./InMemoryMintRepository.ts"
@@ -23,16 +15,7 @@ import * as InMemoryTicketLedger from "./InMemoryTicketLedger.ts"
 import * as InMemoryTransactor from "./InMemoryTransactor.ts"
 import * as InMemoryTreeRegistry from "./InMemoryTreeRegistry.ts"
 
-export type Repositories =
-  | MintRepository
-  | CollectionRepository
-  | TreeRegistry
-  | ReportRepository
-  | Outbox
-  | TicketLedger
-  | NonceStore
-  | MetadataStore
-  | Transactor
+export type { Repositories }
 
 export interface InMemoryOptions {
   /** Ticket ids the platform's ticket table holds (see InMemoryTicketLedger). */
