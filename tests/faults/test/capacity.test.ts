@@ -50,6 +50,9 @@ describe.skipIf(!withPrograms)("the service's own resources run out", () => {
     for (const tree of trees) expect(tree.minted).toBeLessThanOrEqual(8)
     const audit = await auditor.audit(batch.accepted)
     expectExactlyOnce(audit)
+    // A full tree is the tree's failure: no mint spent an attempt on it.
+    for (const ticketId of batch.accepted)
+      expect(Option.getOrThrow(await auditor.mint(ticketId)).attempts).toBe(0)
     // Concurrent mints signed into a tree with room for only some of them: the rest met it full.
     const full = service.logs().filter((l) => l.text === "tree full; rotating to a new tree")
     // One alert per tree at most, not one per mint that met it.
