@@ -1,8 +1,9 @@
 /**
  * bench:http: POST /v1/mints with a valid HMAC on real PostgreSQL (worker off) under autocannon,
  * against a baseline in the same run and on the same server process: a bare Hono route that
- * inserts the same row with no auth and no validation. Prints req/s, p99 and the server's RSS,
- * and as its last line one JSON object.
+ * inserts the same row with no auth and no validation. The generator signs every request in
+ * both runs, so it loads the machine alike. Prints req/s, p99 and the server's RSS, and as its
+ * last line one JSON object.
  *
  *   pnpm bench:http [--seconds 10] [--connections 32]
  * DATABASE_URL defaults to the local server; a database of its own is created and dropped.
@@ -64,18 +65,16 @@ const load = async (port: number, path: string, signed: boolean, pid: number) =>
         setupRequest: (request) => {
           const text = body(signed ? "ours" : "bare")
           const headers: Record<string, string> = { "content-type": "application/json" }
-          if (signed) {
-            Object.assign(
-              headers,
-              Effect.runSync(
-                InternalAuth.sign(
-                  Redacted.make(secret),
-                  { method: "POST", path, body: new TextEncoder().encode(text) },
-                  { nonce: `n-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}` }
-                ).pipe(Effect.provide(signer))
-              )
+          Object.assign(
+            headers,
+            Effect.runSync(
+              InternalAuth.sign(
+                Redacted.make(secret),
+                { method: "POST", path, body: new TextEncoder().encode(text) },
+                { nonce: `n-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}` }
+              ).pipe(Effect.provide(signer))
             )
-          }
+          )
           return { ...request, body: text, headers }
         }
       }

@@ -4,7 +4,6 @@
  * `x-request-id` and in every log line its Effect writes.
  */
 
-import { Transactor } from "@tickettoken/minting-core"
 import { Cause, Effect, Exit } from "effect"
 import type { Context } from "hono"
 import type { AppRuntime, AppServices } from "./AppServices.ts"
@@ -29,18 +28,8 @@ const readBody = async (c: Context): Promise<Uint8Array> =>
     ? new Uint8Array()
     : new Uint8Array(await c.req.arrayBuffer())
 
-export interface HandlerOptions {
-  /**
-   * Authenticate and run the route in one database transaction: the nonce is remembered in
-   * the same commit as the route's writes, one flush to disk per request instead of two. A
-   * request that fails leaves its nonce unrecorded; replaying it is as harmless as retrying
-   * it, since intake is idempotent per ticket.
-   */
-  readonly transaction?: boolean
-}
-
 export const handler =
-  (ctx: HandlerContext, access: Access, route: Route, options: HandlerOptions = {}) =>
+  (ctx: HandlerContext, access: Access, route: Route) =>
   async (c: Context): Promise<Response> => {
     const url = new URL(c.req.url)
     const request: IncomingRequest = {
@@ -55,14 +44,8 @@ export const handler =
         : Effect.andThen(access === "internal" ? hmac(ctx.auth, request) : operator(ctx.auth, request), () =>
             route(request, c)
           )
-    const program = options.transaction
-      ? Effect.gen(function* () {
-          const transactor = yield* Transactor
-          return yield* transactor.withTransaction(guarded)
-        })
-      : guarded
     const exit = await ctx.runtime.runPromiseExit(
-      program.pipe(Effect.annotateLogs({ requestId: c.get("requestId") as string | undefined })),
+      guarded.pipe(Effect.annotateLogs({ requestId: c.get("requestId") as string | undefined })),
       { signal: c.req.raw.signal }
     )
     if (Exit.isSuccess(exit)) {

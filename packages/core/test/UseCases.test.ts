@@ -85,8 +85,8 @@ describe("RequestMint", () => {
       })
       assert.strictEqual(new Set(results.map((r) => r.mint.id)).size, 1)
       assert.strictEqual(results.filter((r) => r.created).length, 1)
-      const outbox = yield* Outbox
-      assert.strictEqual((yield* outbox.unsent(100)).filter((e) => e.topic === "mint.requested").length, 1)
+      const mints = yield* MintRepository
+      assert.strictEqual((yield* mints.countByStatus()).pending, 1)
     }).pipe(Effect.provide(layer))
   )
 

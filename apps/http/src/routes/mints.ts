@@ -16,43 +16,35 @@ export const mintRoutes = (ctx: HandlerContext) =>
   new Hono()
     .post(
       "/",
-      handler(
-        ctx,
-        "internal",
-        (request) =>
-          Effect.gen(function* () {
-            const body = yield* decodeJson(MintRequest, request.body, request.header("content-type"))
-            const { mint, created } = yield* requestMint(body)
-            return { status: created ? 202 : 200, json: toView(mint) }
-          }),
-        { transaction: true }
+      handler(ctx, "internal", (request) =>
+        Effect.gen(function* () {
+          const body = yield* decodeJson(MintRequest, request.body, request.header("content-type"))
+          const { mint, created } = yield* requestMint(body)
+          return { status: created ? 202 : 200, json: toView(mint) }
+        })
       )
     )
     .post(
       "/batch",
-      handler(
-        ctx,
-        "internal",
-        (request) =>
-          Effect.gen(function* () {
-            const body = yield* decodeJson(BatchMintRequest, request.body, request.header("content-type"))
-            const results = yield* requestMints(body.mints)
-            return {
-              status: 200,
-              json: {
-                results: results.map((r) =>
-                  r.ok
-                    ? {
-                        ticketId: r.ticketId,
-                        result: r.created ? "accepted" : "existing",
-                        mint: toView(r.mint)
-                      }
-                    : { ticketId: r.ticketId, result: "refused", error: fromFailure(r.error).body.error }
-                )
-              }
+      handler(ctx, "internal", (request) =>
+        Effect.gen(function* () {
+          const body = yield* decodeJson(BatchMintRequest, request.body, request.header("content-type"))
+          const results = yield* requestMints(body.mints)
+          return {
+            status: 200,
+            json: {
+              results: results.map((r) =>
+                r.ok
+                  ? {
+                      ticketId: r.ticketId,
+                      result: r.created ? "accepted" : "existing",
+                      mint: toView(r.mint)
+                    }
+                  : { ticketId: r.ticketId, result: "refused", error: fromFailure(r.error).body.error }
+              )
             }
-          }),
-        { transaction: true }
+          }
+        })
       )
     )
     .get(

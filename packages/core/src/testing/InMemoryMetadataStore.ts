@@ -1,6 +1,6 @@
 import { Effect, Layer, Option } from "effect"
 import { MetadataStore } from "../ports/MetadataStore.ts"
-import type { MetadataDocument } from "../TicketMetadata.ts"
+import { document, type MetadataDocument } from "../TicketMetadata.ts"
 import { InMemoryStore } from "./InMemoryStore.ts"
 
 export const make = Effect.gen(function* () {
@@ -10,7 +10,14 @@ export const make = Effect.gen(function* () {
       store.use((s) => Effect.sync(() => void s.metadata.set(ticketId, document)))
     ),
     get: Effect.fn("InMemoryMetadataStore.get")((ticketId: string) =>
-      store.use((s) => Effect.succeed(Option.fromNullishOr(s.metadata.get(ticketId))))
+      store.use((s) =>
+        Effect.sync(() => {
+          const stored = s.metadata.get(ticketId)
+          if (stored !== undefined) return Option.some(stored)
+          const mint = [...s.mints.values()].find((m) => m.ticketId === ticketId)
+          return mint === undefined ? Option.none() : Option.some(document(mint.request, mint.createdAt))
+        })
+      )
     )
   })
 })

@@ -1,18 +1,15 @@
 /**
  * RequestMint: accept a sold ticket for minting, exactly once. The same body again returns the
  * mint already accepted; a different body for the same ticket is a conflict. Nothing is
- * written for a refused request, and an accepted one is written whole (mint, metadata
- * document, collection supply, outbox event) or not at all.
+ * written for a refused request, and an accepted one is written whole (the mint and its
+ * collection place) or not at all.
  */
 import { DateTime, Effect, Option } from "effect"
 import * as Ids from "../Ids.ts"
 import { Mint } from "../Mint.ts"
 import { fingerprint, type MintRequest } from "../MintRequest.ts"
-import { OutboxEvent } from "../OutboxEvent.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
-import { MetadataStore } from "../ports/MetadataStore.ts"
 import { MintRepository } from "../ports/MintRepository.ts"
-import { Outbox } from "../ports/Outbox.ts"
 import { Transactor } from "../ports/Transactor.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
@@ -41,8 +38,6 @@ export const requestMint = Effect.fn("RequestMint")(function* (request: MintRequ
   const settings = yield* MintingSettings
   const mints = yield* MintRepository
   const collections = yield* CollectionRepository
-  const metadataStore = yield* MetadataStore
-  const outbox = yield* Outbox
   const transactor = yield* Transactor
 
   // No look-up first: the insert itself tells a new ticket from a known one (one round trip
@@ -78,41 +73,26 @@ export const requestMint = Effect.fn("RequestMint")(function* (request: MintRequ
     updatedAt: now,
     completedAt: null
   })
-  const eventId = yield* Ids.uuid
-
-  const accepted: Accepted = yield* transactor.withTransaction(
-    Effect.gen(function* () {
-      const result = yield* mints.create(mint)
-      // Lost a race with the same ticket: judge it like any repeated request.
-      if (!result.created) return yield* sameRequestOrConflict(result.mint, request)
-      if (collection !== null) {
-        yield* collections
-          .reserve(collection.id)
-          .pipe(
-            Effect.catchReason("RepositoryError", "ConstraintViolated", () =>
-              Effect.fail(refuse(new CollectionFull({ collectionId: collection.id })))
-            )
+  const insert = Effect.gen(function* () {
+    const result = yield* mints.create(mint)
+    // Lost a race with the same ticket: judge it like any repeated request.
+    if (!result.created) return yield* sameRequestOrConflict(result.mint, request)
+    if (collection !== null) {
+      yield* collections
+        .reserve(collection.id)
+        .pipe(
+          Effect.catchReason("RepositoryError", "ConstraintViolated", () =>
+            Effect.fail(refuse(new CollectionFull({ collectionId: collection.id })))
           )
-      }
-      yield* metadataStore.put(request.ticketId, TicketMetadata.document(request, now))
-      yield* outbox.append(
-        new OutboxEvent({
-          id: eventId,
-          topic: "mint.requested",
-          key: result.mint.id,
-          payload: {
-            mintId: result.mint.id,
-            ticketId: request.ticketId,
-            orderId: request.orderId,
-            eventId: request.eventId
-          },
-          createdAt: now,
-          sentAt: null
-        })
-      )
-      return { mint: result.mint, created: true }
-    })
-  )
+        )
+    }
+    return { mint: result.mint, created: true }
+  })
+  // The metadata document is not written here: it is a function of the stored request and the
+  // moment of acceptance, served from the mint itself (see MetadataStore). So a ticket outside
+  // any collection is accepted in one statement; one in a collection also takes its place, in
+  // the same transaction.
+  const accepted: Accepted = yield* collection === null ? insert : transactor.withTransaction(insert)
   return accepted
 })
 

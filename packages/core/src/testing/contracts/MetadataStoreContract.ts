@@ -2,14 +2,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { MetadataStore } from "../../ports/MetadataStore.ts"
+import { MintRepository } from "../../ports/MintRepository.ts"
 import type { RepositoryError } from "../../RepositoryError.ts"
 import { document } from "../../TicketMetadata.ts"
 import * as F from "./Fixtures.ts"
 
-export const suite = <E>(name: string, layer: Layer.Layer<MetadataStore, E>) =>
+export const suite = <E>(name: string, layer: Layer.Layer<MetadataStore | MintRepository, E>) =>
   describe(`MetadataStore contract: ${name}`, () => {
-    const test = (title: string, body: Effect.Effect<void, E | RepositoryError, MetadataStore>) =>
-      it.live(title, () => Effect.provide(body, layer), 30_000)
+    const test = (
+      title: string,
+      body: Effect.Effect<void, E | RepositoryError, MetadataStore | MintRepository>
+    ) => it.live(title, () => Effect.provide(body, layer), 30_000)
 
     test(
       "put then get returns the same document; put again replaces it",
@@ -23,6 +26,20 @@ export const suite = <E>(name: string, layer: Layer.Layer<MetadataStore, E>) =>
         yield* store.put(ticketId, renamed)
         assert.deepStrictEqual(Option.getOrThrow(yield* store.get(ticketId)), renamed)
         assert.isTrue(Option.isNone(yield* store.get("no-such-ticket")))
+      })
+    )
+
+    test(
+      "an accepted mint's document is derived from its request and acceptance time; a put replaces it",
+      Effect.gen(function* () {
+        const store = yield* MetadataStore
+        const mints = yield* MintRepository
+        const { mint } = yield* mints.create(F.mint())
+        const derived = Option.getOrThrow(yield* store.get(mint.ticketId))
+        assert.deepStrictEqual(derived, document(mint.request, mint.createdAt))
+        const override = { ...derived, image: "https://img.test/reissued.png" }
+        yield* store.put(mint.ticketId, override)
+        assert.deepStrictEqual(Option.getOrThrow(yield* store.get(mint.ticketId)), override)
       })
     )
   })
