@@ -415,8 +415,11 @@ export const afterRound = (
   idleMs: number
 ): { readonly pauseMs: number; readonly streak: number } =>
   round.deferral !== null
-    ? { pauseMs: Math.max(round.deferral.delayMs, round.claimed === 0 ? idleMs : 0), streak: streak + 1 }
-    : { pauseMs: round.claimed === 0 ? idleMs : 0, streak: 0 }
+    ? { pauseMs: round.deferral.delayMs, streak: streak + 1 }
+    : round.claimed === 0
+      ? // Nothing was tried, so nothing was learned about the chain: the streak stands.
+        { pauseMs: idleMs, streak }
+      : { pauseMs: 0, streak: 0 }
 
 /**
  * The worker loop: rounds back to back while there is work, a pause when there is none, and
