@@ -5,9 +5,14 @@ import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
-const adapters = ["@tickettoken/minting-postgres", "@tickettoken/minting-solana", "@tickettoken/minting-rabbitmq"]
+const adapters = [
+  "@tickettoken/minting-postgres",
+  "@tickettoken/minting-solana",
+  "@tickettoken/minting-rabbitmq"
+]
 const apps = ["@tickettoken/minting-http", "@tickettoken/minting-reconciler"]
-const importPattern = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir).flatMap((name) => {
@@ -37,7 +42,12 @@ for (const group of ["packages", "apps", "tests"]) {
           // Tests may use the test runner, and so may the contract suites, which are tests that
           // every adapter's test file runs; the library itself only effect.
           const isTest = /\.test\.ts$|\/test\/|\/src\/testing\/contracts\/|vitest\.config\.ts$/.test(file)
-          if (!(isTest && (spec.startsWith("@effect/vitest") || spec === "vitest" || spec.startsWith("vitest/")))) {
+          if (
+            !(
+              isTest &&
+              (spec.startsWith("@effect/vitest") || spec === "vitest" || spec.startsWith("vitest/"))
+            )
+          ) {
             violations.push(`${where}; core imports only effect`)
           }
         }
@@ -54,7 +64,9 @@ for (const group of ["packages", "apps", "tests"]) {
 }
 
 if (violations.length > 0) {
-  console.error(`boundaries: ${violations.length} violation(s)\n${violations.map((v) => `  ${v}`).join("\n")}`)
+  console.error(
+    `boundaries: ${violations.length} violation(s)\n${violations.map((v) => `  ${v}`).join("\n")}`
+  )
   process.exit(1)
 }
 console.log("boundaries: ok")
