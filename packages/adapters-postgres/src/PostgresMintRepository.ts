@@ -16,10 +16,12 @@ import {
   mintStatuses,
   notFound,
   type Page,
+  type RepositoryError,
   staleVersion
 } from "@tickettoken/minting-core"
-import { DateTime, Effect, Layer, Option, Result } from "effect"
+import { DateTime, Effect, Exit, Layer, Option, Request, RequestResolver, Result } from "effect"
 import { SqlClient } from "effect/sql"
+import * as Batching from "./Batching.ts"
 import { mintColumns, mintColumnTypes, mintValues, toAttempt, toMint } from "./MintRows.ts"
 import * as R from "./Rows.ts"
 import { orRepositoryError } from "./SqlErrors.ts"
@@ -139,7 +141,7 @@ export const make = Effect.gen(function* () {
 
   const selectOne = (rows: ReadonlyArray<R.Row>) => Option.map(Option.fromNullishOr(rows[0]), toMint)
 
-  const create = Effect.fn("PostgresMintRepository.create")(function* (mint: Mint) {
+  const createOne = Effect.fn("PostgresMintRepository.create")(function* (mint: Mint) {
     const inserted = yield* sql<R.Row>`
       INSERT INTO mints ${sql.insert(mintValues(mint))}
       ON CONFLICT (ticket_id) DO NOTHING
@@ -153,6 +155,53 @@ export const make = Effect.gen(function* () {
     if (found === undefined) return yield* Effect.die(new Error(`mint of ticket ${mint.ticketId} vanished`))
     return { mint: toMint(found), created: false }
   }, orRepositoryError)
+
+  class Create extends Request.Class<
+    { readonly mint: Mint },
+    { readonly mint: Mint; readonly created: boolean },
+    RepositoryError,
+    never
+  > {}
+
+  // Many creates, one INSERT of many rows. A ticket that already had a mint (or appears twice in
+  // the batch) is not inserted; those are read back in one SELECT.
+  const createResolver = RequestResolver.make<Create>((entries) =>
+    Effect.gen(function* () {
+      const inserted = yield* sql<R.Row>`
+        INSERT INTO mints ${sql.insert(Batching.rows(entries.map((e) => mintValues(e.request.mint))))}
+        ON CONFLICT (ticket_id) DO NOTHING
+        RETURNING *`
+      const insertedIds = new Set(inserted.map((row) => String(row.id)))
+      const known = entries
+        .filter((e) => !insertedIds.has(e.request.mint.id))
+        .map((e) => e.request.mint.ticketId)
+      const existing =
+        known.length === 0 ? [] : yield* sql<R.Row>`SELECT * FROM mints WHERE ticket_id IN ${sql.in(known)}`
+      const byId = new Map(inserted.map((row) => [String(row.id), row]))
+      const byTicket = new Map(existing.map((row) => [String(row.ticket_id), row]))
+      for (const entry of entries) {
+        const mine = byId.get(entry.request.mint.id)
+        const theirs = byTicket.get(entry.request.mint.ticketId)
+        entry.completeUnsafe(
+          mine !== undefined
+            ? Exit.succeed({ mint: toMint(mine), created: true })
+            : theirs !== undefined
+              ? Exit.succeed({ mint: toMint(theirs), created: false })
+              : Exit.die(new Error(`mint of ticket ${entry.request.mint.ticketId} vanished`))
+        )
+      }
+    }).pipe(
+      orRepositoryError,
+      Effect.catchCause((cause) =>
+        Effect.sync(() => entries.forEach((e) => e.completeUnsafe(Exit.failCause(cause))))
+      )
+    )
+  ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
+
+  const create = (mint: Mint) =>
+    Effect.flatMap(Batching.inTransaction(sql), (inside) =>
+      inside ? createOne(mint) : Effect.request(new Create({ mint }), createResolver)
+    )
 
   const get = Effect.fn("PostgresMintRepository.get")(
     (id: string) => Effect.map(sql<R.Row>`SELECT * FROM mints WHERE id = ${id}`, selectOne),

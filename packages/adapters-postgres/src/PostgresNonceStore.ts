@@ -1,33 +1,65 @@
-import { NonceStore } from "@tickettoken/minting-core"
-import { type DateTime, Effect, Layer } from "effect"
+import { NonceStore, type RepositoryError } from "@tickettoken/minting-core"
+import { DateTime, Effect, Exit, Layer, Request, RequestResolver } from "effect"
 import { SqlClient } from "effect/sql"
+import * as Batching from "./Batching.ts"
 import * as R from "./Rows.ts"
 import { orRepositoryError } from "./SqlErrors.ts"
 
 const purgeEvery = 256
 
+class Remember extends Request.Class<
+  { readonly nonce: string; readonly expiresAt: DateTime.Utc; readonly now: DateTime.Utc },
+  boolean,
+  RepositoryError,
+  never
+> {}
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   let calls = 0
-  return NonceStore.of({
-    // One statement decides: a new nonce is inserted, an expired one is taken over, a live one
-    // is left alone and returns no row. Concurrent uses of one nonce meet on its primary key.
-    remember: Effect.fn("PostgresNonceStore.remember")(function* (
-      nonce: string,
-      expiresAt: DateTime.Utc,
-      now: DateTime.Utc
-    ) {
+
+  // One statement decides for a whole batch: a new nonce is inserted, an expired one is taken
+  // over, a live one is left alone and returns no row. Concurrent uses of one nonce meet on its
+  // primary key; two in the same batch are settled here, the first one winning. A batch judges
+  // expiry by its earliest request's clock, which can only refuse, never admit, a replay.
+  const resolver = RequestResolver.make<Remember>((entries) =>
+    Effect.gen(function* () {
+      const first = new Map<string, Remember>()
+      for (const { request } of entries) if (!first.has(request.nonce)) first.set(request.nonce, request)
+      const now = entries.reduce(
+        (min, { request }) => (DateTime.isLessThan(request.now, min) ? request.now : min),
+        entries[0].request.now
+      )
       const at = R.toDate(now)
-      const rows = yield* sql`
-        INSERT INTO auth_nonces (nonce, expires_at) VALUES (${nonce}, ${R.toDate(expiresAt)})
+      const rows = yield* sql<{ nonce: string }>`
+        INSERT INTO auth_nonces ${sql.insert(Batching.rows([...first.values()].map((r) => ({ nonce: r.nonce, expires_at: R.toDate(r.expiresAt) }))))}
         ON CONFLICT (nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
         WHERE auth_nonces.expires_at <= ${at}
         RETURNING nonce`
       // Forgetting expired nonces is housekeeping, not part of the answer: once in a while,
-      // not on every request's path (it was a second round trip and a contended delete).
-      if (++calls % purgeEvery === 0) yield* sql`DELETE FROM auth_nonces WHERE expires_at <= ${at}`
-      return rows.length > 0
-    }, orRepositoryError)
+      // not on every request's path.
+      calls += entries.length
+      if (calls >= purgeEvery) {
+        calls = 0
+        yield* sql`DELETE FROM auth_nonces WHERE expires_at <= ${at}`
+      }
+      const fresh = new Set(rows.map((row) => row.nonce))
+      for (const entry of entries) {
+        entry.completeUnsafe(
+          Exit.succeed(fresh.has(entry.request.nonce) && first.get(entry.request.nonce) === entry.request)
+        )
+      }
+    }).pipe(
+      orRepositoryError,
+      Effect.catchCause((cause) =>
+        Effect.sync(() => entries.forEach((e) => e.completeUnsafe(Exit.failCause(cause))))
+      )
+    )
+  ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
+
+  return NonceStore.of({
+    remember: (nonce: string, expiresAt: DateTime.Utc, now: DateTime.Utc) =>
+      Effect.request(new Remember({ nonce, expiresAt, now }), resolver)
   })
 })
 
