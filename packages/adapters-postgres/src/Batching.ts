@@ -5,7 +5,7 @@
  * statement of many rows. Inside a transaction the caller's own connection must be used, so
  * there the single-row statement runs instead.
  */
-import { Effect, Option } from "effect"
+import { type Cause, Effect, Exit, Option, type Request } from "effect"
 import type { SqlClient } from "effect/sql"
 
 /** How long a batch waits for company, and how large it may grow. */
@@ -19,3 +19,11 @@ export const inTransaction = (sql: SqlClient.SqlClient) =>
 /** Rows of a batch, which is never empty, as the multi-row insert helper wants them. */
 export const rows = <A>(values: ReadonlyArray<A>): readonly [A, ...Array<A>] =>
   values as readonly [A, ...Array<A>]
+
+/** Fails every request of a batch whose statement failed. */
+export const failAll =
+  <A extends Request.Any>(entries: ReadonlyArray<Request.Entry<A>>) =>
+  (cause: Cause.Cause<Request.Error<A>>) =>
+    Effect.sync(() => {
+      for (const entry of entries) entry.completeUnsafe(Exit.failCause(cause))
+    })

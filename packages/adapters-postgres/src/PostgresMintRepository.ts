@@ -190,12 +190,7 @@ export const make = Effect.gen(function* () {
               : Exit.die(new Error(`mint of ticket ${entry.request.mint.ticketId} vanished`))
         )
       }
-    }).pipe(
-      orRepositoryError,
-      Effect.catchCause((cause) =>
-        Effect.sync(() => entries.forEach((e) => e.completeUnsafe(Exit.failCause(cause))))
-      )
-    )
+    }).pipe(orRepositoryError, Effect.catchCause(Batching.failAll(entries)))
   ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
 
   const create = (mint: Mint) =>

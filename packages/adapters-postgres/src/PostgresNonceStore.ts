@@ -49,12 +49,7 @@ export const make = Effect.gen(function* () {
           Exit.succeed(fresh.has(entry.request.nonce) && first.get(entry.request.nonce) === entry.request)
         )
       }
-    }).pipe(
-      orRepositoryError,
-      Effect.catchCause((cause) =>
-        Effect.sync(() => entries.forEach((e) => e.completeUnsafe(Exit.failCause(cause))))
-      )
-    )
+    }).pipe(orRepositoryError, Effect.catchCause(Batching.failAll(entries)))
   ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
 
   return NonceStore.of({
