@@ -5,6 +5,7 @@ import {
   Collection,
   CollectionRepository,
   InvalidRequest,
+  LeaderLock,
   type Mint,
   MintingSettings,
   MintRepository,
@@ -19,6 +20,7 @@ import {
   TicketMetadataInput,
   Timeout,
   TreeRegistry,
+  TreeRotation,
   WorkerHooks
 } from "../src/index.ts"
 import * as InMemory from "../src/testing/InMemory.ts"
@@ -471,6 +473,28 @@ describe("MintWorker", () => {
       assert.strictEqual((yield* reload(mint)).status, "completed")
       const notAgain = yield* Effect.flip(retryMint("t-1"))
       assert.isTrue(notAgain._tag === "RequestRefused" && notAgain.reason._tag === "RetryNotAllowed")
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("replicas that find no tree at once create one between them", () =>
+    Effect.gen(function* () {
+      const lock = yield* LeaderLock
+      // Replica A holds the rotation lock while it creates a tree (slowly).
+      const a = yield* Effect.forkChild(
+        lock.withLock(
+          "tree-rotation",
+          Effect.andThen(Effect.sleep("1 second"), TreeRotation.createAndActivate())
+        )
+      )
+      yield* Effect.yieldNow
+      // Replica B needs a tree meanwhile: it waits for A's instead of making its own.
+      const b = yield* Effect.forkChild(TreeRotation.activeTree())
+      yield* TestClock.adjust("3 seconds")
+      const made = Option.getOrThrow(yield* Fiber.join(a))
+      const used = yield* Fiber.join(b)
+      assert.strictEqual(used.address, made.address)
+      const registry = yield* TreeRegistry
+      assert.strictEqual((yield* registry.list).length, 1)
     }).pipe(Effect.provide(layer))
   )
 })

@@ -3,8 +3,10 @@
  * transactions: the layer use-case tests and the embedded demo run on.
  */
 import { Layer } from "effect"
+import type { LeaderLock } from "../ports/LeaderLock.ts"
 import type { Repositories } from "../ports/Repositories.ts"
 import * as InMemoryCollectionRepository from "./InMemoryCollectionRepository.ts"
+import * as InMemoryLeaderLock from "./InMemoryLeaderLock.ts"
 import * as InMemoryMetadataStore from "./InMemoryMetadataStore.ts"
 import * as InMemoryMintRepository from "./InMemoryMintRepository.ts"
 import * as InMemoryNonceStore from "./InMemoryNonceStore.ts"
@@ -23,7 +25,9 @@ export interface InMemoryOptions {
 }
 
 /** The repositories and the store under them (tests may read the store's snapshot). */
-export const layerInMemoryWith = (options: InMemoryOptions = {}): Layer.Layer<Repositories | InMemoryStore> =>
+export const layerInMemoryWith = (
+  options: InMemoryOptions = {}
+): Layer.Layer<Repositories | LeaderLock | InMemoryStore> =>
   Layer.mergeAll(
     InMemoryMintRepository.layer,
     InMemoryCollectionRepository.layer,
@@ -33,10 +37,11 @@ export const layerInMemoryWith = (options: InMemoryOptions = {}): Layer.Layer<Re
     InMemoryTicketLedger.layer(options),
     InMemoryNonceStore.layer,
     InMemoryMetadataStore.layer,
-    InMemoryTransactor.layer
+    InMemoryTransactor.layer,
+    InMemoryLeaderLock.layer
   ).pipe(Layer.provideMerge(InMemoryStore.layer))
 
-export const layerInMemory: Layer.Layer<Repositories | InMemoryStore> = layerInMemoryWith()
+export const layerInMemory: Layer.Layer<Repositories | LeaderLock | InMemoryStore> = layerInMemoryWith()
 
 /** The same as `layerInMemoryWith` (its first name; kept for callers written against it). */
 export const layerWith = layerInMemoryWith

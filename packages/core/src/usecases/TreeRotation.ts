@@ -2,9 +2,11 @@
  * Keeps a tree with room active, so mints never fail for capacity: when there is none, or the
  * active one passed the rotation threshold, a new tree is created on chain and takes over.
  */
-import { DateTime, Effect, Option, Semaphore } from "effect"
+import { DateTime, Duration, Effect, Option, Semaphore } from "effect"
 import { ChainGateway } from "../ports/ChainGateway.ts"
+import { LeaderLock } from "../ports/LeaderLock.ts"
 import { TreeRegistry } from "../ports/TreeRegistry.ts"
+import { Contention, RepositoryError } from "../RepositoryError.ts"
 import { needsSuccessor, Tree } from "../Tree.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 
@@ -31,16 +33,39 @@ export const createAndActivate = Effect.fn("TreeRotation.createAndActivate")(fun
   return tree
 })
 
-/** The active tree, creating one first when needed. */
+const lockName = "tree-rotation"
+const waitForOther = Duration.millis(500)
+const maxWaits = 120
+
+/**
+ * The active tree, creating one first when needed. Creation runs under the leader lock, so
+ * replicas that find the tree full at the same moment create one tree between them, not one
+ * each (a tree costs rent); the others wait for it to appear.
+ */
 export const activeTree = Effect.fn("TreeRotation.activeTree")(function* () {
   const registry = yield* TreeRegistry
   const current = yield* registry.active
   if (Option.isSome(current) && !needsSuccessor(current.value)) return current.value
+  const lock = yield* LeaderLock
+  const usable = Effect.map(
+    registry.active,
+    Option.filter((tree) => !needsSuccessor(tree))
+  )
   return yield* creating.withPermits(1)(
     Effect.gen(function* () {
-      const again = yield* registry.active
-      if (Option.isSome(again) && !needsSuccessor(again.value)) return again.value
-      return yield* createAndActivate()
+      for (let waits = 0; waits < maxWaits; waits++) {
+        const again = yield* usable
+        if (Option.isSome(again)) return again.value
+        const made = yield* lock.withLock(
+          lockName,
+          Effect.flatMap(usable, Option.match({ onNone: () => createAndActivate(), onSome: Effect.succeed }))
+        )
+        if (Option.isSome(made)) return made.value
+        yield* Effect.sleep(waitForOther)
+      }
+      return yield* new RepositoryError({
+        reason: new Contention({ message: "another replica holds the tree-rotation lock and made no tree" })
+      })
     })
   )
 })
