@@ -145,6 +145,10 @@ describe("the service, end to end", () => {
       const refused = await run(Effect.flip(client().requestMint(request("e2e-down"))))
       expect(refused.status).toBe(503)
       expect(refused.code).toBe("database_unavailable")
+      const batch = await run(
+        Effect.flip(client().requestMints([request("e2e-down-a"), request("e2e-down-b")]))
+      )
+      expect(batch.status).toBe(503)
     } finally {
       pg.start()
     }

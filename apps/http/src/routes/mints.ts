@@ -30,6 +30,13 @@ export const mintRoutes = (ctx: HandlerContext) =>
         Effect.gen(function* () {
           const body = yield* decodeJson(BatchMintRequest, request.body, request.header("content-type"))
           const results = yield* requestMints(body.mints)
+          // Nothing could be written at all (the database is away): that is the request's answer,
+          // 503, not a 200 listing the same refusal for every ticket.
+          const unavailable = results.every(
+            (r) => !r.ok && r.error._tag === "RepositoryError" && r.error.retryable
+          )
+          const first = results[0]
+          if (unavailable && first !== undefined && !first.ok) return yield* Effect.fail(first.error)
           return {
             status: 200,
             json: {
