@@ -3,61 +3,18 @@
  * afterwards), or an in-memory PGlite. Tests that need the server fail loudly without it.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Layer, type Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Migrations from "../src/Migrations.ts"
 import { PgliteDatabase } from "../src/PgliteDatabase.ts"
 import * as Repositories from "../src/Repositories.ts"
+import { TestDatabase as SharedTestDatabase } from "../src/testing/index.ts"
 
-/** The server tests run against: TEST_DATABASE_URL, else this machine's trust-auth server. */
-export const serverUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-
-const withUrl = (database: string) => {
-  const url = new URL(serverUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-}
-
-const admin = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
-  Effect.runPromise(
-    effect.pipe(
-      Effect.provide(
-        PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 1, connectTimeout: "3 seconds" })
-      )
-    )
-  )
-
-export interface TestDatabase {
-  readonly name: string
-  readonly url: Redacted.Redacted
-  readonly drop: () => Promise<void>
-}
+export const { serverUrl, truncateAll } = SharedTestDatabase
+export type TestDatabase = SharedTestDatabase.TestDatabase
 
 /** CREATE DATABASE test_<random>; `drop` removes it (closing whatever is still connected). */
-export const createDatabase = async (): Promise<TestDatabase> => {
-  const name = `test_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
-  try {
-    await admin(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE DATABASE ${sql(name)}`))
-  } catch (cause) {
-    throw new Error(
-      `PostgreSQL is needed at ${new URL(serverUrl).host} for these tests and could not be used ` +
-        `(start it: pg_ctlcluster --skip-systemctl-redirect 15 main start): ${String(cause)}`
-    )
-  }
-  return {
-    name,
-    url: Redacted.make(withUrl(name)),
-    drop: () =>
-      admin(
-        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`)
-      ).then(() => undefined)
-  }
-}
-
-/** Empties every table of ours, so each case starts from nothing. */
-export const truncateAll = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql.unsafe(`TRUNCATE ${Migrations.tables.join(", ")} RESTART IDENTITY CASCADE`)
-)
+export const createDatabase = () => SharedTestDatabase.create("test")
 
 export const client = (url: Redacted.Redacted, maxConnections: number) =>
   PgClient.layer({ url, maxConnections, connectTimeout: "5 seconds" })

@@ -1,2 +1,3 @@
 /** @tickettoken/minting-postgres/testing: test support for this package's users. */
 export * as DisposableServer from "./DisposableServer.ts"
+export * as TestDatabase from "./TestDatabase.ts"
