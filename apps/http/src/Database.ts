@@ -1,20 +1,33 @@
 /**
  * Which database: PostgreSQL when DATABASE_URL (or the seed's DB_HOST...) is set, otherwise
- * PGlite embedded under the data folder, reached through the same @effect/sql-pg code.
+ * PGlite embedded under the data folder, reached through the same @effect/sql-pg code. The
+ * leader lock follows: advisory locks on PostgreSQL; on PGlite, which serves one process
+ * through one connection (an advisory lock would hold the only connection), a lock inside the
+ * process.
  */
-
 import { join } from "node:path"
+import type { LeaderLock } from "@tickettoken/minting-core"
+import { InMemoryLeaderLock } from "@tickettoken/minting-core/testing"
 import * as Postgres from "@tickettoken/minting-postgres"
-import type { Layer } from "effect"
+import { Layer } from "effect"
 import type { Environment } from "./Environment.ts"
 
 export const choose = (env: Environment) => {
   if (env.databaseUrl._tag === "Some" || env.dbHost._tag === "Some") {
-    return { kind: "postgresql" as const, layer: Postgres.layerConfig }
+    return {
+      kind: "postgresql" as const,
+      layer: Postgres.PostgresLeaderLock.layer.pipe(Layer.provideMerge(Postgres.layerConfig)) as Layer.Layer<
+        Postgres.Services | LeaderLock,
+        unknown
+      >
+    }
   }
   const dataDir = join(env.dataDir, "pglite")
   return {
     kind: "pglite" as const,
-    layer: Postgres.layerPglite({ dataDir }) as Layer.Layer<Postgres.Services, unknown>
+    layer: Layer.merge(Postgres.layerPglite({ dataDir }), InMemoryLeaderLock.layer) as Layer.Layer<
+      Postgres.Services | LeaderLock,
+      unknown
+    >
   }
 }

@@ -9,7 +9,6 @@ import type { Server } from "node:http"
 import { NodeCrypto } from "@effect/platform-node"
 import { serve } from "@hono/node-server"
 import { MintingSettings, type RetryPolicy, TreeRegistry, TreeRotation } from "@tickettoken/minting-core"
-import { PostgresLeaderLock } from "@tickettoken/minting-postgres"
 import { OutboxRelay } from "@tickettoken/minting-rabbitmq"
 import { Effect, Layer, Logger, ManagedRuntime, Option, Redacted, References } from "effect"
 import { makeApp } from "./App.ts"
@@ -110,9 +109,7 @@ const main = async () => {
     NodeCrypto.layerMac
   ).pipe(Layer.provideMerge(Layer.mergeAll(mintingSettings, logging, faultHooks)))
   // Events go to RabbitMQ when RABBITMQ_URL is set; otherwise they accumulate in the outbox.
-  // The leader lock on the same database: one reconciliation pass at a time, daemon included.
-  const withLock = PostgresLeaderLock.layer.pipe(Layer.provideMerge(services))
-  const layer = OutboxRelay.layerConfig.pipe(Layer.provideMerge(withLock))
+  const layer = OutboxRelay.layerConfig.pipe(Layer.provideMerge(services))
   const runtime = ManagedRuntime.make(layer as Layer.Layer<Layer.Success<typeof layer>, never>)
   try {
     await runtime.runPromise(Effect.void)

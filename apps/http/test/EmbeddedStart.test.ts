@@ -1,0 +1,106 @@
+/**
+ * `pnpm start` on its embedded defaults, as a fresh machine runs it: no DATABASE_URL, no
+ * secret, no keypair. PGlite under the data folder, the local devnet (or, without the program
+ * binaries, the simulated chain), a generated secret that signs a mint which completes; and
+ * after a restart the data is still there.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { NodeCrypto } from "@effect/platform-node"
+import { MintRequest } from "@tickettoken/minting-core"
+import { MintingClient } from "@tickettoken/minting-core/client"
+import { Effect, Layer, Redacted } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const address = s.address()
+      s.close(() => resolve(typeof address === "object" && address ? address.port : 0))
+    })
+  })
+
+const dataDir = mkdtempSync(join(tmpdir(), "tt-embedded-"))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+const crypto = Layer.mergeAll(NodeCrypto.layerDigest, NodeCrypto.layerMac)
+const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.runPromise(effect.pipe(Effect.provide(crypto)) as Effect.Effect<A, E>)
+
+/** Starts the service as `pnpm start` does, with only a port and the data folder chosen. */
+const start = async (port: number) => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOCALNET_PORT: String(await freePort())
+  }
+  for (const name of [
+    "DATABASE_URL",
+    "DB_HOST",
+    "INTERNAL_AUTH_SECRETS",
+    "SOLANA_RPC_URL",
+    "SOLANA_KEYPAIR"
+  ]) {
+    delete env[name]
+  }
+  const child = spawn(process.execPath, ["src/main.ts"], {
+    cwd: join(import.meta.dirname, ".."),
+    env,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const output: Array<string> = []
+  child.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
+  child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
+  const deadline = Date.now() + 60_000
+  while (!output.join("").includes("Mint one ticket")) {
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`did not start:\n${output.join("")}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return { child, output }
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code))
+    child.kill("SIGTERM")
+  })
+
+describe("the embedded start", () => {
+  it("generates a secret, mints a signed ticket, stops cleanly, and keeps its data across a restart", async () => {
+    const port = await freePort()
+    const baseUrl = `http://127.0.0.1:${port}`
+    const first = await start(port)
+    const secret = readFileSync(join(dataDir, "internal-secret"), "utf8").trim()
+    expect(first.output.join("")).toContain(secret)
+    const client = MintingClient.make({ baseUrl, secret: Redacted.make(secret) })
+    await run(
+      client.requestMint(
+        new MintRequest({
+          ticketId: "embedded-1",
+          orderId: "o",
+          eventId: "e",
+          owner: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
+        })
+      )
+    )
+    let status = "pending"
+    for (let i = 0; i < 150 && status !== "completed" && status !== "failed"; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      status = (await run(client.getMint("embedded-1"))).status
+    }
+    expect(status).toBe("completed")
+    expect(await stop(first.child)).toBe(0)
+
+    const second = await start(port)
+    try {
+      expect((await run(client.getMint("embedded-1"))).status).toBe("completed")
+    } finally {
+      expect(await stop(second.child)).toBe(0)
+    }
+  }, 120_000)
+})
