@@ -10,7 +10,7 @@ import {
   TicketLedgerContract,
   TransactorContract,
   TreeRegistryContract
-} from "@tickettoken/minting-core/testing"
+} from "@tickettoken/minting-core/testing/contracts"
 import { client, freshRepositories, startPglite } from "./TestDatabase.ts"
 
 const pglite = await startPglite()

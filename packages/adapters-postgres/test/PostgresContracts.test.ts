@@ -11,7 +11,7 @@ import {
   TicketLedgerContract,
   TransactorContract,
   TreeRegistryContract
-} from "@tickettoken/minting-core/testing"
+} from "@tickettoken/minting-core/testing/contracts"
 import { client, createDatabase, freshRepositories } from "./TestDatabase.ts"
 
 const database = await createDatabase()

@@ -4,7 +4,7 @@
  * session, so only holders in one process can be told apart there (PGlite admits one process).
  */
 import { afterAll } from "@effect/vitest"
-import { LeaderLockContract } from "@tickettoken/minting-core/testing"
+import { LeaderLockContract } from "@tickettoken/minting-core/testing/contracts"
 import { Layer } from "effect"
 import * as PostgresLeaderLock from "../src/PostgresLeaderLock.ts"
 import { client, createDatabase, startPglite } from "./TestDatabase.ts"

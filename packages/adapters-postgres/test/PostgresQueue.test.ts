@@ -4,7 +4,7 @@
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Mint, MintRepository, Outbox, type RepositoryError, Transactor } from "@tickettoken/minting-core"
-import { ContractFixtures as F } from "@tickettoken/minting-core/testing"
+import { ContractFixtures as F } from "@tickettoken/minting-core/testing/contracts"
 import { Effect, Exit, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { client, createDatabase, freshRepositories } from "./TestDatabase.ts"

@@ -6,7 +6,7 @@
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { MintRepository, RepositoryError, Transactor } from "@tickettoken/minting-core"
-import { ContractFixtures as F } from "@tickettoken/minting-core/testing"
+import { ContractFixtures as F } from "@tickettoken/minting-core/testing/contracts"
 import { Effect, Fiber, Option, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import * as DisposableServer from "../src/testing/DisposableServer.ts"

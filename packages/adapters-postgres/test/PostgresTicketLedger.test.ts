@@ -1,7 +1,7 @@
 /** The platform's tickets row: updated when the table is there, never inserted, no-op without it. */
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { TicketLedger } from "@tickettoken/minting-core"
-import { TicketLedgerContract } from "@tickettoken/minting-core/testing"
+import { TicketLedgerContract } from "@tickettoken/minting-core/testing/contracts"
 import { DateTime, Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { client, createDatabase, execute, freshRepositories } from "./TestDatabase.ts"

@@ -3,7 +3,7 @@
  * noop and Token Metadata programs from the cache. Without them the cases are skipped, and the
  * suite says so in one line.
  */
-import { ChainGatewayContract } from "@tickettoken/minting-core/testing"
+import { ChainGatewayContract } from "@tickettoken/minting-core/testing/contracts"
 import { Effect, Layer } from "effect"
 import { createCollection } from "../src/CollectionNft.ts"
 import { SolanaClient } from "../src/SolanaClient.ts"

@@ -1,7 +1,7 @@
 /** The LeaderLock contract against the in-memory holder; two holders over one set are replicas. */
 
+import { LeaderLockContract } from "../src/testing/contracts/index.ts"
 import * as InMemoryLeaderLock from "../src/testing/InMemoryLeaderLock.ts"
-import { LeaderLockContract } from "../src/testing/index.ts"
 
 const held = InMemoryLeaderLock.makeHeldNames()
 

@@ -1,15 +1,8 @@
-export * as ChainGatewayContract from "./contracts/ChainGatewayContract.ts"
-export * as CollectionRepositoryContract from "./contracts/CollectionRepositoryContract.ts"
-export * as ContractFixtures from "./contracts/Fixtures.ts"
-export * as LeaderLockContract from "./contracts/LeaderLockContract.ts"
-export * as MetadataStoreContract from "./contracts/MetadataStoreContract.ts"
-export * as MintRepositoryContract from "./contracts/MintRepositoryContract.ts"
-export * as NonceStoreContract from "./contracts/NonceStoreContract.ts"
-export * as OutboxContract from "./contracts/OutboxContract.ts"
-export * as ReportRepositoryContract from "./contracts/ReportRepositoryContract.ts"
-export * as TicketLedgerContract from "./contracts/TicketLedgerContract.ts"
-export * as TransactorContract from "./contracts/TransactorContract.ts"
-export * as TreeRegistryContract from "./contracts/TreeRegistryContract.ts"
+/**
+ * @tickettoken/minting-core/testing: in-memory adapters of every port and a simulated chain,
+ * for this domain's tests and other services' own. The contract suites they pass are in
+ * `/testing/contracts` (kept apart: they load the test runner).
+ */
 export { type InMemoryOptions, layerInMemory, layerInMemoryWith, type Repositories } from "./InMemory.ts"
 export * as InMemoryCollectionRepository from "./InMemoryCollectionRepository.ts"
 export * as InMemoryLeaderLock from "./InMemoryLeaderLock.ts"

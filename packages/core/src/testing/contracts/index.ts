@@ -1,0 +1,13 @@
+/** The contract suites every adapter of a port passes (they register vitest tests). */
+export * as ChainGatewayContract from "./ChainGatewayContract.ts"
+export * as CollectionRepositoryContract from "./CollectionRepositoryContract.ts"
+export * as ContractFixtures from "./Fixtures.ts"
+export * as LeaderLockContract from "./LeaderLockContract.ts"
+export * as MetadataStoreContract from "./MetadataStoreContract.ts"
+export * as MintRepositoryContract from "./MintRepositoryContract.ts"
+export * as NonceStoreContract from "./NonceStoreContract.ts"
+export * as OutboxContract from "./OutboxContract.ts"
+export * as ReportRepositoryContract from "./ReportRepositoryContract.ts"
+export * as TicketLedgerContract from "./TicketLedgerContract.ts"
+export * as TransactorContract from "./TransactorContract.ts"
+export * as TreeRegistryContract from "./TreeRegistryContract.ts"
