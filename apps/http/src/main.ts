@@ -8,7 +8,13 @@
 import type { Server } from "node:http"
 import { NodeCrypto } from "@effect/platform-node"
 import { serve } from "@hono/node-server"
-import { MintingSettings, type RetryPolicy, TreeRegistry, TreeRotation } from "@tickettoken/minting-core"
+import {
+  ChainMetrics,
+  MintingSettings,
+  type RetryPolicy,
+  TreeRegistry,
+  TreeRotation
+} from "@tickettoken/minting-core"
 import { OutboxRelay } from "@tickettoken/minting-rabbitmq"
 import { Effect, Layer, Logger, ManagedRuntime, Option, Redacted, References } from "effect"
 import { makeApp } from "./App.ts"
@@ -104,7 +110,8 @@ const main = async () => {
   if (faultNotice !== null) log("WARN", faultNotice, { faultInjection: true })
   const services = Layer.mergeAll(
     database.layer,
-    chain.layer,
+    // Calls and errors by operation and reason, for /metrics.
+    ChainMetrics.layer.pipe(Layer.provide(chain.layer)),
     NodeCrypto.layerDigest,
     NodeCrypto.layerMac
   ).pipe(Layer.provideMerge(Layer.mergeAll(mintingSettings, logging, faultHooks)))

@@ -254,6 +254,7 @@ describe("lookups, retry, reconciliation, public routes", () => {
     const metrics = await (await t.app.request("/metrics")).text()
     expect(metrics).toMatch(/mints\{status="completed"\} 2/)
     expect(metrics).toContain("mint_accepted_to_completed_seconds")
+    expect(metrics).toMatch(/chain_calls_total\{operation="prepareMint"\} \d+/)
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/v1\/mints"[^}]*\} \d+/)
   })
 

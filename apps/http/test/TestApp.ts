@@ -1,6 +1,6 @@
 /** The app over the in-memory layers and the simulated chain, called with app.request(): no port, no server. */
 import { createHmac } from "node:crypto"
-import { MintingSettings } from "@tickettoken/minting-core"
+import { ChainMetrics, MintingSettings } from "@tickettoken/minting-core"
 import { InternalAuth } from "@tickettoken/minting-core/client"
 import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
@@ -16,7 +16,12 @@ export const crypto = Layer.mergeAll(
 )
 
 export const makeTestApp = () => {
-  const layer = Layer.mergeAll(layerInMemory, InMemoryLeaderLock.layer, SimulatedChain.layer(), crypto).pipe(
+  const layer = Layer.mergeAll(
+    layerInMemory,
+    InMemoryLeaderLock.layer,
+    Layer.provideMerge(ChainMetrics.layer, SimulatedChain.layer()),
+    crypto
+  ).pipe(
     Layer.provideMerge(
       Layer.succeed(MintingSettings, {
         ...MintingSettings.defaultValue(),

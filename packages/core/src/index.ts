@@ -5,6 +5,7 @@
  */
 export * as Base58 from "./Base58.ts"
 export * from "./ChainError.ts"
+export * as ChainMetrics from "./ChainMetrics.ts"
 export * from "./Collection.ts"
 export * as Ids from "./Ids.ts"
 export * from "./IllegalTransition.ts"
