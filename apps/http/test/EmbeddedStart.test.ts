@@ -57,8 +57,11 @@ const start = async (port: number) => {
   child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
   const deadline = Date.now() + 60_000
   while (!output.join("").includes("Mint one ticket")) {
-    if (Date.now() > deadline || child.exitCode !== null)
+    if (Date.now() > deadline || child.exitCode !== null) {
+      // A service that never came up must not outlive the test.
+      child.kill("SIGKILL")
       throw new Error(`did not start:\n${output.join("")}`)
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
   return { child, output }
