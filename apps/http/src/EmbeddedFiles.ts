@@ -22,16 +22,19 @@ export const internalSecret = (dataDir: string): { readonly secret: string; read
   return { secret, generated: true }
 }
 
+/** A new ed25519 keypair in the solana-keygen format: a JSON array of the 32-byte seed and public key. */
+export const newKeypairJson = (): string => {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519")
+  const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url")
+  const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url")
+  return JSON.stringify([...seed, ...pub])
+}
+
 /** A fee-payer keypair file in the solana-keygen format (a JSON array of 64 bytes): read or generated. */
 export const feePayer = (dataDir: string): { readonly path: string; readonly address: string } => {
   ensureDir(dataDir)
   const path = join(dataDir, "fee-payer.json")
-  if (!existsSync(path)) {
-    const { privateKey, publicKey } = generateKeyPairSync("ed25519")
-    const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url")
-    const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url")
-    write(path, JSON.stringify([...seed, ...pub]))
-  }
+  if (!existsSync(path)) write(path, newKeypairJson())
   const bytes = JSON.parse(readFileSync(path, "utf8")) as Array<number>
   return { path, address: Base58.encode(Uint8Array.from(bytes.slice(32))) }
 }

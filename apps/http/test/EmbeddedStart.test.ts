@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeCrypto } from "@effect/platform-node"
@@ -14,14 +13,7 @@ import { MintRequest } from "@tickettoken/minting-core"
 import { MintingClient } from "@tickettoken/minting-core/client"
 import { Effect, Layer, Redacted } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const address = s.address()
-      s.close(() => resolve(typeof address === "object" && address ? address.port : 0))
-    })
-  })
+import { freePort } from "./Net.ts"
 
 const dataDir = mkdtempSync(join(tmpdir(), "tt-embedded-"))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))

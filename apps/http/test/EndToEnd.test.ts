@@ -5,9 +5,7 @@
  * never 2xx, and recovers when it is back; SIGTERM exits 0.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { generateKeyPairSync } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeCrypto } from "@effect/platform-node"
@@ -18,6 +16,8 @@ import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
 import { inspectProgramCache } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { newKeypairJson } from "../src/EmbeddedFiles.ts"
+import { freePort } from "./Net.ts"
 
 const secret = "e2e-internal-secret"
 const owner = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
@@ -27,22 +27,6 @@ if (!withBubblegum) {
     "EndToEnd: Bubblegum programs not in the cache; the chain is the simulated one (run pnpm programs:fetch)"
   )
 }
-
-/** A fresh ed25519 keypair as solana-keygen writes it: the reader signs nothing. */
-const throwawayKeypair = () => {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519")
-  const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url")
-  const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url")
-  return JSON.stringify([...seed, ...pub])
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const address = s.address()
-      s.close(() => resolve(typeof address === "object" && address ? address.port : 0))
-    })
-  })
 
 let pg: DisposableServer.DisposableServer
 let server: ChildProcess
@@ -124,7 +108,7 @@ describe("the service, end to end", () => {
     expect(chain.kind).toBe("localnet")
     // Read the leaf back from the chain with the adapter's own parser, as a stranger would.
     const reader = BubblegumGateway.layer.pipe(
-      Layer.provide(SolanaConfig.layer({ rpcUrl: chain.rpcUrl!, keypair: Redacted.make(throwawayKeypair()) }))
+      Layer.provide(SolanaConfig.layer({ rpcUrl: chain.rpcUrl!, keypair: Redacted.make(newKeypairJson()) }))
     )
     const leaf = await Effect.runPromise(
       Effect.gen(function* () {
