@@ -13,7 +13,7 @@ import { ChainGateway, MintRequest, TicketMetadataInput } from "@tickettoken/min
 import { MintingClient } from "@tickettoken/minting-core/client"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
 import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
-import { inspectProgramCache } from "@tickettoken/solana-localnet"
+import { programsMissingForTests } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { newKeypairJson } from "../src/EmbeddedFiles.ts"
@@ -21,7 +21,7 @@ import { freePort } from "./Net.ts"
 
 const secret = "e2e-internal-secret"
 const owner = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
-const withBubblegum = inspectProgramCache().missing.length === 0
+const withBubblegum = programsMissingForTests() === undefined
 if (!withBubblegum) {
   console.log(
     "EndToEnd: Bubblegum programs not in the cache; the chain is the simulated one (run pnpm programs:fetch)"

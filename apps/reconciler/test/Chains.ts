@@ -7,7 +7,7 @@ import { generateKeyPairSync } from "node:crypto"
 import { Base58, ChainGateway, type MintRequest, TicketMetadata } from "@tickettoken/minting-core"
 import { SimulatedChain, SimulatedChainControl } from "@tickettoken/minting-core/testing"
 import { BubblegumGateway, RpcCallCounter, SolanaConfig } from "@tickettoken/minting-solana"
-import { inspectProgramCache, type Localnet } from "@tickettoken/solana-localnet"
+import { type Localnet, programsMissingForTests } from "@tickettoken/solana-localnet"
 import { Context, Effect, Layer, Redacted, Schedule } from "effect"
 
 /** A fresh ed25519 keypair: its address, and its secret in SOLANA_KEYPAIR's JSON form. */
@@ -59,12 +59,7 @@ export const simulated: Layer.Layer<ChainServices> = Layer.effect(
 ).pipe(Layer.provideMerge(SimulatedChain.layer({ slotMs: 50 })))
 
 /** Why the Bubblegum cases cannot run here, or undefined when every program binary is cached. */
-export const programsMissing = (): string | undefined => {
-  const report = inspectProgramCache()
-  return report.missing.length === 0
-    ? undefined
-    : `program binaries missing from ${report.dir} (${report.missing.map((p) => p.name).join(", ")}); fill it with \`pnpm programs:fetch --rpc <URL>\``
-}
+export const programsMissing = (): string | undefined => programsMissingForTests()
 
 /** The real adapter on the localnet, for a fee payer of its own, funded there. */
 export const localnetGateway = (localnet: Localnet) => {

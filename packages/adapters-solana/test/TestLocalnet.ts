@@ -3,7 +3,7 @@
  * slots so landings confirm quickly, and a fresh funded fee payer for every gateway built on it.
  */
 import { Keypair } from "@solana/web3.js"
-import { inspectProgramCache, type Localnet, startLocalnet } from "@tickettoken/solana-localnet"
+import { type Localnet, programsMissingForTests, startLocalnet } from "@tickettoken/solana-localnet"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { BubblegumGateway } from "../src/BubblegumGateway.ts"
 import { SolanaClient } from "../src/SolanaClient.ts"
@@ -24,12 +24,7 @@ export const localnetLayer = (loadPrograms = true) =>
   )
 
 /** Why the Bubblegum cases cannot run here, or undefined when every program binary is cached. */
-export const programsMissing = (): string | undefined => {
-  const report = inspectProgramCache()
-  return report.missing.length === 0
-    ? undefined
-    : `program binaries missing from ${report.dir}: ${report.missing.map((p) => p.programId).join(", ")} (fill it with \`pnpm programs:fetch --rpc <URL>\`)`
-}
+export const programsMissing = (): string | undefined => programsMissingForTests()
 
 export const FEE_PAYER_LAMPORTS = 1_000n * 1_000_000_000n
 

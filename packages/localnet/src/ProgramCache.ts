@@ -117,3 +117,16 @@ export const formatProgramReport = (report: ProgramLoadReport): string[] => {
   if (report.missing.length > 0) lines.push(`  fetch the missing ones with: ${FETCH_PROGRAMS_COMMAND}`)
   return lines
 }
+
+/**
+ * For test suites: why the real-chain cases cannot run here, or undefined when every program is
+ * cached. Under CI (`CI=true`) a missing program is an error, not a skip: CI has the binaries
+ * (`.ci/run` points SOLANA_PROGRAMS_DIR at them), so a skip there would hide a broken set-up.
+ */
+export const programsMissingForTests = (dir: string = defaultProgramsDir()): string | undefined => {
+  const report = inspectProgramCache(dir)
+  if (report.missing.length === 0) return undefined
+  const reason = `program binaries missing from ${report.dir} (${report.missing.map((p) => p.name).join(", ")}); ${FETCH_PROGRAMS_COMMAND}`
+  if (process.env.CI === "true") throw new Error(`CI runs every real-chain test: ${reason}`)
+  return reason
+}

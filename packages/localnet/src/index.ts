@@ -20,7 +20,8 @@ export {
   loadPrograms,
   type ProgramCacheReport,
   type ProgramLoadReport,
-  programPath
+  programPath,
+  programsMissingForTests
 } from "./ProgramCache.ts"
 export { BLOCKHASH_VALIDITY_BLOCKS, type Commitment } from "./SlotClock.ts"
 export type { TransactionRecord, TransactionStore } from "./TransactionStore.ts"

@@ -24,6 +24,7 @@ import {
   KNOWN_PROGRAMS,
   type Localnet,
   programPath,
+  programsMissingForTests,
   startLocalnet
 } from "../src/index.ts"
 import { rpc } from "./helpers.ts"
@@ -34,6 +35,7 @@ const NOOP_PROGRAM = "noopb9bkMVfRPU8AsbpTUg8AQkHtKwMYZiFUjNRtMmV"
 const BUBBLEGUM = "BGUMAp9Gq7iTEuizy4pqaxsTyUCBK68MDfK752saRPUY"
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+programsMissingForTests()
 const cache = inspectProgramCache(defaultProgramsDir())
 const cached = (programId: string) => cache.present.find((program) => program.programId === programId)
 const noop = cached(NOOP_PROGRAM)
