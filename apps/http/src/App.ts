@@ -10,6 +10,7 @@ import { handler } from "./Handler.ts"
 import { HttpFailure, httpError } from "./HttpErrors.ts"
 import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
 import * as OpenApi from "./OpenApi.ts"
+import { findingRoutes } from "./routes/findings.ts"
 import { type HealthInfo, healthRoutes } from "./routes/health.ts"
 import { mintRoutes } from "./routes/mints.ts"
 import { reconciliationRoutes } from "./routes/reconciliations.ts"
@@ -86,6 +87,7 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
   app.route("/health", healthRoutes(ctx, options.health))
   app.route("/v1/mints", mintRoutes(ctx))
   app.route("/v1/reconciliations", reconciliationRoutes(ctx))
+  app.route("/v1/findings", findingRoutes(ctx))
 
   app.get(
     "/metadata/:ticketId",

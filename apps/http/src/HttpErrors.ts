@@ -47,6 +47,13 @@ export const fromFailure = (error: unknown): HttpError => {
           return httpError(404, "mint_not_found", message)
         case "RetryNotAllowed":
           return httpError(409, "retry_not_allowed", message)
+        case "TicketMintedOnChain":
+          return httpError(409, "ticket_minted_on_chain", message, {
+            assetId: reason.assetId,
+            tree: reason.tree,
+            leafIndex: reason.leafIndex,
+            signature: reason.signature
+          })
       }
       break
     }
@@ -60,6 +67,12 @@ export const fromFailure = (error: unknown): HttpError => {
     }
     case "ChainError":
       return httpError(503, "chain_unavailable", message)
+    case "ProofUnavailable": {
+      const why = (e as unknown as { reason: string }).reason
+      return why === "no_leaf"
+        ? httpError(404, "proof_not_found", message)
+        : httpError(503, "proof_unavailable", message, { reason: why })
+    }
     case "Unauthenticated":
       return httpError(401, "unauthenticated", message, {
         reason: (e as unknown as { reason: string }).reason

@@ -2,7 +2,13 @@
  * GET /metrics: the domain's metrics (recorded in core and the adapters with effect's Metric),
  * plus gauges read from the database at scrape time, in the Prometheus text format.
  */
-import { MintRepository, mintStatuses, TreeRegistry } from "@tickettoken/minting-core"
+import {
+  FindingRepository,
+  MintMetrics,
+  MintRepository,
+  mintStatuses,
+  TreeRegistry
+} from "@tickettoken/minting-core"
 import { Effect, Metric, Option } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 
@@ -34,5 +40,7 @@ export const scrape = Effect.gen(function* () {
       active.value.capacity === 0 ? 1 : active.value.minted / active.value.capacity
     )
   }
+  // Open findings as the database has them, whichever process ran the last pass.
+  yield* MintMetrics.recordOpenFindings(yield* (yield* FindingRepository).openCounts)
   return yield* PrometheusMetrics.format()
 })

@@ -15,6 +15,8 @@ export interface Command {
   /** Findings listed at most in the summary. */
   readonly limit: number
   readonly help: boolean
+  /** Apply mark_missing repairs over RECONCILE_REPAIR_LIMIT (one pass, after an operator looked). */
+  readonly acceptMassRepair: boolean
 }
 
 export const usage = `Usage:
@@ -27,6 +29,9 @@ Options:
   --strict      exit 1 when anything but success was found
   --json        print the report as JSON instead of the summary
   --limit N     findings listed in the summary (default 20)
+  --accept-mass-repair
+                apply the mark_missing repairs a pass withheld for exceeding
+                RECONCILE_REPAIR_LIMIT (only after looking at why so many are missing)
   --help        this text
 
 Exit codes (--once): 0 done, 1 --strict and something other than success was found,
@@ -35,7 +40,8 @@ Exit codes (--once): 0 done, 1 --strict and something other than success was fou
 Environment: DATABASE_URL or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD (else PGlite in
 DATA_DIR/pglite, one process only), SOLANA_RPC_URL (else a local devnet on LOCALNET_PORT),
 SOLANA_KEYPAIR (optional: the reconciler never signs), RECONCILE_INTERVAL (60s, 500ms, 2m or ms),
-RECONCILE_BATCH_SIZE (1000), RECONCILE_REPAIR (true), RECONCILE_LOCK_NAME (reconciler),
+RECONCILE_BATCH_SIZE (1000), RECONCILE_REPAIR (true), RECONCILE_REPAIR_LIMIT (1% of the mints
+examined, at least 10), RECONCILE_LOCK_NAME (reconciler),
 SHUTDOWN_DEADLINE_MS (10000), LOG_LEVEL (info).`
 
 /** The command, or what is wrong with the arguments. */
@@ -50,20 +56,23 @@ export const parseCommand = (args: ReadonlyArray<string>): Command | string => {
         strict: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         limit: { type: "string", default: "20" },
-        help: { type: "boolean", default: false }
+        help: { type: "boolean", default: false },
+        "accept-mass-repair": { type: "boolean", default: false }
       }
     })
     const limit = Number(values.limit)
     if (!Number.isSafeInteger(limit) || limit < 0)
       return `--limit must be a whole number, not "${values.limit}"`
     if (!values.once && (values.strict || values.json)) return "--strict and --json apply to --once"
+    if (!values.once && values["accept-mass-repair"]) return "--accept-mass-repair applies to --once"
     return {
       once: values.once,
       repair: values.repair,
       strict: values.strict,
       json: values.json,
       limit,
-      help: values.help
+      help: values.help,
+      acceptMassRepair: values["accept-mass-repair"]
     }
   } catch (error) {
     return error instanceof Error ? error.message : String(error)

@@ -32,6 +32,7 @@ export const environment = Config.all({
   intervalMs: interval,
   batchSize: Config.Int("RECONCILE_BATCH_SIZE").pipe(Config.withDefault(1_000)),
   repair: Config.Boolean("RECONCILE_REPAIR").pipe(Config.withDefault(true)),
+  repairLimit: Config.Int("RECONCILE_REPAIR_LIMIT").pipe(Config.option),
   lockName: Config.String("RECONCILE_LOCK_NAME").pipe(Config.withDefault("reconciler")),
   shutdownDeadlineMs: Config.Int("SHUTDOWN_DEADLINE_MS").pipe(Config.withDefault(10_000)),
   logLevel: Config.String("LOG_LEVEL").pipe(Config.withDefault("info"))

@@ -19,6 +19,10 @@ export interface PassOptions {
   readonly repair: boolean
   /** Skip when the newest stored pass started less than this long ago (0: always run). */
   readonly minGapMs: number
+  /** Most mints a pass may mark missing (default: 1% of those examined, at least 10). */
+  readonly repairLimit?: number | undefined
+  /** An operator looked: apply mark_missing repairs over the limit (one pass only). */
+  readonly acceptMassRepair?: boolean | undefined
 }
 
 export type PassOutcome =
@@ -51,7 +55,12 @@ export const runPass = Effect.fn("Reconciler.pass")(function* (options: PassOpti
         return { _tag: "Recent", ...newest.value } satisfies PassOutcome
       }
     }
-    const report = yield* reconcilePass({ batchSize: options.batchSize, repair: options.repair })
+    const report = yield* reconcilePass({
+      batchSize: options.batchSize,
+      repair: options.repair,
+      ...(options.repairLimit === undefined ? {} : { repairLimit: options.repairLimit }),
+      ...(options.acceptMassRepair === true ? { acceptMassRepair: true } : {})
+    })
     return { _tag: "Reconciled", report, durationMs: durationMs(report) } satisfies PassOutcome
   })
   const outcome = yield* lock.withLock(options.lockName, underLock)

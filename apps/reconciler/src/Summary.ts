@@ -9,12 +9,15 @@ import { DateTime } from "effect"
 
 /** Worst first: what the database says happened and the chain denies, then what is merely odd. */
 const severity: Readonly<Record<Reconciliation.ReasonCode, number>> = {
-  mint_missing: 0,
-  transaction_failed: 1,
-  metadata_mismatch: 2,
-  chain_orphaned: 3,
-  db_orphaned: 4,
-  success: 5
+  chain_reset: 0,
+  double_mint: 1,
+  replica_incomplete: 2,
+  mint_missing: 3,
+  transaction_failed: 4,
+  metadata_mismatch: 5,
+  chain_orphaned: 6,
+  db_orphaned: 7,
+  success: 8
 }
 
 export const worstFirst = (findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> =>
@@ -74,6 +77,7 @@ export const summary = (report: ReconciliationReport, options: SummaryOptions): 
       new Set([1])
     ).map((line) => `  ${line}`.trimEnd())
   ]
+  for (const alert of report.alerts ?? []) lines.push("", `ALERT: ${alert}`)
   const worst = worstFirst(report.findings)
   if (worst.length === 0) {
     lines.push("", "No findings beyond plain successes.")

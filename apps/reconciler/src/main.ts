@@ -4,7 +4,7 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import * as Postgres from "@tickettoken/minting-postgres"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
 import * as Chain from "./Chain.ts"
 import { parseCommand, usage } from "./Cli.ts"
 import * as Daemon from "./Daemon.ts"
@@ -53,6 +53,8 @@ const program = Effect.gen(function* () {
       lockName: env.lockName,
       batchSize: env.batchSize,
       repair: command.repair && env.repair,
+      repairLimit: Option.getOrUndefined(env.repairLimit),
+      acceptMassRepair: command.acceptMassRepair,
       strict: command.strict,
       json: command.json,
       limit: command.limit
@@ -62,6 +64,7 @@ const program = Effect.gen(function* () {
     lockName: env.lockName,
     batchSize: env.batchSize,
     repair: command.repair && env.repair,
+    repairLimit: Option.getOrUndefined(env.repairLimit),
     intervalMs: env.intervalMs,
     minGapMs: Math.floor(env.intervalMs / 2),
     shutdownDeadlineMs: env.shutdownDeadlineMs

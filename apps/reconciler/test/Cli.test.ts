@@ -32,7 +32,8 @@ describe("arguments", () => {
       strict: false,
       json: false,
       limit: 20,
-      help: false
+      help: false,
+      acceptMassRepair: false
     })
     assert.deepStrictEqual(parseCommand(["--once", "--no-repair", "--strict", "--json", "--limit", "5"]), {
       once: true,
@@ -40,8 +41,14 @@ describe("arguments", () => {
       strict: true,
       json: true,
       limit: 5,
-      help: false
+      help: false,
+      acceptMassRepair: false
     })
+    assert.strictEqual(
+      (parseCommand(["--once", "--accept-mass-repair"]) as { acceptMassRepair: boolean }).acceptMassRepair,
+      true
+    )
+    assert.strictEqual(parseCommand(["--accept-mass-repair"]), "--accept-mass-repair applies to --once")
   })
 
   it("says what is wrong", () => {

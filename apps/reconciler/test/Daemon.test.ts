@@ -172,10 +172,11 @@ describe("graceful shutdown", () => {
       Effect.map(ChainGateway, (inner) =>
         ChainGateway.of({
           ...inner,
-          statuses: (signatures) =>
+          // Every pass proves its trees once, whatever it finds: the slow step.
+          observeTrees: (addresses) =>
             Deferred.succeed(began, undefined).pipe(
               Effect.andThen(Effect.sleep(ms)),
-              Effect.andThen(inner.statuses(signatures))
+              Effect.andThen(inner.observeTrees(addresses))
             )
         })
       )

@@ -179,9 +179,82 @@ const roomForUpdates = [
   `ALTER TABLE mint_attempts SET (fillfactor = 90)`
 ]
 
+const reasonCodes =
+  "'success', 'mint_missing', 'transaction_failed', 'metadata_mismatch', 'chain_orphaned', 'db_orphaned', " +
+  "'double_mint', 'replica_incomplete', 'chain_reset'"
+
+/**
+ * The replica of every managed tree (its nodes and leaves, kept from the chain by the
+ * reconciler), the cluster's recorded genesis hash, and findings that stay open across passes.
+ */
+const treeReplica = [
+  `CREATE TABLE chain_identity (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    genesis_hash text NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  `CREATE TABLE tree_replicas (
+    tree text PRIMARY KEY,
+    seq bigint,
+    root text,
+    checkpoint_signature text,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  `CREATE TABLE tree_nodes (
+    tree text NOT NULL,
+    node_index bigint NOT NULL,
+    hash bytea NOT NULL,
+    PRIMARY KEY (tree, node_index)
+  )`,
+  `CREATE TABLE tree_leaves (
+    tree text NOT NULL,
+    leaf_index bigint NOT NULL,
+    leaf_hash text NOT NULL,
+    state text NOT NULL CHECK (state IN ('live', 'burned', 'unknown')),
+    asset_id text,
+    owner text,
+    delegate text,
+    nonce bigint,
+    data_hash text,
+    creator_hash text,
+    minted_signature text,
+    minted_slot bigint,
+    minted_owner text,
+    minted_data_hash text,
+    minted_creator_hash text,
+    minted_uri text,
+    ticket_id text,
+    last_signature text NOT NULL,
+    last_seq bigint NOT NULL,
+    PRIMARY KEY (tree, leaf_index)
+  )`,
+  `CREATE INDEX tree_leaves_asset_id_idx ON tree_leaves (asset_id) WHERE asset_id IS NOT NULL`,
+  `CREATE INDEX tree_leaves_ticket_id_idx ON tree_leaves (ticket_id) WHERE ticket_id IS NOT NULL`,
+  `CREATE INDEX tree_leaves_minted_signature_idx ON tree_leaves (minted_signature) WHERE minted_signature IS NOT NULL`,
+  `CREATE TABLE findings (
+    id text PRIMARY KEY,
+    reason_code text NOT NULL CHECK (reason_code IN (${reasonCodes})),
+    finding jsonb NOT NULL,
+    state text NOT NULL CHECK (state IN ('open', 'resolved')),
+    first_seen_at timestamptz NOT NULL,
+    last_seen_at timestamptz NOT NULL,
+    report_id text NOT NULL,
+    resolved_at timestamptz,
+    resolved_by text,
+    CONSTRAINT findings_resolution_check CHECK ((state = 'resolved') = (resolved_at IS NOT NULL))
+  )`,
+  `CREATE INDEX findings_listing_idx ON findings (state, reason_code, first_seen_at, id)`,
+  `CREATE INDEX findings_first_seen_idx ON findings (first_seen_at, id)`,
+  `ALTER TABLE reconciliation_findings DROP CONSTRAINT reconciliation_findings_reason_code_check`,
+  `ALTER TABLE reconciliation_findings ADD CONSTRAINT reconciliation_findings_reason_code_check
+    CHECK (reason_code IN (${reasonCodes}))`,
+  `ALTER TABLE reconciliation_findings ADD COLUMN tree text`
+]
+
 export const migrations = {
   "0001_initial_schema": run(initialSchema),
-  "0002_room_for_updates": run(roomForUpdates)
+  "0002_room_for_updates": run(roomForUpdates),
+  "0003_tree_replica": run(treeReplica)
 }
 
 /** The table the Migrator records applied migrations in. */
@@ -198,6 +271,11 @@ export const layer = Layer.effectDiscard(migrate)
 
 /** Every table this service owns, children first (for test clean-ups). */
 export const tables = [
+  "findings",
+  "tree_leaves",
+  "tree_nodes",
+  "tree_replicas",
+  "chain_identity",
   "mint_attempts",
   "mints",
   "trees",

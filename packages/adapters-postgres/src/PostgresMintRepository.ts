@@ -348,6 +348,23 @@ export const make = Effect.gen(function* () {
     orRepositoryError
   )
 
+  const signaturesOf = Effect.fn("PostgresMintRepository.signaturesOf")(function* (
+    mintIds: ReadonlyArray<string>
+  ) {
+    const out = new Map<string, Array<string>>()
+    if (mintIds.length === 0) return out as ReadonlyMap<string, ReadonlyArray<string>>
+    const rows = yield* sql<R.Row>`
+      SELECT mint_id, signature FROM mint_attempts WHERE mint_id IN ${sql.in(mintIds)}
+      ORDER BY mint_id, created_at, attempt`
+    for (const row of rows) {
+      const id = R.text(row, "mint_id")
+      const list = out.get(id) ?? []
+      list.push(R.text(row, "signature"))
+      out.set(id, list)
+    }
+    return out as ReadonlyMap<string, ReadonlyArray<string>>
+  }, orRepositoryError)
+
   const scan = Effect.fn("PostgresMintRepository.scan")(function* (
     statuses: ReadonlyArray<MintStatus>,
     cursor: string | null,
@@ -375,6 +392,7 @@ export const make = Effect.gen(function* () {
     get,
     findByTicket,
     findBySignature,
+    signaturesOf,
     findByAssetId,
     list,
     claim,

@@ -51,6 +51,7 @@ export const make = Effect.gen(function* () {
             ticket_id: f.ticketId,
             signature: f.signature,
             asset_id: f.assetId,
+            tree: f.tree ?? null,
             details: f.details
           }))
           if (Arr.isArrayNonEmpty(findings)) {

@@ -105,6 +105,21 @@ export const make = Effect.gen(function* () {
     saveCheckpoint: Effect.fn("PostgresTreeRegistry.saveCheckpoint")(
       (address: string, signature: string) => touch(address, sql`checkpoint_signature = ${signature}`),
       orRepositoryError
+    ),
+    recordGenesis: Effect.fn("PostgresTreeRegistry.recordGenesis")(
+      (genesisHash: string) =>
+        Effect.map(
+          sql<R.Row>`
+            WITH added AS (
+              INSERT INTO chain_identity (genesis_hash) VALUES (${genesisHash})
+              ON CONFLICT (singleton) DO NOTHING RETURNING genesis_hash
+            )
+            SELECT genesis_hash FROM added
+            UNION ALL SELECT genesis_hash FROM chain_identity
+            LIMIT 1`,
+          (rows) => R.text(rows[0]!, "genesis_hash")
+        ),
+      orRepositoryError
     )
   })
 })

@@ -3,10 +3,12 @@ import type { Repositories } from "@tickettoken/minting-core"
 import { Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import * as PostgresCollectionRepository from "./PostgresCollectionRepository.ts"
+import * as PostgresFindingRepository from "./PostgresFindingRepository.ts"
 import * as PostgresMetadataStore from "./PostgresMetadataStore.ts"
 import * as PostgresMintRepository from "./PostgresMintRepository.ts"
 import * as PostgresNonceStore from "./PostgresNonceStore.ts"
 import * as PostgresOutbox from "./PostgresOutbox.ts"
+import * as PostgresReplicaRepository from "./PostgresReplicaRepository.ts"
 import * as PostgresReportRepository from "./PostgresReportRepository.ts"
 import * as PostgresTicketLedger from "./PostgresTicketLedger.ts"
 import * as PostgresTransactor from "./PostgresTransactor.ts"
@@ -20,6 +22,8 @@ export const layer: Layer.Layer<Repositories, never, SqlClient.SqlClient> = Laye
   PostgresCollectionRepository.layer,
   PostgresTreeRegistry.layer,
   PostgresReportRepository.layer,
+  PostgresReplicaRepository.layer,
+  PostgresFindingRepository.layer,
   PostgresOutbox.layer,
   PostgresTicketLedger.layer,
   PostgresNonceStore.layer,

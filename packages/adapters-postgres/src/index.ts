@@ -21,11 +21,13 @@ export {
   type PostgresOptions,
   type Services
 } from "./PostgresDatabase.ts"
+export * as PostgresFindingRepository from "./PostgresFindingRepository.ts"
 export * as PostgresLeaderLock from "./PostgresLeaderLock.ts"
 export * as PostgresMetadataStore from "./PostgresMetadataStore.ts"
 export * as PostgresMintRepository from "./PostgresMintRepository.ts"
 export * as PostgresNonceStore from "./PostgresNonceStore.ts"
 export * as PostgresOutbox from "./PostgresOutbox.ts"
+export * as PostgresReplicaRepository from "./PostgresReplicaRepository.ts"
 export * as PostgresReportRepository from "./PostgresReportRepository.ts"
 export * as PostgresTicketLedger from "./PostgresTicketLedger.ts"
 export * as PostgresTransactor from "./PostgresTransactor.ts"

@@ -47,6 +47,7 @@ import {
   type PrepareMintInput,
   type Reconciliation,
   TicketMetadata,
+  type TreeObservation,
   type TreeScanPage
 } from "@tickettoken/minting-core"
 import { Effect, Layer, Option } from "effect"
@@ -56,7 +57,9 @@ import { chainError } from "./RpcErrors.ts"
 import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
 import { SolanaConfig } from "./SolanaConfig.ts"
 import { makeTransactions, type RpcSignatureStatus, reached } from "./Transactions.ts"
+import { type RpcAccount, readTreeAccount } from "./TreeAccount.ts"
 import { shapeProblem, treeCost } from "./TreeCost.ts"
+import { treeChanges } from "./TreeEvents.ts"
 
 /** getSignatureStatuses takes at most this many signatures per call. */
 export const STATUS_BATCH = 256
@@ -317,16 +320,20 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     const rest = all.slice(page.length)
     const checkpoint = page.at(-1)?.signature ?? after
     remembered = rest.length > 0 ? { tree, after: checkpoint, list: rest } : undefined
-    // A failed transaction minted nothing, and a known one's leaf the caller holds: neither is read.
-    const landed = page.filter(
-      (s) => (s.err === null || s.err === undefined) && known?.has(s.signature) !== true
-    )
+    // A failed transaction changed nothing: it is not read. Every other one is, once: the
+    // replica needs each change log, whoever's transaction it was. (`known` only spares the
+    // leaves of those from `leaves`, which a caller that keeps no replica may use.)
+    const landed = page.filter((s) => s.err === null || s.err === undefined)
     const txs = yield* rpc.batch<RpcTransaction | null>(
       "getTransaction",
       landed.map((s) => getTransactionParams(s.signature))
     )
+    const changes = txs
+      .flatMap((tx, i) => (tx === null ? [] : treeChanges(landed[i]!.signature, tx)))
+      .filter((change) => change.change.tree === tree)
+      .sort((a, b) => a.change.seq - b.change.seq)
     const leaves = txs.flatMap((tx, i) =>
-      tx === null
+      tx === null || known?.has(landed[i]!.signature) === true
         ? []
         : mintLeafEvents(tx)
             .filter((event) => event.tree === tree)
@@ -342,7 +349,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
         err: s.err === null || s.err === undefined ? null : JSON.stringify(s.err)
       })
     )
-    return { leaves, checkpoint, done: rest.length === 0, signatures } satisfies TreeScanPage
+    return { leaves, changes, checkpoint, done: rest.length === 0, signatures } satisfies TreeScanPage
   })
 
   const createTree = Effect.fn("BubblegumGateway.createTree")(function* (input: CreateTreeInput) {
@@ -396,8 +403,42 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     } satisfies ChainInfo
   }).pipe(Effect.withSpan("BubblegumGateway.info"))
 
+  /**
+   * The genesis hash (never the cached one: a changed cluster is what this is for), the block
+   * height and every tree account, as one JSON-RPC batch.
+   */
+  const observeTrees = Effect.fn("BubblegumGateway.observeTrees")(function* (
+    addresses: ReadonlyArray<string>
+  ) {
+    const chunks: Array<ReadonlyArray<string>> = []
+    for (let i = 0; i < addresses.length; i += 100) chunks.push(addresses.slice(i, i + 100))
+    const answers = yield* rpc.together([
+      { method: "getGenesisHash", params: [] },
+      { method: "getBlockHeight", params: [{ commitment: settings.commitment }] },
+      ...chunks.map((chunk) => ({
+        method: "getMultipleAccounts",
+        params: [chunk, { encoding: "base64", commitment: "confirmed" }]
+      }))
+    ])
+    const accounts = answers
+      .slice(2)
+      .flatMap((answer) => (answer as { value: ReadonlyArray<RpcAccount | null> }).value)
+    return {
+      genesisHash: answers[0] as string,
+      blockHeight: answers[1] as number,
+      trees: addresses.map((address, i) =>
+        readTreeAccount(
+          address,
+          accounts[i] ?? null,
+          findTreeConfigPda(client.umi, { merkleTree: publicKey(address) })[0]
+        )
+      )
+    } satisfies TreeObservation
+  })
+
   return ChainGateway.of({
     prepareMint,
+    observeTrees,
     send,
     statuses,
     blockHeight: transactions.blockHeight.pipe(Effect.withSpan("BubblegumGateway.blockHeight")),

@@ -148,6 +148,10 @@ export interface SolanaRpc {
     method: string,
     params: ReadonlyArray<ReadonlyArray<unknown>>
   ): Effect.Effect<ReadonlyArray<A>, ChainError>
+  /** Different calls in one JSON-RPC batch: one round trip; results in order. */
+  together(
+    calls: ReadonlyArray<{ readonly method: string; readonly params: ReadonlyArray<unknown> }>
+  ): Effect.Effect<ReadonlyArray<unknown>, ChainError>
 }
 
 interface JsonRpcResponse {
@@ -271,5 +275,28 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
     )
   }
 
-  return { url: options.url, call, batch }
+  const together = (
+    calls: ReadonlyArray<{ readonly method: string; readonly params: ReadonlyArray<unknown> }>
+  ) =>
+    Effect.gen(function* () {
+      if (calls.length <= 1 || batchingRefused) {
+        return yield* Effect.forEach(calls, (c) => call<unknown>(c.method, c.params))
+      }
+      const first = nextId
+      nextId += calls.length
+      const response = yield* post(
+        calls.map((c) => c.method),
+        calls.map((c, i) => ({ jsonrpc: "2.0", id: first + i, method: c.method, params: c.params }))
+      )
+      if (!Array.isArray(response)) {
+        batchingRefused = true
+        return yield* Effect.forEach(calls, (c) => call<unknown>(c.method, c.params))
+      }
+      const byId = new Map<unknown, unknown>(
+        response.map((item) => [Predicate.isObject(item) ? item.id : undefined, item])
+      )
+      return yield* Effect.forEach(calls, (c, i) => answer<unknown>(c.method, byId.get(first + i), noContext))
+    }).pipe(Effect.withSpan("SolanaRpc.together", { attributes: { "rpc.calls": calls.length } }))
+
+  return { url: options.url, call, batch, together }
 }

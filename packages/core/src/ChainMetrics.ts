@@ -36,6 +36,7 @@ export const meter = (gateway: ChainGateway["Service"]): ChainGateway["Service"]
     blockHeight: metered("blockHeight", gateway.blockHeight),
     mintedLeaf: (signature) => metered("mintedLeaf", gateway.mintedLeaf(signature)),
     scanTree: (tree, after, limit, known) => metered("scanTree", gateway.scanTree(tree, after, limit, known)),
+    observeTrees: (addresses) => metered("observeTrees", gateway.observeTrees(addresses)),
     createTree: (input) => metered("createTree", gateway.createTree(input)),
     hashMetadata: gateway.hashMetadata,
     info: metered("info", gateway.info),

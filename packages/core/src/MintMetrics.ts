@@ -48,3 +48,23 @@ export const recordFindings = (counts: Readonly<Record<ReasonCode, number>>) =>
     ([reason, n]) => (n > 0 ? Metric.update(Metric.withAttributes(findings, { reason }), n) : Effect.void),
     { discard: true }
   )
+
+export const openFindings = Metric.gauge("reconciliation_open_findings", {
+  description: "Findings open after the last reconciliation pass, by reason code"
+})
+
+/** Critical reconciliation conditions: a changed cluster, an unproved replica, a withheld mass repair. */
+export const reconcileAlerts = Metric.counter("reconciliation_alerts_total", {
+  description:
+    "Reconciliation passes' alerts (chain_reset, replica_incomplete, mass repair withheld, double_mint)",
+  incremental: true
+})
+
+export const recordOpenFindings = (counts: Readonly<Record<ReasonCode, number>>) =>
+  Effect.forEach(
+    Object.entries(counts),
+    ([reason, n]) => Metric.update(Metric.withAttributes(openFindings, { reason }), n),
+    { discard: true }
+  )
+
+export const recordReconcileAlerts = (n: number) => (n > 0 ? Metric.update(reconcileAlerts, n) : Effect.void)

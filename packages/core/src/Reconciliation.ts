@@ -1,11 +1,19 @@
 /**
  * The reconciliation rules: a pure judgement of one mint as the database records it against
- * what the chain shows, with the seed's reason codes. The rules only ever propose repairs the
- * chain proves: complete a mint whose signature landed, requeue one whose blockhash provably
- * expired unseen, mark a completed mint missing. They never mint.
+ * what the chain shows, with the seed's reason codes and three of this service's own.
+ *
+ * The chain's side is the tree replica (see TreeReplica.ts): every leaf of every managed tree,
+ * kept from the chain and proved against its roots. A mint is judged against the leaves that
+ * belong to it (minted by a signature it issued, carrying its asset id, or naming its ticket),
+ * never against the leaf the database recorded for itself; the statuses of its signatures are
+ * read only where the replica holds no leaf for it. The rules only ever propose repairs the
+ * chain proves: complete a mint whose leaf is on chain, requeue one whose blockhash provably
+ * expired unseen, mark missing a completed mint none of whose signatures landed and whose
+ * ticket has no leaf. They never mint, and never touch a ticket with two leaves.
  */
 import { Schema } from "effect"
-import type { Mint, MintedAsset } from "./Mint.ts"
+import type { Mint } from "./Mint.ts"
+import type { ReplicaLeaf } from "./ReplicaLeaf.ts"
 
 export const ReasonCode = Schema.Literals([
   "success",
@@ -13,7 +21,13 @@ export const ReasonCode = Schema.Literals([
   "transaction_failed",
   "metadata_mismatch",
   "chain_orphaned",
-  "db_orphaned"
+  "db_orphaned",
+  /** Two leaves for one ticket: a critical alert, never repaired automatically. */
+  "double_mint",
+  /** The replica lacks changes of a tree (a gap in sequence numbers, or a root that differs). */
+  "replica_incomplete",
+  /** The cluster is not the one the trees were made on, or a managed tree is gone: no repair. */
+  "chain_reset"
 ])
 export type ReasonCode = typeof ReasonCode.Type
 export const reasonCodes: ReadonlyArray<ReasonCode> = ReasonCode.literals
@@ -28,8 +42,17 @@ export class Finding extends Schema.Class<Finding>("@tickettoken/minting-core/Fi
   ticketId: Schema.NullOr(Schema.String),
   signature: Schema.NullOr(Schema.String),
   assetId: Schema.NullOr(Schema.String),
+  /** The tree a replica or cluster finding is about. */
+  tree: Schema.optionalKey(Schema.String),
   details: Schema.String
 }) {}
+
+/**
+ * What keeps a finding the same finding from one pass to the next: its reason and its subject
+ * (the mint, else the leaf, else the tree).
+ */
+export const findingKey = (f: Finding): string =>
+  `${f.reasonCode}:${f.mintId ?? f.assetId ?? f.signature ?? f.tree ?? f.ticketId ?? "-"}`
 
 /** What the chain says of one signature. */
 export type SignatureObservation =
@@ -43,20 +66,23 @@ export type SignatureObservation =
 
 /** Everything the chain told us about one mint, gathered in batches by the pass. */
 export interface ChainObservation {
-  /** The status of each signature the mint ever issued. */
+  /** Leaves of the proved replica that belong to the mint (by signature, asset id or ticket). */
+  readonly leaves: ReadonlyArray<ReplicaLeaf>
+  /**
+   * The status of the mint's signatures where the pass read them: its live signature while in
+   * flight, and every signature when the replica holds no leaf for it. Empty when not read.
+   */
   readonly signatures: ReadonlyArray<SignatureObservation>
-  /** The leaf minted by a landed signature, if the scan or a lookup found one. */
-  readonly leaf: MintedAsset | null
   /** The cluster's block height when the statuses were read. */
   readonly blockHeight: number
 }
 
-/** The database's side: the mint and the data hash its current metadata would have on chain. */
+/** The database's side: the mint, every signature it ever issued, and the data hash its metadata has. */
 export interface DbObservation {
   readonly mint: Mint
   readonly expectedDataHash: string | null
-  /** lastValidBlockHeight of every signature the mint ever issued. */
-  readonly lastValidBlockHeights: ReadonlyMap<string, number>
+  /** Every signature the mint ever issued (its attempts and its row). */
+  readonly signatures: ReadonlyArray<string>
 }
 
 const finding = (
@@ -65,8 +91,10 @@ const finding = (
   details: string,
   parts: {
     mint?: Mint | undefined
+    ticketId?: string | null | undefined
     signature?: string | null | undefined
     assetId?: string | null | undefined
+    tree?: string | undefined
   } = {}
 ) =>
   new Finding({
@@ -74,106 +102,169 @@ const finding = (
     action,
     details,
     mintId: parts.mint?.id ?? null,
-    ticketId: parts.mint?.ticketId ?? null,
+    ticketId: parts.mint?.ticketId ?? parts.ticketId ?? null,
     signature: parts.signature ?? null,
-    assetId: parts.assetId ?? null
+    assetId: parts.assetId ?? null,
+    ...(parts.tree === undefined ? {} : { tree: parts.tree })
   })
 
-/** A leaf no mint accounts for: minted out of band into a tree this service manages. */
-export const orphanedLeaf = (leaf: MintedAsset): Finding =>
-  finding("chain_orphaned", "flag", `leaf ${leaf.leafIndex} of tree ${leaf.tree} belongs to no mint`, {
-    signature: leaf.signature,
-    assetId: leaf.assetId
-  })
+const place = (leaf: ReplicaLeaf) => `leaf ${leaf.leafIndex} of tree ${leaf.tree}`
 
-const compareLeaf = (db: DbObservation, leaf: MintedAsset): Finding => {
+/** A leaf no mint accounts for: minted out of band, or its row deleted (its URI may name the ticket). */
+export const orphanedLeaf = (leaf: ReplicaLeaf): Finding =>
+  finding(
+    "chain_orphaned",
+    "flag",
+    leaf.ticketId === null
+      ? `${place(leaf)} belongs to no mint`
+      : `${place(leaf)} belongs to no mint; its URI names ticket ${leaf.ticketId} (adopt it to restore the row)`,
+    { ticketId: leaf.ticketId, signature: leaf.mintedSignature, assetId: leaf.assetId, tree: leaf.tree }
+  )
+
+/** Two or more leaves for one ticket. Nothing repairs it: an operator decides which stands. */
+export const doubleMint = (ticketId: string, leaves: ReadonlyArray<ReplicaLeaf>, mint?: Mint): Finding =>
+  finding(
+    "double_mint",
+    "flag",
+    `ticket ${ticketId} has ${leaves.length} leaves: ${leaves
+      .map((l) => `${l.assetId ?? "?"} (${place(l)}, minted by ${l.mintedSignature ?? "?"})`)
+      .join(", ")}`,
+    { mint, ticketId, assetId: leaves[0]?.assetId, signature: leaves[0]?.mintedSignature }
+  )
+
+export const replicaIncomplete = (tree: string, details: string): Finding =>
+  finding("replica_incomplete", "flag", details, { tree })
+
+export const chainReset = (details: string, tree?: string): Finding =>
+  finding("chain_reset", "flag", details, { tree })
+
+/** How the leaf differs from what the database says was minted; empty when it agrees. */
+const differencesOf = (db: DbObservation, leaf: ReplicaLeaf): ReadonlyArray<string> => {
   const { mint } = db
-  const differences: Array<string> = []
-  if (mint.asset !== null && mint.asset.assetId !== leaf.assetId) {
-    differences.push(`asset id ${leaf.assetId} on chain, ${mint.asset.assetId} in the database`)
-  }
-  if (leaf.owner !== mint.request.owner) {
-    differences.push(`owner ${leaf.owner} on chain, ${mint.request.owner} in the database`)
-  }
-  if (db.expectedDataHash !== null && leaf.dataHash !== db.expectedDataHash) {
-    differences.push(
-      `data hash ${leaf.dataHash} on chain, ${db.expectedDataHash} from the database's metadata`
+  const out: Array<string> = []
+  if (leaf.mintedSignature === null || !db.signatures.includes(leaf.mintedSignature)) {
+    out.push(
+      `the leaf was minted by ${leaf.mintedSignature ?? "an unknown signature"}, which this mint never issued`
     )
   }
-  return differences.length > 0
-    ? finding("metadata_mismatch", "flag", differences.join("; "), {
-        mint,
-        signature: leaf.signature,
-        assetId: leaf.assetId
-      })
-    : finding("success", "none", "the leaf matches the database", {
-        mint,
-        signature: leaf.signature,
-        assetId: leaf.assetId
-      })
+  if (mint.asset !== null) {
+    if (mint.asset.assetId !== leaf.assetId) {
+      out.push(`asset id ${leaf.assetId} on chain, ${mint.asset.assetId} in the database`)
+    }
+    if (mint.asset.signature !== leaf.mintedSignature) {
+      out.push(`minted by ${leaf.mintedSignature} on chain, ${mint.asset.signature} in the database`)
+    }
+    if (mint.asset.tree !== leaf.tree || mint.asset.leafIndex !== leaf.leafIndex) {
+      out.push(
+        `${place(leaf)} on chain, leaf ${mint.asset.leafIndex} of tree ${mint.asset.tree} in the database`
+      )
+    }
+    if (mint.asset.owner !== mint.request.owner) {
+      out.push(`owner ${mint.asset.owner} recorded at completion, ${mint.request.owner} requested`)
+    }
+  }
+  if (leaf.mintedOwner !== mint.request.owner) {
+    out.push(`owner ${leaf.mintedOwner} on chain, ${mint.request.owner} in the database`)
+  }
+  if (db.expectedDataHash !== null && leaf.mintedDataHash !== db.expectedDataHash) {
+    out.push(`data hash ${leaf.mintedDataHash} on chain, ${db.expectedDataHash} from the database's metadata`)
+  }
+  return out
 }
 
+const landed = (o: SignatureObservation): o is Extract<SignatureObservation, { state: "landed" }> =>
+  o.state === "landed"
+
 /**
- * Judge one mint. `chain` is null when the pass could not observe it (for example an RPC
- * failure); the mint is then left out of the report rather than judged on no evidence.
+ * Judge one mint against the proved replica. Only called when every managed tree's replica
+ * was proved this pass: otherwise a missing leaf might only be a leaf not read yet.
  */
 export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
   const { mint } = db
-  const landedOk = chain.signatures.find((s) => s.state === "landed" && s.err === null)
-  const landedErr = chain.signatures.find(
-    (s): s is Extract<SignatureObservation, { state: "landed" }> => s.state === "landed" && s.err !== null
-  )
+  const signature = mint.asset?.signature ?? mint.transaction?.signature ?? null
 
-  if (mint.status === "completed") {
-    const signature = mint.asset?.signature ?? mint.transaction?.signature ?? null
-    const own = chain.signatures.find((s) => s.signature === signature)
-    if (own === undefined || own.state === "absent") {
-      return finding("mint_missing", "mark_missing", "the completing transaction is not on chain", {
-        mint,
-        signature,
-        assetId: mint.asset?.assetId
-      })
-    }
-    if (own.err !== null) {
-      return finding("transaction_failed", "flag", `the completing transaction failed on chain: ${own.err}`, {
-        mint,
-        signature,
-        assetId: mint.asset?.assetId
-      })
-    }
-    if (chain.leaf === null) {
-      return finding("metadata_mismatch", "flag", "the transaction landed but minted no leaf", {
-        mint,
-        signature
-      })
-    }
-    return compareLeaf(db, chain.leaf)
-  }
+  if (chain.leaves.length > 1) return doubleMint(mint.ticketId, chain.leaves, mint)
 
-  // In flight, failed, or missing: the chain may prove a mint the database does not know of.
-  if (landedOk !== undefined && chain.leaf !== null) {
-    const judged = compareLeaf(db, chain.leaf)
-    if (judged.reasonCode !== "success") return judged
+  const leaf = chain.leaves[0]
+  if (leaf !== undefined) {
+    const differences = differencesOf(db, leaf)
+    const parts = { mint, signature: leaf.mintedSignature, assetId: leaf.assetId }
+    if (mint.status === "completed") {
+      return differences.length > 0
+        ? finding("metadata_mismatch", "flag", differences.join("; "), parts)
+        : finding("success", "none", "the leaf on chain matches the database", parts)
+    }
+    // Not completed, yet its leaf is on chain: complete it, but only with a leaf it minted.
+    if (differences.length > 0) return finding("metadata_mismatch", "flag", differences.join("; "), parts)
+    if (mint.status === "pending") {
+      // Requeued, yet a signature it issued did land: the worker must not mint it again, and a
+      // pending mint cannot be completed without one (the state machine wants it in flight).
+      return finding(
+        "metadata_mismatch",
+        "flag",
+        `pending, yet ${place(leaf)} was minted by its signature ${leaf.mintedSignature}`,
+        parts
+      )
+    }
     return finding(
       "success",
       "mark_completed",
-      `signature ${landedOk.signature} landed; completing the mint`,
+      `${place(leaf)} was minted by ${leaf.mintedSignature}; completing the mint`,
+      parts
+    )
+  }
+
+  // No leaf on chain for this mint, this ticket or this asset.
+  const landedOk = chain.signatures.find((s) => landed(s) && s.err === null)
+  const landedErr = chain.signatures.find((s) => landed(s) && s.err !== null)
+
+  if (mint.status === "completed") {
+    if (landedOk !== undefined) {
+      return finding(
+        "metadata_mismatch",
+        "flag",
+        `signature ${landedOk.signature} landed, but no managed tree holds a leaf of this mint`,
+        { mint, signature: landedOk.signature, assetId: mint.asset?.assetId }
+      )
+    }
+    if (signature === null) {
+      return finding("mint_missing", "mark_missing", "completed with no signature, and no leaf on chain", {
+        mint,
+        assetId: mint.asset?.assetId
+      })
+    }
+    if (landedErr !== undefined && landedErr.signature === signature) {
+      return finding(
+        "transaction_failed",
+        "flag",
+        `the completing transaction failed on chain: ${(landedErr as { err: string }).err}`,
+        {
+          mint,
+          signature,
+          assetId: mint.asset?.assetId
+        }
+      )
+    }
+    return finding(
+      "mint_missing",
+      "mark_missing",
+      "no signature of this mint landed, and no leaf of its ticket is on chain",
       {
         mint,
-        signature: landedOk.signature,
-        assetId: chain.leaf.assetId
+        signature,
+        assetId: mint.asset?.assetId
       }
     )
   }
 
   if (mint.status === "missing_on_chain") {
-    return finding("mint_missing", "none", "still not on chain", { mint, signature: mint.asset?.signature })
+    return finding("mint_missing", "none", "still not on chain", { mint, signature })
   }
 
   const live = mint.transaction
   if (mint.status === "minting" && live !== null) {
     const seen = chain.signatures.find((s) => s.signature === live.signature)
-    if (seen?.state === "landed" && seen.err !== null) {
+    if (seen !== undefined && landed(seen) && seen.err !== null) {
       return finding("transaction_failed", "flag", `signature landed with an error: ${seen.err}`, {
         mint,
         signature: live.signature
@@ -193,7 +284,7 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
     })
   }
 
-  if (landedErr !== undefined) {
+  if (landedErr !== undefined && landed(landedErr)) {
     return finding("transaction_failed", "none", `signature landed with an error: ${landedErr.err}`, {
       mint,
       signature: landedErr.signature
@@ -216,7 +307,7 @@ export const count = (findings: ReadonlyArray<Finding>): ReportCounts => {
   for (const f of findings) byReason[f.reasonCode]++
   return {
     dbToChain: byReason.mint_missing + byReason.db_orphaned,
-    chainToDb: byReason.chain_orphaned,
+    chainToDb: byReason.chain_orphaned + byReason.double_mint,
     mismatches: byReason.metadata_mismatch + byReason.transaction_failed,
     success: byReason.success,
     byReason
@@ -247,5 +338,11 @@ export class ReconciliationReport extends Schema.Class<ReconciliationReport>(
   findings: Schema.Array(Finding),
   rpcCalls: Schema.Int,
   /** Mints and leaves examined. */
-  examined: Schema.Int
+  examined: Schema.Int,
+  /**
+   * Why the pass applied fewer repairs than its findings propose, or could not prove the
+   * chain: a changed cluster, a missing tree, an incomplete replica, a mass repair held back.
+   * Each is also logged at ERROR and counted on /metrics.
+   */
+  alerts: Schema.optionalKey(Schema.Array(Schema.String))
 }) {}

@@ -1,16 +1,37 @@
 import {
+  assetProof,
+  type Mint,
   MintRepository,
   type MintStatus,
+  ReplicaRepository,
   requestMint,
   requestMints,
   retryMint
 } from "@tickettoken/minting-core"
-import { BatchMintRequest, ListMintsParams, MintRequest, toView } from "@tickettoken/minting-core/client"
+import {
+  BatchMintRequest,
+  ListMintsParams,
+  MintRequest,
+  toView,
+  toViewWithLeaf
+} from "@tickettoken/minting-core/client"
 import { Effect, Option } from "effect"
 import { Hono } from "hono"
 import { decodeJson, decodeParams } from "../Body.ts"
 import { type HandlerContext, handler } from "../Handler.ts"
 import { fromFailure, HttpFailure, httpError } from "../HttpErrors.ts"
+
+/** Views with each completed mint's current holder and burn state, from the replica (one query). */
+const withLeaves = (mints: ReadonlyArray<Mint>) =>
+  Effect.gen(function* () {
+    const replica = yield* ReplicaRepository
+    const assetIds = mints.flatMap((m) => (m.asset === null ? [] : [m.asset.assetId]))
+    const leaves = assetIds.length === 0 ? [] : yield* replica.find({ assetIds })
+    const byAsset = new Map(leaves.map((l) => [l.assetId, l]))
+    return mints.map((m) =>
+      toViewWithLeaf(m, m.asset === null ? null : (byAsset.get(m.asset.assetId) ?? null))
+    )
+  })
 
 export const mintRoutes = (ctx: HandlerContext) =>
   new Hono()
@@ -67,7 +88,7 @@ export const mintRoutes = (ctx: HandlerContext) =>
             cursor: params.cursor,
             limit: params.limit ?? 50
           })
-          return { status: 200, json: { items: page.items.map(toView), nextCursor: page.nextCursor } }
+          return { status: 200, json: { items: yield* withLeaves(page.items), nextCursor: page.nextCursor } }
         })
       )
     )
@@ -83,8 +104,14 @@ export const mintRoutes = (ctx: HandlerContext) =>
               new HttpFailure(httpError(404, "mint_not_found", `no mint for ticket ${ticketId}`))
             )
           }
-          return { status: 200, json: toView(mint.value) }
+          return { status: 200, json: (yield* withLeaves([mint.value]))[0]! }
         })
+      )
+    )
+    .get(
+      "/:ticketId/proof",
+      handler(ctx, "internal", (_request, c) =>
+        Effect.map(assetProof(c.req.param("ticketId") ?? ""), (proof) => ({ status: 200, json: proof }))
       )
     )
     .post(

@@ -6,7 +6,9 @@ import { DateTime, Schema } from "effect"
 import type { Mint } from "../Mint.ts"
 import { MintStatus } from "../Mint.ts"
 import { MintRequest } from "../MintRequest.ts"
-import { Finding, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
+import { FindingState, type OpenFinding } from "../OpenFinding.ts"
+import { Finding, ReasonCode, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
+import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
 
 export { MintRequest }
 
@@ -38,7 +40,13 @@ export const MintView = Schema.Struct({
   error: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String })),
   createdAt: Instant,
   updatedAt: Instant,
-  completedAt: Schema.NullOr(Instant)
+  completedAt: Schema.NullOr(Instant),
+  /**
+   * Who holds the ticket now and whether it was burned, from the tree replica (the chain as of
+   * the last reconciliation pass); null until a pass has seen its leaf.
+   */
+  currentOwner: Schema.optional(Schema.NullOr(Schema.String)),
+  burned: Schema.optional(Schema.NullOr(Schema.Boolean))
 }).annotate({ identifier: "Mint" })
 export type MintView = typeof MintView.Type
 
@@ -64,6 +72,13 @@ export const toView = (mint: Mint): MintView => ({
   createdAt: DateTime.formatIso(mint.createdAt),
   updatedAt: DateTime.formatIso(mint.updatedAt),
   completedAt: iso(mint.completedAt)
+})
+
+/** The view with the holder and burn state of its leaf in the replica (undefined: not looked up). */
+export const toViewWithLeaf = (mint: Mint, leaf: ReplicaLeaf | null): MintView => ({
+  ...toView(mint),
+  currentOwner: leaf?.owner ?? null,
+  burned: leaf === null ? null : leaf.state === "burned"
 })
 
 export const MintList = Schema.Struct({
@@ -96,7 +111,8 @@ export const ReportView = Schema.Struct({
   counts: ReportCountsSchema,
   rpcCalls: Schema.Int,
   examined: Schema.Int,
-  findings: Schema.Array(Finding)
+  findings: Schema.Array(Finding),
+  alerts: Schema.optional(Schema.Array(Schema.String))
 }).annotate({ identifier: "ReconciliationReport" })
 export type ReportView = typeof ReportView.Type
 
@@ -107,7 +123,52 @@ export const toReportView = (report: ReconciliationReport): ReportView => ({
   counts: report.counts,
   rpcCalls: report.rpcCalls,
   examined: report.examined,
-  findings: report.findings
+  findings: report.findings,
+  alerts: report.alerts ?? []
+})
+
+export const FindingView = Schema.Struct({
+  id: Schema.String,
+  state: FindingState,
+  reasonCode: ReasonCode,
+  finding: Finding,
+  firstSeenAt: Instant,
+  lastSeenAt: Instant,
+  reportId: Schema.String,
+  resolvedAt: Schema.NullOr(Instant),
+  resolvedBy: Schema.NullOr(Schema.String)
+}).annotate({ identifier: "OpenFinding" })
+export type FindingView = typeof FindingView.Type
+
+export const toFindingView = (f: OpenFinding): FindingView => ({
+  id: f.id,
+  state: f.state,
+  reasonCode: f.finding.reasonCode,
+  finding: f.finding,
+  firstSeenAt: DateTime.formatIso(f.firstSeenAt),
+  lastSeenAt: DateTime.formatIso(f.lastSeenAt),
+  reportId: f.reportId,
+  resolvedAt: iso(f.resolvedAt),
+  resolvedBy: f.resolvedBy
+})
+
+export const FindingList = Schema.Struct({
+  items: Schema.Array(FindingView),
+  nextCursor: Schema.NullOr(Schema.String)
+})
+
+export const ListFindingsParams = Schema.Struct({
+  state: Schema.optional(FindingState),
+  reason: Schema.optional(ReasonCode),
+  cursor: Schema.optional(Schema.String),
+  limit: Schema.optional(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
+  )
+})
+
+export const ResolveFindingRequest = Schema.Struct({
+  /** Who closes it, for the record (an operator's name). */
+  by: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))
 })
 
 export const ReportList = Schema.Struct({

@@ -3,6 +3,7 @@ import type { ChainError } from "../ChainError.ts"
 import type { MintedAsset } from "../Mint.ts"
 import type { SignatureObservation } from "../Reconciliation.ts"
 import type { OnChainMetadata } from "../TicketMetadata.ts"
+import type { ChangeLog, LeafSchema } from "../TreeReplica.ts"
 
 export interface PrepareMintInput {
   readonly mintId: string
@@ -21,9 +22,31 @@ export interface PreparedMint {
   readonly dataHash: string
 }
 
+/**
+ * One change a landed transaction made to a tree: SPL account compression's change log, and
+ * what Bubblegum logged beside it. This is what the tree replica is kept from.
+ */
+export interface TreeChange {
+  readonly signature: string
+  readonly slot: number
+  readonly change: ChangeLog
+  /**
+   * The leaf Bubblegum logged with this change (mints, transfers, delegations, creator and
+   * collection verification, metadata updates); null where it logs none (burns).
+   */
+  readonly leaf: LeafSchema | null
+  /** For a mint: the metadata URI its instruction carried (it names the ticket). */
+  readonly mintedUri: string | null
+}
+
 export interface TreeScanPage {
   /** Leaves minted after the checkpoint, oldest first. */
   readonly leaves: ReadonlyArray<MintedAsset>
+  /**
+   * Every change the page's landed transactions made to this tree, in sequence order. Adapters
+   * read every transaction of the page for them (`known` does not apply).
+   */
+  readonly changes: ReadonlyArray<TreeChange>
   /** The newest signature this page covered; the next scan starts after it. */
   readonly checkpoint: string | null
   /** False when more signatures remain after this page. */
@@ -46,6 +69,30 @@ export interface CreatedTree extends CreateTreeInput {
   readonly address: string
   readonly signature: string
   readonly rentLamports: number
+}
+
+/** A managed tree's account as the chain holds it now. */
+export type TreeAccount =
+  | { readonly _tag: "Missing"; readonly address: string }
+  /** There is an account, but it is not a Bubblegum tree of this address (owner, authority or shape). */
+  | { readonly _tag: "Foreign"; readonly address: string; readonly reason: string }
+  | {
+      readonly _tag: "Tree"
+      readonly address: string
+      readonly maxDepth: number
+      readonly maxBufferSize: number
+      /** The sequence number of the newest change. */
+      readonly seq: number
+      /** The roots its change-log buffer holds, by sequence number (base58), the newest included. */
+      readonly roots: ReadonlyMap<number, string>
+    }
+
+/** The cluster's identity and the managed trees' accounts, read together. */
+export interface TreeObservation {
+  readonly genesisHash: string
+  /** One per address asked, in order. */
+  readonly trees: ReadonlyArray<TreeAccount>
+  readonly blockHeight: number
 }
 
 export interface ChainInfo {
@@ -87,6 +134,11 @@ export class ChainGateway extends Context.Service<
       limit: number,
       known?: ReadonlySet<string>
     ): Effect.Effect<TreeScanPage, ChainError>
+    /**
+     * The genesis hash, the block height and these trees' accounts, in one round trip (a
+     * JSON-RPC batch), so a pass's proof costs one call however many trees it checks.
+     */
+    observeTrees(addresses: ReadonlyArray<string>): Effect.Effect<TreeObservation, ChainError>
     createTree(input: CreateTreeInput): Effect.Effect<CreatedTree, ChainError>
     /** Bubblegum's hash of this metadata, to compare with a leaf's. */
     hashMetadata(metadata: OnChainMetadata): Effect.Effect<string>

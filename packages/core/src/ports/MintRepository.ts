@@ -63,6 +63,10 @@ export class MintRepository extends Context.Service<
     ): Effect.Effect<void, RepositoryError>
     /** Oldest first. */
     attempts(mintId: string): Effect.Effect<ReadonlyArray<Attempt>, RepositoryError>
+    /** Every signature each of these mints ever issued (its attempts), oldest first; one round trip. */
+    signaturesOf(
+      mintIds: ReadonlyArray<string>
+    ): Effect.Effect<ReadonlyMap<string, ReadonlyArray<string>>, RepositoryError>
     /** All mints in the given statuses, in id order, for the reconciler to walk. */
     scan(
       statuses: ReadonlyArray<MintStatus>,

@@ -1,8 +1,10 @@
 import type { CollectionRepository } from "./CollectionRepository.ts"
+import type { FindingRepository } from "./FindingRepository.ts"
 import type { MetadataStore } from "./MetadataStore.ts"
 import type { MintRepository } from "./MintRepository.ts"
 import type { NonceStore } from "./NonceStore.ts"
 import type { Outbox } from "./Outbox.ts"
+import type { ReplicaRepository } from "./ReplicaRepository.ts"
 import type { ReportRepository } from "./ReportRepository.ts"
 import type { TicketLedger } from "./TicketLedger.ts"
 import type { Transactor } from "./Transactor.ts"
@@ -14,6 +16,8 @@ export type Repositories =
   | CollectionRepository
   | TreeRegistry
   | ReportRepository
+  | ReplicaRepository
+  | FindingRepository
   | Outbox
   | TicketLedger
   | NonceStore

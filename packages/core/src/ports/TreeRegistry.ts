@@ -18,5 +18,11 @@ export class TreeRegistry extends Context.Service<
     /** The newest signature of this tree that a reconciliation scan has processed. */
     checkpoint(address: string): Effect.Effect<Option.Option<string>, RepositoryError>
     saveCheckpoint(address: string, signature: string): Effect.Effect<void, RepositoryError>
+    /**
+     * The genesis hash of the cluster the trees live on: the first one recorded stays (recorded
+     * with the first tree, or by the first reconciliation pass of a database that predates it).
+     * Returns the hash on record.
+     */
+    recordGenesis(genesisHash: string): Effect.Effect<string, RepositoryError>
   }
 >()("@tickettoken/minting-core/TreeRegistry") {}

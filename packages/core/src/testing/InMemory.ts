@@ -6,11 +6,13 @@ import { Layer } from "effect"
 import type { LeaderLock } from "../ports/LeaderLock.ts"
 import type { Repositories } from "../ports/Repositories.ts"
 import * as InMemoryCollectionRepository from "./InMemoryCollectionRepository.ts"
+import * as InMemoryFindingRepository from "./InMemoryFindingRepository.ts"
 import * as InMemoryLeaderLock from "./InMemoryLeaderLock.ts"
 import * as InMemoryMetadataStore from "./InMemoryMetadataStore.ts"
 import * as InMemoryMintRepository from "./InMemoryMintRepository.ts"
 import * as InMemoryNonceStore from "./InMemoryNonceStore.ts"
 import * as InMemoryOutbox from "./InMemoryOutbox.ts"
+import * as InMemoryReplicaRepository from "./InMemoryReplicaRepository.ts"
 import * as InMemoryReportRepository from "./InMemoryReportRepository.ts"
 import { InMemoryStore } from "./InMemoryStore.ts"
 import * as InMemoryTicketLedger from "./InMemoryTicketLedger.ts"
@@ -33,6 +35,8 @@ export const layerInMemoryWith = (
     InMemoryCollectionRepository.layer,
     InMemoryTreeRegistry.layer,
     InMemoryReportRepository.layer,
+    InMemoryReplicaRepository.layer,
+    InMemoryFindingRepository.layer,
     InMemoryOutbox.layer,
     InMemoryTicketLedger.layer(options),
     InMemoryNonceStore.layer,

@@ -194,6 +194,27 @@ export const make = Effect.gen(function* () {
     )
   )
 
+  const signaturesOf = Effect.fn("InMemoryMintRepository.signaturesOf")((mintIds: ReadonlyArray<string>) =>
+    store.use((s) => {
+      const wanted = new Set(mintIds)
+      const out = new Map<string, Array<{ signature: string; at: number; attempt: number }>>()
+      for (const a of s.attempts.values()) {
+        if (!wanted.has(a.mintId)) continue
+        const list = out.get(a.mintId) ?? []
+        list.push({ signature: a.signature, at: millis(a.createdAt), attempt: a.attempt })
+        out.set(a.mintId, list)
+      }
+      return Effect.succeed(
+        new Map(
+          [...out].map(([id, list]) => [
+            id,
+            list.sort((a, b) => a.at - b.at || a.attempt - b.attempt).map((a) => a.signature)
+          ])
+        ) as ReadonlyMap<string, ReadonlyArray<string>>
+      )
+    })
+  )
+
   const scan = Effect.fn("InMemoryMintRepository.scan")(
     (statuses: ReadonlyArray<MintStatus>, cursor: string | null, limit: number) =>
       store.use((s) => {
@@ -228,6 +249,7 @@ export const make = Effect.gen(function* () {
     recordAttempt,
     settleAttempt,
     attempts,
+    signaturesOf,
     scan,
     countByStatus
   })

@@ -9,10 +9,14 @@
 import { Context, type DateTime, Effect, Exit, Layer, Semaphore } from "effect"
 import type { Collection } from "../Collection.ts"
 import type { Attempt, Mint } from "../Mint.ts"
+import type { OpenFinding } from "../OpenFinding.ts"
 import type { OutboxEvent } from "../OutboxEvent.ts"
+import type { ReplicaState } from "../ports/ReplicaRepository.ts"
 import type { ReconciliationReport } from "../Reconciliation.ts"
+import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
 import type { MetadataDocument } from "../TicketMetadata.ts"
 import type { Tree } from "../Tree.ts"
+import type { Hash } from "../TreeReplica.ts"
 
 export interface TicketMarked {
   readonly ticketId: string
@@ -35,6 +39,15 @@ export interface State {
   readonly nonces: Map<string, DateTime.Utc>
   readonly metadata: Map<string, MetadataDocument>
   readonly ticketsMarked: Array<TicketMarked>
+  /** The recorded genesis hash, under the key "genesis". */
+  readonly genesis: Map<"genesis", string>
+  readonly replicas: Map<string, ReplicaState>
+  /** By `${tree}:${heap index}`. */
+  readonly replicaNodes: Map<string, Hash>
+  /** By `${tree}:${leaf index}`. */
+  readonly replicaLeaves: Map<string, ReplicaLeaf>
+  /** By finding id, in insertion order. */
+  readonly findings: Map<string, OpenFinding>
 }
 
 const emptyState = (): State => ({
@@ -47,7 +60,12 @@ const emptyState = (): State => ({
   outbox: new Map(),
   nonces: new Map(),
   metadata: new Map(),
-  ticketsMarked: []
+  ticketsMarked: [],
+  genesis: new Map(),
+  replicas: new Map(),
+  replicaNodes: new Map(),
+  replicaLeaves: new Map(),
+  findings: new Map()
 })
 
 // Values are immutable, so copying the containers is a full snapshot.
@@ -61,7 +79,12 @@ const copyState = (s: State): State => ({
   outbox: new Map(s.outbox),
   nonces: new Map(s.nonces),
   metadata: new Map(s.metadata),
-  ticketsMarked: [...s.ticketsMarked]
+  ticketsMarked: [...s.ticketsMarked],
+  genesis: new Map(s.genesis),
+  replicas: new Map(s.replicas),
+  replicaNodes: new Map(s.replicaNodes),
+  replicaLeaves: new Map(s.replicaLeaves),
+  findings: new Map(s.findings)
 })
 
 /** The store whose transaction the current fiber runs in, if any. */

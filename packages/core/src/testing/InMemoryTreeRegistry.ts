@@ -84,6 +84,12 @@ export const make = Effect.gen(function* () {
         s.checkpoints.set(address, signature)
         return Effect.void
       })
+    ),
+    recordGenesis: Effect.fn("InMemoryTreeRegistry.recordGenesis")((genesisHash: string) =>
+      store.use((s) => {
+        if (!s.genesis.has("genesis")) s.genesis.set("genesis", genesisHash)
+        return Effect.succeed(s.genesis.get("genesis")!)
+      })
     )
   })
 })

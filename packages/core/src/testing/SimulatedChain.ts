@@ -18,9 +18,10 @@ import {
   TreeFull
 } from "../ChainError.ts"
 import { MintedAsset } from "../Mint.ts"
-import { ChainGateway, type PreparedMint } from "../ports/ChainGateway.ts"
+import { ChainGateway, type PreparedMint, type TreeAccount, type TreeChange } from "../ports/ChainGateway.ts"
 import type { SignatureObservation } from "../Reconciliation.ts"
 import type { OnChainMetadata } from "../TicketMetadata.ts"
+import * as TreeReplica from "../TreeReplica.ts"
 
 export const feeLamports = 5_000
 export const blockhashLifetime = 150
@@ -33,6 +34,7 @@ type Method =
   | "mintedLeaf"
   | "scanTree"
   | "createTree"
+  | "observeTrees"
   | "info"
 
 interface PendingTransaction {
@@ -40,6 +42,7 @@ interface PendingTransaction {
   readonly tree: string
   readonly owner: string
   readonly dataHash: string
+  readonly uri: string
   readonly lastValidBlockHeight: number
 }
 
@@ -50,10 +53,19 @@ interface Landed {
 }
 
 interface SimulatedTree {
+  readonly depth: number
+  readonly bufferSize: number
   readonly capacity: number
   readonly leaves: Array<MintedAsset>
   /** Every transaction touching the tree, oldest first, as getSignaturesForAddress would list them. */
   readonly signatures: Array<string>
+  /** The merkle tree itself, by heap index, as SPL account compression keeps it. */
+  readonly nodes: Map<number, TreeReplica.Hash>
+  /** The leaf each index holds now, as Bubblegum logged it. */
+  readonly schemas: Map<number, TreeReplica.LeafSchema>
+  /** The change-log buffer: the newest `bufferSize` roots by sequence number. */
+  readonly roots: Map<number, string>
+  seq: number
 }
 
 interface Faults {
@@ -87,6 +99,16 @@ export class SimulatedChainControl extends Context.Service<
     mintOutOfBand(tree: string, owner: string, metadata: OnChainMetadata): Effect.Effect<MintedAsset>
     /** Every leaf in the tree, in order. */
     leaves(tree: string): Effect.Effect<ReadonlyArray<MintedAsset>>
+    /** The holder of a leaf transfers it (Bubblegum `transfer`): a new leaf, same asset. */
+    transfer(assetId: string, newOwner: string): Effect.Effect<void>
+    /** The holder burns a leaf (Bubblegum `burn`): the leaf is emptied. */
+    burn(assetId: string): Effect.Effect<void>
+    /**
+     * The chain starts again empty (a restarted local devnet): every tree and transaction is
+     * gone. With `genesisHash` it is another cluster; without, the same genesis (as the old
+     * in-memory devnet did).
+     */
+    restart(options?: { readonly genesisHash?: string }): Effect.Effect<void>
     /** How many times each method was called. */
     readonly calls: Effect.Effect<Readonly<Record<string, number>>>
     /** How many sends reached the chain (landed or not). */
@@ -141,6 +163,8 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
   /** Sends waiting to land: the height at which each lands. */
   const inbound = new Map<string, { readonly at: number; readonly err: string | null }>()
   const trees = new Map<string, SimulatedTree>()
+  const changes = new Map<string, Array<TreeChange>>()
+  let genesisHash = address("genesis")
   const calls: Record<string, number> = {}
   const faults: Faults = { dropSends: 0, delayBlocks: 0, failLanding: [], callFailures: new Map() }
 
@@ -149,12 +173,53 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
     (now) => 1 + Math.floor((now - genesisMs) / slotMs) + extraBlocks
   )
 
+  /** Writes a leaf as SPL account compression does: the path recomputed, the change logged. */
+  const writeLeaf = (
+    tree: SimulatedTree,
+    treeAddress: string,
+    signature: string,
+    slot: number,
+    leafIndex: number,
+    schema: TreeReplica.LeafSchema | null,
+    mintedUri: string | null
+  ) => {
+    const empty = TreeReplica.emptyNodes(tree.depth)
+    let node = schema === null ? new Uint8Array(32) : TreeReplica.leafHash(schema)
+    const path = [node]
+    tree.nodes.set(TreeReplica.nodeIndex(tree.depth, leafIndex, 0), node)
+    for (let level = 0; level < tree.depth; level++) {
+      const index = TreeReplica.nodeIndex(tree.depth, leafIndex, level)
+      const sibling = tree.nodes.get(index ^ 1) ?? empty[level]!
+      node = index % 2 === 0 ? TreeReplica.parentOf(node, sibling) : TreeReplica.parentOf(sibling, node)
+      tree.nodes.set(TreeReplica.nodeIndex(tree.depth, leafIndex, level + 1), node)
+      path.push(node)
+    }
+    if (schema === null) tree.schemas.delete(leafIndex)
+    else tree.schemas.set(leafIndex, schema)
+    tree.roots.set(tree.seq, Base58.encode(node))
+    tree.roots.delete(tree.seq - tree.bufferSize)
+    const change: TreeChange = {
+      signature,
+      slot,
+      change: { tree: treeAddress, seq: tree.seq, leafIndex, path },
+      leaf: schema,
+      mintedUri
+    }
+    tree.seq++
+    const list = changes.get(signature) ?? []
+    list.push(change)
+    changes.set(signature, list)
+  }
+
+  const creatorHash = address("creators")
+
   const landLeaf = (
     tree: SimulatedTree,
     treeAddress: string,
     signature: string,
     owner: string,
     dataHash: string,
+    uri: string,
     slot: number
   ) => {
     const leafIndex = tree.leaves.length
@@ -168,8 +233,41 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
       dataHash
     })
     tree.leaves.push(leaf)
+    writeLeaf(
+      tree,
+      treeAddress,
+      signature,
+      slot,
+      leafIndex,
+      { assetId: leaf.assetId, owner, delegate: owner, nonce: leafIndex, dataHash, creatorHash },
+      uri
+    )
     return leaf
   }
+
+  const findAsset = (assetId: string) => {
+    for (const [treeAddress, tree] of trees) {
+      for (const [leafIndex, schema] of tree.schemas) {
+        if (schema.assetId === assetId) return { treeAddress, tree, leafIndex, schema }
+      }
+    }
+    return undefined
+  }
+
+  /** A transaction by the asset's holder, landed at once. */
+  const holderChanges = (
+    assetId: string,
+    next: (schema: TreeReplica.LeafSchema) => TreeReplica.LeafSchema | null
+  ) =>
+    Effect.gen(function* () {
+      const now = yield* settle
+      const found = findAsset(assetId)
+      if (found === undefined) return yield* Effect.die(new Error(`no live leaf carries asset ${assetId}`))
+      const signature = address(`holder:${++counter}`) + address(`${counter}`)
+      found.tree.signatures.push(signature)
+      landed.set(signature, { slot: now, err: null, leaf: null })
+      writeLeaf(found.tree, found.treeAddress, signature, now, found.leafIndex, next(found.schema), null)
+    })
 
   /** Lands every inbound transaction whose time has come, in send order. */
   const settle = Effect.map(height, (now) => {
@@ -191,7 +289,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         landed.set(signature, {
           slot: now,
           err: null,
-          leaf: landLeaf(tree, tx.tree, signature, tx.owner, tx.dataHash, now)
+          leaf: landLeaf(tree, tx.tree, signature, tx.owner, tx.dataHash, tx.uri, now)
         })
       }
     }
@@ -231,6 +329,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
           tree: input.tree,
           owner: input.owner,
           dataHash: metadataHash(input.metadata),
+          uri: input.metadata.uri,
           lastValidBlockHeight: now + blockhashLifetime
         }
         prepared.set(signature, tx)
@@ -283,8 +382,9 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
       Effect.gen(function* () {
         yield* call("scanTree")
         const tree = trees.get(treeAddress)
+        // An address with no transactions lists nothing, as getSignaturesForAddress answers.
         if (tree === undefined)
-          return yield* fail(new InvalidRequest({ message: `unknown tree ${treeAddress}` }))
+          return { leaves: [], changes: [], checkpoint: after, done: true, signatures: [] }
         const start = after === null ? 0 : tree.signatures.indexOf(after) + 1
         const page = tree.signatures.slice(start, start + limit)
         const leaves = page.flatMap((s) => {
@@ -293,24 +393,59 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         })
         return {
           leaves,
+          changes: page.flatMap((s) => changes.get(s) ?? []),
           checkpoint: page.at(-1) ?? after,
-          done: start + page.length >= tree.signatures.length
+          done: start + page.length >= tree.signatures.length,
+          signatures: page.map((signature): SignatureObservation => {
+            const l = landed.get(signature)
+            return { signature, state: "landed", slot: l?.slot ?? 0, err: l?.err ?? null }
+          })
         }
       }),
 
     createTree: (input) =>
       Effect.gen(function* () {
-        yield* call("createTree")
+        const now = yield* call("createTree")
         const treeAddress = address(`tree:${++counter}`)
-        trees.set(treeAddress, { capacity: 2 ** input.maxDepth, leaves: [], signatures: [] })
-        balance -= feeLamports
-        return {
-          ...input,
-          address: treeAddress,
-          signature: address(`create:${treeAddress}`),
-          rentLamports: 0
+        const tree: SimulatedTree = {
+          depth: input.maxDepth,
+          bufferSize: input.maxBufferSize,
+          capacity: 2 ** input.maxDepth,
+          leaves: [],
+          signatures: [],
+          nodes: new Map(),
+          schemas: new Map(),
+          roots: new Map(),
+          seq: 0
         }
+        trees.set(treeAddress, tree)
+        balance -= feeLamports
+        // Creating a tree logs its empty start as change 0, as SPL account compression does.
+        const signature = address(`create:${treeAddress}`) + address(`${counter}`)
+        tree.signatures.push(signature)
+        landed.set(signature, { slot: now, err: null, leaf: null })
+        writeLeaf(tree, treeAddress, signature, now, 0, null, null)
+        return { ...input, address: treeAddress, signature, rentLamports: 0 }
       }),
+
+    observeTrees: (addresses) =>
+      Effect.map(call("observeTrees"), (now) => ({
+        genesisHash,
+        blockHeight: now,
+        trees: addresses.map((treeAddress): TreeAccount => {
+          const tree = trees.get(treeAddress)
+          return tree === undefined
+            ? { _tag: "Missing", address: treeAddress }
+            : {
+                _tag: "Tree",
+                address: treeAddress,
+                maxDepth: tree.depth,
+                maxBufferSize: tree.bufferSize,
+                seq: tree.seq - 1,
+                roots: new Map(tree.roots)
+              }
+        })
+      })),
 
     hashMetadata: (metadata) => Effect.succeed(metadataHash(metadata)),
 
@@ -364,11 +499,23 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         if (tree === undefined) return yield* Effect.die(new Error(`unknown tree ${treeAddress}`))
         const signature = address(`out-of-band:${++counter}`) + address(`${counter}`)
         tree.signatures.push(signature)
-        const leaf = landLeaf(tree, treeAddress, signature, owner, metadataHash(metadata), now)
+        const leaf = landLeaf(tree, treeAddress, signature, owner, metadataHash(metadata), metadata.uri, now)
         landed.set(signature, { slot: now, err: null, leaf })
         return leaf
       }),
     leaves: (treeAddress) => Effect.sync(() => [...(trees.get(treeAddress)?.leaves ?? [])]),
+    transfer: (assetId, newOwner) =>
+      holderChanges(assetId, (schema) => ({ ...schema, owner: newOwner, delegate: newOwner })),
+    burn: (assetId) => holderChanges(assetId, () => null),
+    restart: (options = {}) =>
+      Effect.sync(() => {
+        trees.clear()
+        changes.clear()
+        landed.clear()
+        inbound.clear()
+        prepared.clear()
+        if (options.genesisHash !== undefined) genesisHash = options.genesisHash
+      }),
     calls: Effect.sync(() => ({ ...calls })),
     sends: Effect.sync(() => sends)
   })

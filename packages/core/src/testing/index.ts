@@ -5,11 +5,13 @@
  */
 export { type InMemoryOptions, layerInMemory, layerInMemoryWith, type Repositories } from "./InMemory.ts"
 export * as InMemoryCollectionRepository from "./InMemoryCollectionRepository.ts"
+export * as InMemoryFindingRepository from "./InMemoryFindingRepository.ts"
 export * as InMemoryLeaderLock from "./InMemoryLeaderLock.ts"
 export * as InMemoryMetadataStore from "./InMemoryMetadataStore.ts"
 export * as InMemoryMintRepository from "./InMemoryMintRepository.ts"
 export * as InMemoryNonceStore from "./InMemoryNonceStore.ts"
 export * as InMemoryOutbox from "./InMemoryOutbox.ts"
+export * as InMemoryReplicaRepository from "./InMemoryReplicaRepository.ts"
 export * as InMemoryReportRepository from "./InMemoryReportRepository.ts"
 export {
   CurrentTransaction,

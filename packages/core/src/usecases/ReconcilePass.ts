@@ -1,70 +1,218 @@
 /**
- * One reconciliation pass, both directions, in batches:
+ * One reconciliation pass:
  *
- * 1. chain -> DB: each known tree is scanned from its checkpoint; every leaf is matched to a
- *    mint by its signature, and a leaf no mint accounts for is `chain_orphaned`.
- * 2. DB -> chain: every completed, in-flight and missing mint's signature is checked with
- *    batched status reads, and judged by the pure rules in Reconciliation.ts.
+ * 1. Sync: every managed tree's replica is brought up to the chain (ReplicaSync): each new
+ *    transaction read once, its change logs applied.
+ * 2. Prove: one batched read of the cluster's genesis hash and every tree account. The cluster
+ *    must be the one the trees were made on and every tree must exist (else `chain_reset`), and
+ *    each replica's root must be the root the tree held at the replica's sequence number (else
+ *    `replica_incomplete`). Only a pass that proved everything judges, and repairs.
+ * 3. Judge, as a join over everything: every mint against the leaves that belong to it (minted
+ *    by a signature it ever issued, carrying its asset id, or naming its ticket), and every leaf
+ *    against the mints, so a leaf no mint accounts for is `chain_orphaned` in every pass, not
+ *    only the one that first read it. Signature statuses are read only where the replica cannot
+ *    answer: in-flight mints, and mints with no leaf.
+ * 4. Repair what the chain proves, at most `repairLimit` mints marked missing per pass unless an
+ *    operator accepted more; never a mint, never a ticket with two leaves.
+ * 5. Findings stay open across passes until a complete pass no longer reports them.
  *
- * A completed mint's leaf is the one recorded at completion (parsed from the chain then; a
- * leaf never changes), or the one the scan just read; so no per-mint transaction fetch is
- * needed. For the same reason the scan is told which signatures completed mints already hold:
- * it lists them (with their status, which then needs no second read) without reading their
- * transactions again, so a first pass over a large tree reads only the transactions the
- * database cannot account for. Repairs are only those the chain proves, and never a mint.
+ * Its RPC cost is the tree transactions new since the last pass plus one call, not the mints.
  */
 import { DateTime, Effect, Fiber, Option } from "effect"
 import * as Ids from "../Ids.ts"
-import type { Mint, MintedAsset, MintStatus } from "../Mint.ts"
+import { type Mint, MintedAsset, type MintStatus, mintStatuses } from "../Mint.ts"
 import * as MintMetrics from "../MintMetrics.ts"
 import type { Page } from "../Page.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
+import { FindingRepository } from "../ports/FindingRepository.ts"
 import { MintRepository } from "../ports/MintRepository.ts"
+import { ReplicaRepository } from "../ports/ReplicaRepository.ts"
 import { ReportRepository } from "../ports/ReportRepository.ts"
 import { TreeRegistry } from "../ports/TreeRegistry.ts"
 import {
-  type ChainObservation,
+  chainReset,
   count,
+  doubleMint,
   type Finding,
   isNotable,
   judge,
   orphanedLeaf,
   ReconciliationReport,
   type RepairAction,
+  replicaIncomplete,
   type SignatureObservation
 } from "../Reconciliation.ts"
+import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
+import type { Tree } from "../Tree.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
+import { syncTree } from "./ReplicaSync.ts"
 
 export interface ReconcileOptions {
-  /** Mints read from the database per batch (and signatures per status round). */
+  /** Mints and leaves read from the database per batch (and transactions per scan page). */
   readonly batchSize?: number
   /** Apply the repairs the chain proves (default true); false only reports. */
   readonly repair?: boolean
+  /**
+   * Most mints one pass may mark missing; default 1% of the mints examined, at least 10. A pass
+   * over the limit applies none of those repairs and raises an alert.
+   */
+  readonly repairLimit?: number
+  /** An operator looked: apply mark_missing repairs over the limit. */
+  readonly acceptMassRepair?: boolean
 }
 
-const signatureOf = (mint: Mint): string | null =>
-  mint.status === "minting"
-    ? (mint.transaction?.signature ?? null)
-    : (mint.asset?.signature ?? mint.transaction?.signature ?? null)
+const leafKey = (leaf: ReplicaLeaf) => `${leaf.tree}:${leaf.leafIndex}`
+
+const assetOf = (leaf: ReplicaLeaf): MintedAsset | null =>
+  leaf.assetId === null ||
+  leaf.mintedSignature === null ||
+  leaf.mintedOwner === null ||
+  leaf.mintedDataHash === null
+    ? null
+    : new MintedAsset({
+        assetId: leaf.assetId,
+        tree: leaf.tree,
+        leafIndex: leaf.leafIndex,
+        signature: leaf.mintedSignature,
+        slot: leaf.mintedSlot ?? 0,
+        owner: leaf.mintedOwner,
+        dataHash: leaf.mintedDataHash
+      })
+
+/** Every signature of the mint: its attempts, and whatever its row names. */
+const signaturesOfMint = (mint: Mint, attempts: ReadonlyArray<string> | undefined) => {
+  const all = new Set(attempts ?? [])
+  if (mint.transaction !== null) all.add(mint.transaction.signature)
+  if (mint.asset !== null) all.add(mint.asset.signature)
+  return [...all]
+}
+
+/** Data hashes by the metadata they hash: a daemon's later passes compute only what changed. */
+const dataHashes = new Map<string, string>()
 
 export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: ReconcileOptions = {}) {
   const batchSize = options.batchSize ?? 1_000
   const repair = options.repair ?? true
   const chain = yield* ChainGateway
   const mints = yield* MintRepository
-  const trees = yield* TreeRegistry
+  const registry = yield* TreeRegistry
+  const replica = yield* ReplicaRepository
   const reports = yield* ReportRepository
+  const findingsStore = yield* FindingRepository
   const collections = yield* CollectionRepository
   const settings = yield* MintingSettings
   const startedAt = yield* DateTime.now
   const rpcBefore = yield* chain.rpcCalls
   const findings: Array<Finding> = []
+  const alerts: Array<string> = []
   let examined = 0
 
+  // 1. Sync every tree's replica.
+  const trees = yield* registry.list
+  const listed = new Map<string, SignatureObservation>()
+  const unproved = new Set<string>()
+  for (const tree of trees) {
+    const synced = yield* syncTree(tree, batchSize, listed)
+    if (synced.problem !== null) {
+      findings.push(synced.problem)
+      unproved.add(tree.address)
+    }
+  }
+
+  // 2. Prove: the cluster, the trees, the roots.
+  const observation = yield* chain.observeTrees(trees.map((t) => t.address))
+  const recorded =
+    trees.length === 0 ? observation.genesisHash : yield* registry.recordGenesis(observation.genesisHash)
+  let clusterChanged = false
+  if (recorded !== observation.genesisHash) {
+    clusterChanged = true
+    findings.push(
+      chainReset(
+        `the cluster's genesis hash is ${observation.genesisHash}, but the trees were made on ${recorded}: a different or reset cluster behind the RPC URL`
+      )
+    )
+  }
+  yield* Effect.forEach(
+    trees,
+    Effect.fnUntraced(function* (tree: Tree, i: number) {
+      const account = observation.trees[i]!
+      if (account._tag === "Missing") {
+        clusterChanged = true
+        findings.push(chainReset(`managed tree ${tree.address} does not exist on the cluster`, tree.address))
+        return
+      }
+      if (account._tag === "Foreign") {
+        clusterChanged = true
+        findings.push(
+          chainReset(
+            `managed tree ${tree.address} is not this service's tree: ${account.reason}`,
+            tree.address
+          )
+        )
+        return
+      }
+      if (unproved.has(tree.address)) return
+      const state = yield* replica.state(tree.address)
+      if (state.seq === null) {
+        unproved.add(tree.address)
+        findings.push(
+          replicaIncomplete(
+            tree.address,
+            `tree ${tree.address}: no change of it was read yet (the chain is at ${account.seq})`
+          )
+        )
+        return
+      }
+      if (account.seq < state.seq) {
+        unproved.add(tree.address)
+        findings.push(
+          replicaIncomplete(
+            tree.address,
+            `tree ${tree.address}: the chain's tree is at change ${account.seq}, behind the replica's ${state.seq}`
+          )
+        )
+        return
+      }
+      const root = account.roots.get(state.seq)
+      if (root === undefined) {
+        unproved.add(tree.address)
+        findings.push(
+          replicaIncomplete(
+            tree.address,
+            `tree ${tree.address}: the replica is at change ${state.seq}, older than the tree's change-log buffer (${account.seq - account.maxBufferSize + 1} to ${account.seq}); the next pass reads on`
+          )
+        )
+        return
+      }
+      if (root !== state.root) {
+        unproved.add(tree.address)
+        findings.push(
+          replicaIncomplete(
+            tree.address,
+            `tree ${tree.address}: at change ${state.seq} the chain's root is ${root}, the replica's ${state.root}; the replica is rebuilt from the tree's start`
+          )
+        )
+        yield* replica.reset(tree.address)
+      }
+    }),
+    { discard: true }
+  )
+  const proved = !clusterChanged && unproved.size === 0
+  if (clusterChanged) alerts.push("chain_reset: the cluster or a managed tree changed; no repair was applied")
+  else if (!proved)
+    alerts.push(`replica_incomplete: ${unproved.size} tree(s) not proved; nothing was judged or repaired`)
+
+  // 3. Judge, both directions, over everything (only on a proved replica).
+  const claimed = new Set<string>()
+  const repairs: Array<{
+    readonly mint: Mint
+    readonly finding: Finding
+    readonly leaf: ReplicaLeaf | null
+  }> = []
   const collectionMints = new Map<string, string | null>()
   const collectionMintOf = Effect.fnUntraced(function* (id: string) {
     if (!collectionMints.has(id)) {
@@ -75,96 +223,140 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     }
     return collectionMints.get(id) ?? null
   })
-  /** What the database says was minted: the on-chain metadata its request makes, at its URI. */
-  const metadataOf = Effect.fnUntraced(function* (mint: Mint) {
+  /** What the database says was minted: the data hash of the metadata its request makes, at its URI. */
+  const expectedDataHash = Effect.fnUntraced(function* (mint: Mint) {
     const collection =
       mint.request.collectionId === undefined ? null : yield* collectionMintOf(mint.request.collectionId)
-    const metadata = TicketMetadata.onChainMetadata(
-      mint.request,
-      TicketMetadata.uriFor(settings.publicBaseUrl, mint.ticketId),
-      collection
-    )
-    return { ...metadata, uri: mint.metadataUri }
+    const metadata = {
+      ...TicketMetadata.onChainMetadata(
+        mint.request,
+        TicketMetadata.uriFor(settings.publicBaseUrl, mint.ticketId),
+        collection
+      ),
+      uri: mint.metadataUri
+    }
+    const key = JSON.stringify(metadata)
+    const known = dataHashes.get(key)
+    if (known !== undefined) return known
+    const hash = yield* chain.hashMetadata(metadata)
+    if (dataHashes.size > 500_000) dataHashes.clear()
+    dataHashes.set(key, hash)
+    return hash
   })
 
-  // 0. The signatures whose leaves the database holds: those of completed mints.
-  const known = new Set<string>()
-  yield* eachPage(["completed"], batchSize, (page) =>
-    Effect.sync(() => {
-      for (const mint of page) if (mint.asset !== null) known.add(mint.asset.signature)
+  const judgePage = Effect.fnUntraced(function* (page: ReadonlyArray<Mint>) {
+    if (page.length === 0) return
+    const attempts = yield* mints.signaturesOf(page.map((m) => m.id))
+    const signatures = new Map(page.map((m) => [m.id, signaturesOfMint(m, attempts.get(m.id))]))
+    const related = yield* replica.find({
+      signatures: [...signatures.values()].flat(),
+      assetIds: page.flatMap((m) => (m.asset === null ? [] : [m.asset.assetId])),
+      ticketIds: page.map((m) => m.ticketId)
     })
-  )
+    const bySignature = new Map<string, Array<ReplicaLeaf>>()
+    const byAsset = new Map<string, Array<ReplicaLeaf>>()
+    const byTicket = new Map<string, Array<ReplicaLeaf>>()
+    const push = (map: Map<string, Array<ReplicaLeaf>>, key: string | null, leaf: ReplicaLeaf) => {
+      if (key === null) return
+      const list = map.get(key) ?? []
+      list.push(leaf)
+      map.set(key, list)
+    }
+    for (const leaf of related) {
+      push(bySignature, leaf.mintedSignature, leaf)
+      push(byAsset, leaf.assetId, leaf)
+      push(byTicket, leaf.ticketId, leaf)
+    }
+    const leavesOf = (mint: Mint) => {
+      const found = new Map<string, ReplicaLeaf>()
+      for (const s of signatures.get(mint.id)!)
+        for (const l of bySignature.get(s) ?? []) found.set(leafKey(l), l)
+      if (mint.asset !== null) for (const l of byAsset.get(mint.asset.assetId) ?? []) found.set(leafKey(l), l)
+      for (const l of byTicket.get(mint.ticketId) ?? []) found.set(leafKey(l), l)
+      return [...found.values()]
+    }
 
-  // 1. chain -> DB
-  const scanned = new Map<string, MintedAsset>()
-  /** Statuses the scan's listing showed, so the DB -> chain direction need not read them again. */
-  const listed = new Map<string, SignatureObservation>()
-  for (const tree of yield* trees.list) {
-    let after = Option.getOrNull(yield* trees.checkpoint(tree.address))
+    // Statuses only where the replica cannot answer: the live signature of an in-flight mint,
+    // and every signature of a mint the replica holds no leaf for (so as to tell "failed on
+    // chain" from "never landed").
+    const leaves = new Map(page.map((m) => [m.id, leavesOf(m)]))
+    const wanted = new Set<string>()
+    for (const mint of page) {
+      if (mint.status === "minting" && mint.transaction !== null) wanted.add(mint.transaction.signature)
+      if (leaves.get(mint.id)!.length === 0 && (mint.status === "completed" || mint.status === "failed")) {
+        for (const s of signatures.get(mint.id)!) wanted.add(s)
+      }
+    }
+    const unlisted = [...wanted].filter((s) => !listed.has(s))
+    const read = unlisted.length === 0 ? [] : yield* chain.statuses(unlisted)
+    const statuses = new Map<string, SignatureObservation>(read.map((o, i) => [unlisted[i]!, o]))
+    const observed = (s: string) => listed.get(s) ?? statuses.get(s)
+
+    for (const mint of page) {
+      examined++
+      const own = leaves.get(mint.id)!
+      for (const leaf of own) claimed.add(leafKey(leaf))
+      const finding = judge(
+        { mint, expectedDataHash: yield* expectedDataHash(mint), signatures: signatures.get(mint.id)! },
+        {
+          leaves: own,
+          signatures: signatures
+            .get(mint.id)!
+            .flatMap((s) =>
+              wanted.has(s) ? [observed(s) ?? { signature: s, state: "absent" as const }] : []
+            ),
+          blockHeight: observation.blockHeight
+        }
+      )
+      findings.push(finding)
+      if (repairing.has(finding.action))
+        repairs.push({ mint, finding, leaf: own.length === 1 ? own[0]! : null })
+    }
+  })
+
+  if (proved) {
+    yield* eachPage(mintStatuses, batchSize, judgePage)
+
+    // Leaves no mint accounts for; and tickets whose leaves no mint claimed, named twice.
+    const unclaimedByTicket = new Map<string, Array<ReplicaLeaf>>()
+    let cursor: string | null = null
     while (true) {
-      const page = yield* chain.scanTree(tree.address, after, batchSize, known)
-      const withLeaf = new Set(page.leaves.map((leaf) => leaf.signature))
-      for (const observed of page.signatures ?? []) {
-        listed.set(observed.signature, observed)
-        // A known signature listed without its leaf stands for the leaf its mint recorded.
-        if (known.has(observed.signature) && !withLeaf.has(observed.signature)) examined++
-      }
-      for (const leaf of page.leaves) {
+      const page: Page<ReplicaLeaf> = yield* replica.scan(cursor, batchSize)
+      for (const leaf of page.items) {
         examined++
-        scanned.set(leaf.signature, leaf)
-        if (known.has(leaf.signature)) continue
-        const owner = yield* mints.findBySignature(leaf.signature)
-        if (Option.isNone(owner)) findings.push(orphanedLeaf(leaf))
+        if (claimed.has(leafKey(leaf))) continue
+        if (leaf.ticketId === null) {
+          findings.push(orphanedLeaf(leaf))
+          continue
+        }
+        const list = unclaimedByTicket.get(leaf.ticketId) ?? []
+        list.push(leaf)
+        unclaimedByTicket.set(leaf.ticketId, list)
       }
-      // A page without leaves (failed transactions, or only known ones) still moves the scan on;
-      // only a page that does not move it ends the scan early.
-      const moved = page.checkpoint !== null && page.checkpoint !== after
-      if (moved) {
-        yield* trees.saveCheckpoint(tree.address, page.checkpoint!)
-        after = page.checkpoint
-      }
-      if (page.done || !moved) break
+      cursor = page.nextCursor
+      if (cursor === null) break
+    }
+    for (const [ticketId, leaves] of unclaimedByTicket) {
+      if (leaves.length > 1) findings.push(doubleMint(ticketId, leaves))
+      for (const leaf of leaves) findings.push(orphanedLeaf(leaf))
     }
   }
 
-  // 2. DB -> chain
-  const judgePage = Effect.fnUntraced(function* (page: ReadonlyArray<Mint>) {
-    const candidates = page.filter((m) => signatureOf(m) !== null)
-    if (candidates.length === 0) return
-    // The height is read before the statuses: a signature absent after its blockhash expired
-    // can never land, whereas one read absent before the height was read might have landed
-    // in between. Only in-flight mints are judged by it.
-    const blockHeight = candidates.some((m) => m.status === "minting") ? yield* chain.blockHeight : 0
-    const unlisted = candidates.map((m) => signatureOf(m)!).filter((signature) => !listed.has(signature))
-    const read = unlisted.length === 0 ? [] : yield* chain.statuses(unlisted)
-    const statuses = new Map(read.map((observation, i) => [unlisted[i]!, observation]))
-    for (const mint of candidates) {
-      examined++
-      const signature = signatureOf(mint)!
-      const observation = listed.get(signature) ?? statuses.get(signature)!
-      let leaf: MintedAsset | null = scanned.get(signature) ?? null
-      if (leaf === null && observation.state === "landed" && observation.err === null) {
-        leaf =
-          mint.asset?.signature === signature
-            ? mint.asset
-            : Option.getOrNull(yield* chain.mintedLeaf(signature))
-      }
-      const chainSide: ChainObservation = { signatures: [observation], leaf, blockHeight }
-      const finding = judge(
-        {
-          mint,
-          expectedDataHash: yield* chain.hashMetadata(yield* metadataOf(mint)),
-          lastValidBlockHeights: new Map(
-            mint.transaction ? [[mint.transaction.signature, mint.transaction.lastValidBlockHeight]] : []
-          )
-        },
-        chainSide
-      )
-      findings.push(finding)
-      if (repair && repairing.has(finding.action)) yield* applyRepair(mint, finding, leaf)
+  // 4. Repairs.
+  const missing = repairs.filter((r) => r.finding.action === "mark_missing")
+  const limit = options.repairLimit ?? Math.max(10, Math.floor(examined / 100))
+  const holdMissing = missing.length > limit && options.acceptMassRepair !== true
+  if (holdMissing) {
+    alerts.push(
+      `mass repair withheld: ${missing.length} mints would be marked missing, over the limit of ${limit}; an operator who has looked runs \`pnpm reconcile --once --accept-mass-repair\``
+    )
+  }
+  if (repair && proved) {
+    for (const r of repairs) {
+      if (holdMissing && r.finding.action === "mark_missing") continue
+      yield* applyRepair(r.mint, r.finding, r.leaf)
     }
-  })
-  yield* eachPage(["completed", "minting", "missing_on_chain"], batchSize, judgePage)
+  }
 
   const report = new ReconciliationReport({
     id: yield* Ids.uuid,
@@ -173,10 +365,20 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     counts: count(findings),
     findings: findings.filter(isNotable),
     rpcCalls: (yield* chain.rpcCalls) - rpcBefore,
-    examined
+    examined,
+    alerts
   })
   yield* reports.save(report)
+  yield* findingsStore.record({
+    reportId: report.id,
+    at: report.finishedAt,
+    findings: findings.filter((f) => f.reasonCode !== "success"),
+    complete: proved
+  })
   yield* MintMetrics.recordFindings(report.counts.byReason)
+  yield* MintMetrics.recordOpenFindings(yield* findingsStore.openCounts)
+  for (const alert of alerts) yield* Effect.logError("reconciliation alert", { alert })
+  yield* MintMetrics.recordReconcileAlerts(alerts.length)
   yield* Effect.logInfo("reconciliation pass done", { ...report.counts.byReason, rpcCalls: report.rpcCalls })
   return report
 })
@@ -209,13 +411,15 @@ const eachPage = <E, R>(
  * Repairs the chain proves. A repair that loses a race (the worker moved the mint meanwhile)
  * is skipped: the mint is no longer what was judged.
  */
-const applyRepair = (mint: Mint, finding: Finding, leaf: MintedAsset | null) =>
+const applyRepair = (mint: Mint, finding: Finding, leaf: ReplicaLeaf | null) =>
   Effect.gen(function* () {
     const now = yield* DateTime.now
     switch (finding.action) {
-      case "mark_completed":
-        if (leaf !== null) yield* Lifecycle.complete(mint, leaf)
+      case "mark_completed": {
+        const asset = leaf === null ? null : assetOf(leaf)
+        if (asset !== null) yield* Lifecycle.complete(mint, asset)
         return
+      }
       case "mark_missing":
         yield* Lifecycle.markMissing(mint, finding.details)
         return

@@ -10,6 +10,7 @@ import { Mint } from "../Mint.ts"
 import { fingerprint, type MintRequest } from "../MintRequest.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
 import { MintRepository } from "../ports/MintRepository.ts"
+import { ReplicaRepository } from "../ports/ReplicaRepository.ts"
 import { Transactor } from "../ports/Transactor.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
@@ -20,6 +21,7 @@ import {
   type RequestRefused,
   refuse,
   TicketConflict,
+  TicketMintedOnChain,
   UnknownCollection
 } from "./RequestRefused.ts"
 
@@ -39,11 +41,21 @@ export const requestMint = Effect.fn("RequestMint")(function* (request: MintRequ
   const mints = yield* MintRepository
   const collections = yield* CollectionRepository
   const transactor = yield* Transactor
+  const replica = yield* ReplicaRepository
 
-  // No look-up first: the insert itself tells a new ticket from a known one (one round trip
-  // fewer on the path every sale takes).
-  const collection =
-    request.collectionId === undefined ? null : Option.getOrNull(yield* collections.get(request.collectionId))
+  // No look-up of the mint first: the insert itself tells a new ticket from a known one (one
+  // round trip fewer on the path every sale takes). The replica is looked up, beside the
+  // collection: a ticket whose leaf is on chain (its row deleted) must never be minted again.
+  const [found, onChain] = yield* Effect.all(
+    [
+      request.collectionId === undefined
+        ? Effect.succeed(Option.none())
+        : collections.get(request.collectionId),
+      replica.find({ ticketIds: [request.ticketId] })
+    ],
+    { concurrency: 2 }
+  )
+  const collection = Option.getOrNull(found)
   if (request.collectionId !== undefined && collection === null) {
     return yield* refuse(new UnknownCollection({ collectionId: request.collectionId }))
   }
@@ -53,6 +65,23 @@ export const requestMint = Effect.fn("RequestMint")(function* (request: MintRequ
     TicketMetadata.onChainMetadata(request, uri, collection?.collectionMint)
   )
   if (violations.length > 0) return yield* refuse(new InvalidMetadata({ violations }))
+
+  const leaf = onChain[0]
+  if (leaf !== undefined) {
+    // The ticket is on chain. Its row answers as a repeated request would; with no row (it was
+    // deleted), minting again would make a second leaf: refuse, and say where the leaf is.
+    const existing = yield* mints.findByTicket(request.ticketId)
+    if (Option.isSome(existing)) return yield* sameRequestOrConflict(existing.value, request)
+    return yield* refuse(
+      new TicketMintedOnChain({
+        ticketId: request.ticketId,
+        assetId: leaf.assetId,
+        tree: leaf.tree,
+        leafIndex: leaf.leafIndex,
+        signature: leaf.mintedSignature
+      })
+    )
+  }
 
   const now = yield* DateTime.now
   const mint = new Mint({

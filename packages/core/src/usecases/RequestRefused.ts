@@ -32,13 +32,26 @@ export class RetryNotAllowed extends Schema.TaggedError<RetryNotAllowed>()("Retr
   status: MintStatus
 }) {}
 
+/**
+ * The ticket's leaf is already on chain (the replica holds it) although no mint row says so, or
+ * a retry would mint a ticket whose leaf exists: minting again would be a second leaf.
+ */
+export class TicketMintedOnChain extends Schema.TaggedError<TicketMintedOnChain>()("TicketMintedOnChain", {
+  ticketId: Schema.String,
+  assetId: Schema.NullOr(Schema.String),
+  tree: Schema.NullOr(Schema.String),
+  leafIndex: Schema.NullOr(Schema.Int),
+  signature: Schema.NullOr(Schema.String)
+}) {}
+
 export const RequestRefusedReason = Schema.Union([
   InvalidMetadata,
   TicketConflict,
   UnknownCollection,
   CollectionFull,
   MintNotFound,
-  RetryNotAllowed
+  RetryNotAllowed,
+  TicketMintedOnChain
 ])
 export type RequestRefusedReason = typeof RequestRefusedReason.Type
 
@@ -64,6 +77,8 @@ const describe = (r: RequestRefusedReason): string => {
       return `no mint for ticket ${r.ticketId}`
     case "RetryNotAllowed":
       return `ticket ${r.ticketId} is ${r.status}; only failed or missing_on_chain mints can be retried`
+    case "TicketMintedOnChain":
+      return `ticket ${r.ticketId} is already minted on chain${r.assetId === null ? "" : ` as asset ${r.assetId}`}${r.signature === null ? "" : ` (signature ${r.signature})`}; it is not minted again (an operator restores the row with \`pnpm reconcile adopt ${r.assetId ?? "<assetId>"}\`)`
   }
 }
 

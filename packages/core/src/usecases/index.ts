@@ -1,3 +1,4 @@
+export * from "./AssetProof.ts"
 export * from "./MintingSettings.ts"
 export * as MintLifecycle from "./MintLifecycle.ts"
 export * as MintWorker from "./MintWorker.ts"

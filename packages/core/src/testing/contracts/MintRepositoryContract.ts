@@ -432,6 +432,13 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
         assert.isTrue(Option.isNone(yield* repo.findBySignature("never-issued")))
         assert.deepStrictEqual(yield* repo.attempts("no-such-mint"), [])
 
+        // Every mint's signatures in one call, oldest first; a mint with none is left out.
+        const signatures = yield* repo.signaturesOf([mint.id, other.id, "no-such-mint"])
+        assert.deepStrictEqual(signatures.get(mint.id), [old.signature, live.signature])
+        assert.strictEqual(signatures.get(other.id)?.length, 1)
+        assert.isFalse(signatures.has("no-such-mint"))
+        assert.strictEqual((yield* repo.signaturesOf([])).size, 0)
+
         const orphan = yield* F.failureOf(
           repo.recordAttempt(F.attempt("no-such-mint", F.uniqueId("sig"), 1, F.at(1)))
         )

@@ -115,4 +115,13 @@ export const suite = <E>(name: string, layer: Layer.Layer<TreeRegistry, E>) =>
         assert.strictEqual(missing.reason._tag, "NotFound")
       })
     )
+
+    test(
+      "the first genesis hash recorded stays",
+      Effect.gen(function* () {
+        const registry = yield* TreeRegistry
+        assert.strictEqual(yield* registry.recordGenesis("genesis-a"), "genesis-a")
+        assert.strictEqual(yield* registry.recordGenesis("genesis-b"), "genesis-a")
+      })
+    )
   })

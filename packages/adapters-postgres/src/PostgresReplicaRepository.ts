@@ -1,0 +1,233 @@
+/**
+ * The tree replica in three tables: `tree_replicas` (how far each tree's replica has come),
+ * `tree_nodes` (every node written, by heap index: what the root check and proofs read) and
+ * `tree_leaves` (each leaf's current state and its mint). A page of changes is one transaction.
+ */
+import {
+  type LeafQuery,
+  type Page,
+  ReplicaLeaf,
+  type ReplicaLeafState,
+  ReplicaRepository,
+  type ReplicaState,
+  type ReplicaUpdate
+} from "@tickettoken/minting-core"
+import { Array as Arr, Effect, Layer, Option } from "effect"
+import { SqlClient, type Statement } from "effect/sql"
+import * as R from "./Rows.ts"
+import { orRepositoryError, transaction } from "./SqlErrors.ts"
+
+/** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest row. */
+const chunk = 1_000
+
+const toLeaf = (row: R.Row) =>
+  new ReplicaLeaf({
+    tree: R.text(row, "tree"),
+    leafIndex: R.int(row, "leaf_index"),
+    leafHash: R.text(row, "leaf_hash"),
+    state: R.text(row, "state") as ReplicaLeafState,
+    assetId: R.textOrNull(row, "asset_id"),
+    owner: R.textOrNull(row, "owner"),
+    delegate: R.textOrNull(row, "delegate"),
+    nonce: R.intOrNull(row, "nonce"),
+    dataHash: R.textOrNull(row, "data_hash"),
+    creatorHash: R.textOrNull(row, "creator_hash"),
+    mintedSignature: R.textOrNull(row, "minted_signature"),
+    mintedSlot: R.intOrNull(row, "minted_slot"),
+    mintedOwner: R.textOrNull(row, "minted_owner"),
+    mintedDataHash: R.textOrNull(row, "minted_data_hash"),
+    mintedCreatorHash: R.textOrNull(row, "minted_creator_hash"),
+    mintedUri: R.textOrNull(row, "minted_uri"),
+    ticketId: R.textOrNull(row, "ticket_id"),
+    lastSignature: R.text(row, "last_signature"),
+    lastSeq: R.int(row, "last_seq")
+  })
+
+const leafRow = (leaf: ReplicaLeaf) => ({
+  tree: leaf.tree,
+  leaf_index: leaf.leafIndex,
+  leaf_hash: leaf.leafHash,
+  state: leaf.state,
+  asset_id: leaf.assetId,
+  owner: leaf.owner,
+  delegate: leaf.delegate,
+  nonce: leaf.nonce,
+  data_hash: leaf.dataHash,
+  creator_hash: leaf.creatorHash,
+  minted_signature: leaf.mintedSignature,
+  minted_slot: leaf.mintedSlot,
+  minted_owner: leaf.mintedOwner,
+  minted_data_hash: leaf.mintedDataHash,
+  minted_creator_hash: leaf.mintedCreatorHash,
+  minted_uri: leaf.mintedUri,
+  ticket_id: leaf.ticketId,
+  last_signature: leaf.lastSignature,
+  last_seq: leaf.lastSeq
+})
+
+const leafColumns = Object.keys(
+  leafRow(
+    new ReplicaLeaf({
+      tree: "",
+      leafIndex: 0,
+      leafHash: "",
+      state: "live",
+      assetId: null,
+      owner: null,
+      delegate: null,
+      nonce: null,
+      dataHash: null,
+      creatorHash: null,
+      mintedSignature: null,
+      mintedSlot: null,
+      mintedOwner: null,
+      mintedDataHash: null,
+      mintedCreatorHash: null,
+      mintedUri: null,
+      ticketId: null,
+      lastSignature: "",
+      lastSeq: 0
+    })
+  )
+).filter((c) => c !== "tree" && c !== "leaf_index")
+
+const updateLeaf = leafColumns.map((c) => `${c} = excluded.${c}`).join(", ")
+
+const cursorOf = (leaf: ReplicaLeaf) => `${leaf.tree}:${leaf.leafIndex}`
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  const state = Effect.fn("PostgresReplicaRepository.state")(function* (tree: string) {
+    const rows = yield* sql<R.Row>`SELECT * FROM tree_replicas WHERE tree = ${tree}`
+    const row = rows[0]
+    const result: ReplicaState =
+      row === undefined
+        ? { tree, seq: null, root: null, checkpoint: null }
+        : {
+            tree,
+            seq: R.intOrNull(row, "seq"),
+            root: R.textOrNull(row, "root"),
+            checkpoint: R.textOrNull(row, "checkpoint_signature")
+          }
+    return result
+  }, orRepositoryError)
+
+  const nodes = Effect.fn("PostgresReplicaRepository.nodes")(function* (
+    tree: string,
+    indexes: ReadonlyArray<number>
+  ) {
+    const out = new Map<number, Uint8Array>()
+    if (indexes.length === 0) return out as ReadonlyMap<number, Uint8Array>
+    const rows = yield* sql<R.Row>`
+      SELECT node_index, hash FROM tree_nodes WHERE tree = ${tree} AND node_index IN ${sql.in(indexes)}`
+    for (const row of rows) out.set(R.int(row, "node_index"), R.bytes(row, "hash"))
+    return out as ReadonlyMap<number, Uint8Array>
+  }, orRepositoryError)
+
+  const leaves = Effect.fn("PostgresReplicaRepository.leaves")(function* (
+    tree: string,
+    indexes: ReadonlyArray<number>
+  ) {
+    const out = new Map<number, ReplicaLeaf>()
+    if (indexes.length === 0) return out as ReadonlyMap<number, ReplicaLeaf>
+    const rows = yield* sql<R.Row>`
+      SELECT * FROM tree_leaves WHERE tree = ${tree} AND leaf_index IN ${sql.in(indexes)}`
+    for (const row of rows) out.set(R.int(row, "leaf_index"), toLeaf(row))
+    return out as ReadonlyMap<number, ReplicaLeaf>
+  }, orRepositoryError)
+
+  const apply = Effect.fn("PostgresReplicaRepository.apply")(
+    (tree: string, update: ReplicaUpdate) =>
+      transaction(
+        sql,
+        Effect.gen(function* () {
+          for (let i = 0; i < update.nodes.length; i += chunk) {
+            const rows = update.nodes
+              .slice(i, i + chunk)
+              .map(([index, hash]) => ({ tree, node_index: index, hash }))
+            if (Arr.isArrayNonEmpty(rows)) {
+              yield* sql`
+                INSERT INTO tree_nodes ${sql.insert(rows)}
+                ON CONFLICT (tree, node_index) DO UPDATE SET hash = excluded.hash`
+            }
+          }
+          for (let i = 0; i < update.leaves.length; i += chunk) {
+            const rows = update.leaves.slice(i, i + chunk).map(leafRow)
+            if (Arr.isArrayNonEmpty(rows)) {
+              yield* sql`
+                INSERT INTO tree_leaves ${sql.insert(rows)}
+                ON CONFLICT (tree, leaf_index) DO UPDATE SET ${sql.literal(updateLeaf)}`
+            }
+          }
+          yield* sql`
+            INSERT INTO tree_replicas ${sql.insert({
+              tree,
+              seq: update.seq,
+              root: update.root,
+              checkpoint_signature: update.checkpoint
+            })}
+            ON CONFLICT (tree) DO UPDATE SET seq = excluded.seq, root = excluded.root,
+              checkpoint_signature = excluded.checkpoint_signature, updated_at = now()`
+        })
+      ),
+    orRepositoryError
+  )
+
+  const reset = Effect.fn("PostgresReplicaRepository.reset")(
+    (tree: string) =>
+      transaction(
+        sql,
+        Effect.gen(function* () {
+          yield* sql`DELETE FROM tree_nodes WHERE tree = ${tree}`
+          yield* sql`DELETE FROM tree_leaves WHERE tree = ${tree}`
+          yield* sql`DELETE FROM tree_replicas WHERE tree = ${tree}`
+        })
+      ),
+    orRepositoryError
+  )
+
+  const find = Effect.fn("PostgresReplicaRepository.find")(function* (query: LeafQuery) {
+    const conditions: Array<Statement.Fragment> = []
+    if ((query.signatures?.length ?? 0) > 0)
+      conditions.push(sql`minted_signature IN ${sql.in(query.signatures!)}`)
+    if ((query.assetIds?.length ?? 0) > 0) conditions.push(sql`asset_id IN ${sql.in(query.assetIds!)}`)
+    if ((query.ticketIds?.length ?? 0) > 0) conditions.push(sql`ticket_id IN ${sql.in(query.ticketIds!)}`)
+    if (conditions.length === 0) return []
+    const rows = yield* sql<R.Row>`SELECT * FROM tree_leaves WHERE ${sql.or(conditions)}`
+    return rows.map(toLeaf)
+  }, orRepositoryError)
+
+  const findByAssetId = Effect.fn("PostgresReplicaRepository.findByAssetId")(
+    (assetId: string) =>
+      Effect.map(sql<R.Row>`SELECT * FROM tree_leaves WHERE asset_id = ${assetId} LIMIT 1`, (rows) =>
+        Option.map(Option.fromNullishOr(rows[0]), toLeaf)
+      ),
+    orRepositoryError
+  )
+
+  const scan = Effect.fn("PostgresReplicaRepository.scan")(function* (cursor: string | null, limit: number) {
+    const size = Math.max(0, limit)
+    let after = sql`TRUE`
+    if (cursor !== null) {
+      const at = cursor.lastIndexOf(":")
+      after = sql`(tree, leaf_index) > (${cursor.slice(0, at)}, ${Number(cursor.slice(at + 1))})`
+    }
+    const rows = yield* sql<R.Row>`
+      SELECT * FROM tree_leaves WHERE ${after} ORDER BY tree, leaf_index LIMIT ${size + 1}`
+    const items = rows.slice(0, size).map(toLeaf)
+    const last = items.at(-1)
+    const page: Page<ReplicaLeaf> = {
+      items,
+      nextCursor: rows.length > size && last !== undefined ? cursorOf(last) : null
+    }
+    return page
+  }, orRepositoryError)
+
+  return ReplicaRepository.of({ state, nodes, leaves, apply, reset, find, findByAssetId, scan })
+})
+
+export const layer: Layer.Layer<ReplicaRepository, never, SqlClient.SqlClient> = Layer.effect(
+  ReplicaRepository,
+  make
+)

@@ -1,0 +1,124 @@
+/**
+ * Every change a transaction made to a merkle tree, for the replica: SPL account compression's
+ * change-log events, each with the Bubblegum leaf event that preceded it in the same
+ * instruction (mints, transfers, delegations, verifications, metadata updates; burns log none),
+ * and for mints the metadata URI the mint instruction carried.
+ *
+ * Both kinds of event are CPIs into a log wrapper (noop) whose data is the borsh bytes of an
+ * `AccountCompressionEvent`: tag 0 a `ChangeLog` (V1: tree id, the path from the new leaf to
+ * the root as (node, heap index) pairs, the tree's sequence number, the leaf index), tag 1
+ * `ApplicationData` (Bubblegum's `LeafSchemaEvent`, see LeafEvents). Bubblegum logs its leaf
+ * and then asks the compression program to write it, which logs the change: so a leaf event
+ * belongs to the next change log of the same outer instruction. Nothing is assumed about where
+ * an instruction sits in the transaction.
+ */
+import {
+  getMintToCollectionV1InstructionDataSerializer,
+  getMintV1InstructionDataSerializer
+} from "@metaplex-foundation/mpl-bubblegum"
+import { base58 } from "@metaplex-foundation/umi/serializers"
+import type { TreeChange } from "@tickettoken/minting-core"
+import {
+  decodeLeafEvent,
+  MINT_TO_COLLECTION_V1_DISCRIMINATOR,
+  MINT_V1_DISCRIMINATOR,
+  MPL_NOOP_PROGRAM,
+  type RpcTransaction,
+  SPL_NOOP_PROGRAM
+} from "./LeafEvents.ts"
+import { BUBBLEGUM_PROGRAM } from "./RpcErrors.ts"
+
+const logWrappers = new Set([SPL_NOOP_PROGRAM, MPL_NOOP_PROGRAM])
+
+const CHANGE_LOG_EVENT = 0
+const CHANGE_LOG_V1 = 0
+
+export interface ChangeLogEvent {
+  readonly tree: string
+  readonly seq: number
+  readonly leafIndex: number
+  /** Leaf first, root last. */
+  readonly path: ReadonlyArray<Uint8Array>
+}
+
+/** A change log in a log wrapper's instruction data, or undefined when it holds something else. */
+export const decodeChangeLog = (data: Uint8Array): ChangeLogEvent | undefined => {
+  if (data.length < 2 + 32 + 4 || data[0] !== CHANGE_LOG_EVENT || data[1] !== CHANGE_LOG_V1) return undefined
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  let at = 2
+  const tree = base58.deserialize(data.subarray(at, at + 32))[0]
+  at += 32
+  const length = view.getUint32(at, true)
+  at += 4
+  // Each path node: 32 bytes of hash and a u32 heap index; then u64 seq and u32 leaf index.
+  if (data.length !== at + length * 36 + 12) return undefined
+  const path: Array<Uint8Array> = []
+  for (let i = 0; i < length; i++) {
+    path.push(data.slice(at, at + 32))
+    at += 36
+  }
+  const seq = Number(view.getBigUint64(at, true))
+  const leafIndex = view.getUint32(at + 8, true)
+  return { tree, seq, leafIndex, path }
+}
+
+const startsWith = (data: Uint8Array, prefix: ReadonlyArray<number>) =>
+  data.length >= prefix.length && prefix.every((byte, i) => data[i] === byte)
+
+/** The metadata URI of a Bubblegum mint instruction, or undefined for any other instruction. */
+const mintedUriOf = (data: Uint8Array): string | undefined => {
+  try {
+    if (startsWith(data, MINT_V1_DISCRIMINATOR))
+      return getMintV1InstructionDataSerializer().deserialize(data)[0].metadata.uri
+    if (startsWith(data, MINT_TO_COLLECTION_V1_DISCRIMINATOR)) {
+      return getMintToCollectionV1InstructionDataSerializer().deserialize(data)[0].metadata.uri
+    }
+  } catch {
+    return undefined
+  }
+  return undefined
+}
+
+/** Every change the transaction made to any tree, in the order they happened. */
+export const treeChanges = (signature: string, tx: RpcTransaction): ReadonlyArray<TreeChange> => {
+  if (tx.meta === null || tx.meta.err !== null) return []
+  const keys = [
+    ...tx.transaction.message.accountKeys,
+    ...(tx.meta.loadedAddresses?.writable ?? []),
+    ...(tx.meta.loadedAddresses?.readonly ?? [])
+  ]
+  const inner = new Map((tx.meta.innerInstructions ?? []).map((group) => [group.index, group.instructions]))
+  const changes: Array<TreeChange> = []
+  tx.transaction.message.instructions.forEach((outer, index) => {
+    let leaf: TreeChange["leaf"] = null
+    let mintedUri: string | null = null
+    for (const ix of [outer, ...(inner.get(index) ?? [])]) {
+      const program = keys[ix.programIdIndex]
+      if (program === BUBBLEGUM_PROGRAM) {
+        // A new Bubblegum instruction: what an earlier one logged is not this one's.
+        leaf = null
+        mintedUri = mintedUriOf(base58.serialize(ix.data)) ?? null
+        continue
+      }
+      if (program === undefined || !logWrappers.has(program)) continue
+      const data = base58.serialize(ix.data)
+      const schema = decodeLeafEvent(data)
+      if (schema !== undefined) {
+        leaf = {
+          assetId: schema.id,
+          owner: schema.owner,
+          delegate: schema.delegate,
+          nonce: Number(schema.nonce),
+          dataHash: base58.deserialize(schema.dataHash)[0],
+          creatorHash: base58.deserialize(schema.creatorHash)[0]
+        }
+        continue
+      }
+      const change = decodeChangeLog(data)
+      if (change === undefined) continue
+      changes.push({ signature, slot: tx.slot, change, leaf, mintedUri: leaf === null ? null : mintedUri })
+      leaf = null
+    }
+  })
+  return changes
+}
