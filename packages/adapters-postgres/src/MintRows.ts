@@ -175,8 +175,13 @@ export const toMint = (row: R.Row): Mint => {
               },
               trusted
             ),
+      // A row edited by hand may lack part of its asset: read it as no asset rather than fail,
+      // so the reconciler can report the row instead of stopping at it.
       asset:
-        assetId === null
+        assetId === null ||
+        ["asset_tree", "leaf_index", "asset_signature", "asset_slot", "asset_owner", "asset_data_hash"].some(
+          (column) => row[column] === null || row[column] === undefined
+        )
           ? null
           : new MintedAsset(
               {

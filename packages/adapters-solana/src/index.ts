@@ -4,10 +4,12 @@
  */
 export * from "./BubblegumGateway.ts"
 export * as BubblegumMetadata from "./BubblegumMetadata.ts"
+export * as HolderActions from "./HolderActions.ts"
 export * from "./Keypair.ts"
 export * as LeafEvents from "./LeafEvents.ts"
 export * as RpcErrors from "./RpcErrors.ts"
 export * from "./SolanaClient.ts"
 export * from "./SolanaConfig.ts"
 export { type RpcCallCount, RpcCallCounter } from "./SolanaRpc.ts"
+export { ACCOUNT_COMPRESSION_PROGRAM } from "./TreeAccount.ts"
 export * from "./TreeCost.ts"

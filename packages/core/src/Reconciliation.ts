@@ -187,9 +187,14 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
 
   const leaf = chain.leaves[0]
   if (leaf !== undefined) {
-    const differences = differencesOf(db, leaf)
+    const differences = [...differencesOf(db, leaf)]
     const parts = { mint, signature: leaf.mintedSignature, assetId: leaf.assetId }
     if (mint.status === "completed") {
+      if (mint.asset === null) {
+        differences.push(
+          `the row records no signature or asset, although ${place(leaf)} was minted by ${leaf.mintedSignature}`
+        )
+      }
       return differences.length > 0
         ? finding("metadata_mismatch", "flag", differences.join("; "), parts)
         : finding("success", "none", "the leaf on chain matches the database", parts)

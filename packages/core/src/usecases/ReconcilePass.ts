@@ -91,8 +91,11 @@ const signaturesOfMint = (mint: Mint, attempts: ReadonlyArray<string> | undefine
   return [...all]
 }
 
-/** Data hashes by the metadata they hash: a daemon's later passes compute only what changed. */
-const dataHashes = new Map<string, string>()
+/**
+ * Data hashes by the metadata they hash, per chain gateway: a daemon's later passes compute only
+ * what changed (hashing is most of a pass's own time over many mints).
+ */
+const dataHashCache = new WeakMap<object, Map<string, string>>()
 
 export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: ReconcileOptions = {}) {
   const batchSize = options.batchSize ?? 1_000
@@ -106,6 +109,11 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   const collections = yield* CollectionRepository
   const settings = yield* MintingSettings
   const startedAt = yield* DateTime.now
+  let dataHashes = dataHashCache.get(chain)
+  if (dataHashes === undefined) {
+    dataHashes = new Map()
+    dataHashCache.set(chain, dataHashes)
+  }
   const rpcBefore = yield* chain.rpcCalls
   const findings: Array<Finding> = []
   const alerts: Array<string> = []
@@ -236,11 +244,11 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
       uri: mint.metadataUri
     }
     const key = JSON.stringify(metadata)
-    const known = dataHashes.get(key)
+    const known = dataHashes!.get(key)
     if (known !== undefined) return known
     const hash = yield* chain.hashMetadata(metadata)
-    if (dataHashes.size > 500_000) dataHashes.clear()
-    dataHashes.set(key, hash)
+    if (dataHashes!.size > 500_000) dataHashes!.clear()
+    dataHashes!.set(key, hash)
     return hash
   })
 
