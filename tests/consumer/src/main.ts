@@ -6,9 +6,18 @@
 // bin serves a slot to @solana/web3.js, and the README's Promise-client example (no Effect)
 // mints a ticket through the real service.
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from "node:fs"
 import { createServer } from "node:net"
-import { tmpdir } from "node:os"
+import { homedir, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { publint } from "publint"
 import { formatMessage } from "publint/utils"
@@ -244,7 +253,9 @@ const main = async () => {
   step(`plain Node imported ${subpaths.join(", ")}`)
 
   // 5-8 are independent: they run side by side.
-  const programs = process.env.SOLANA_PROGRAMS_DIR ?? join(work, "no-programs")
+  // The program cache the workspace uses, or an empty folder: the localnet starts either way.
+  const cache = process.env.SOLANA_PROGRAMS_DIR ?? join(homedir(), ".cache/tickettoken-minting/programs")
+  const programs = existsSync(cache) ? cache : join(work, "no-programs")
   mkdirSync(programs, { recursive: true })
   await Promise.all([
     // 5. Types, strict and nodenext: the consumer's tests and every README example.
