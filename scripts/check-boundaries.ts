@@ -16,7 +16,7 @@ const importPattern =
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir).flatMap((name) => {
-    if (name === "node_modules" || name.startsWith(".") || name === "coverage") return []
+    if (name === "node_modules" || name.startsWith(".") || name === "coverage" || name === "dist") return []
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return sourceFiles(path)
     return /\.(ts|tsx|mts|js|mjs)$/.test(name) ? [path] : []

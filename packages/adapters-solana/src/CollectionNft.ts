@@ -5,6 +5,7 @@
  */
 import { createNft } from "@metaplex-foundation/mpl-token-metadata"
 import { generateSigner, percentAmount } from "@metaplex-foundation/umi"
+import type { ChainError } from "@tickettoken/minting-core"
 import { Effect } from "effect"
 import { SolanaClient } from "./SolanaClient.ts"
 import { makeTransactions } from "./Transactions.ts"
@@ -22,8 +23,7 @@ export interface CreatedCollection {
   readonly signature: string
 }
 
-/** Creates the collection NFT and waits until it has landed. */
-export const createCollection = Effect.fn("CollectionNft.create")(function* (input: CollectionInput) {
+const create = Effect.fn("CollectionNft.create")(function* (input: CollectionInput) {
   const client = yield* SolanaClient
   const transactions = yield* makeTransactions(client)
   const mint = generateSigner(client.umi)
@@ -40,3 +40,11 @@ export const createCollection = Effect.fn("CollectionNft.create")(function* (inp
   yield* transactions.sendAndConfirm(signed)
   return { mint: mint.publicKey, signature: signed.signature } satisfies CreatedCollection
 })
+
+/**
+ * Creates the collection NFT and waits until it has landed. (Annotated: the inferred type names a
+ * symbol that declaration files cannot reach.)
+ */
+export const createCollection: (
+  input: CollectionInput
+) => Effect.Effect<CreatedCollection, ChainError, SolanaClient> = create

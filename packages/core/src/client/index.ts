@@ -1,5 +1,17 @@
-/** @tickettoken/minting-core/client: the API's schemas and a typed, HMAC-signing client. */
+/**
+ * @tickettoken/minting-core/client: the API's schemas, a typed HMAC-signing client on Effect
+ * (`MintingClient`), and the same client with Promises and plain objects (`createMintingClient`).
+ */
 export * from "./ApiSchemas.ts"
+export {
+  type BatchResult,
+  type CreateMintingClientOptions,
+  createMintingClient,
+  type MintListFilter,
+  type MintPage,
+  type MintRequestInput,
+  type PlainMintingClient
+} from "./createMintingClient.ts"
 export * as InternalAuth from "./InternalAuth.ts"
 export { Unauthenticated } from "./InternalAuth.ts"
 export * as MintingClient from "./MintingClient.ts"

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `pnpm fault-proxy`: the fault-injecting JSON-RPC proxy in front of an RPC on this machine,
 // until Ctrl-C. Faults from --fault flags at start, and at any time through the control API.
 import { parseArgs } from "node:util"

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `pnpm programs:fetch [--rpc URL] [--out DIR]`: copies the programs the minting service needs
 // from a cluster into the program cache and prints what it wrote.
 import { parseArgs } from "node:util"

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `pnpm localnet`: a local cluster on 127.0.0.1:8899 (WebSocket on 8900, like
 // solana-test-validator), until Ctrl-C.
 import { parseArgs } from "node:util"
@@ -10,6 +11,7 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     "ws-port": { type: "string" },
     "programs-dir": { type: "string" },
+    programs: { type: "string" },
     "slot-ms": { type: "string", default: "400" },
     "finalized-depth": { type: "string", default: "32" }
   }
@@ -21,13 +23,16 @@ const integer = (name: string, text: string): number => {
   return value
 }
 
+// --programs is the short spelling used by the package's README.
+const programsDir = values.programs ?? values["programs-dir"]
+
 const localnet = await startLocalnet({
   port: integer("port", values.port),
   host: values.host,
   slotIntervalMs: integer("slot-ms", values["slot-ms"]),
   finalizedDepth: integer("finalized-depth", values["finalized-depth"]),
   ...(values["ws-port"] === undefined ? {} : { wsPort: integer("ws-port", values["ws-port"]) }),
-  ...(values["programs-dir"] === undefined ? {} : { programsDir: values["programs-dir"] })
+  ...(programsDir === undefined ? {} : { programsDir })
 })
 
 for (const line of formatProgramReport(localnet.programs)) console.log(line)
