@@ -1,11 +1,13 @@
 /** The HTTP API: one sub-app per resource, errors as JSON with stable codes, a request id each. */
 import { randomUUID } from "node:crypto"
 import { MetadataStore } from "@tickettoken/minting-core"
+import { TicketIdParam } from "@tickettoken/minting-core/client"
 import { type Context, Effect, Metric, Option } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { AppRuntime } from "./AppServices.ts"
 import type { AuthConfig } from "./Auth.ts"
+import { decodeParams } from "./Body.ts"
 import { handler } from "./Handler.ts"
 import { HttpFailure, httpError } from "./HttpErrors.ts"
 import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
@@ -91,8 +93,9 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
     "/metadata/:ticketId",
     handler(ctx, "public", (_request, c) =>
       Effect.gen(function* () {
+        const { ticketId } = yield* decodeParams(TicketIdParam, c.req.param(), "path")
         const store = yield* MetadataStore
-        const doc = yield* store.get(c.req.param("ticketId") ?? "")
+        const doc = yield* store.get(ticketId)
         if (Option.isNone(doc)) {
           return yield* Effect.fail(
             new HttpFailure(httpError(404, "metadata_not_found", "no metadata for that ticket"))

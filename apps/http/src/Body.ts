@@ -1,8 +1,37 @@
 /** Request bodies: JSON only, parsed, then validated by the API's schemas with no unknown field let through. */
+import { isStorableText } from "@tickettoken/minting-core"
 import { Effect, Schema } from "effect"
 import { HttpFailure, httpError } from "./HttpErrors.ts"
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** True for text PostgreSQL could not store: a NUL, or an unpaired surrogate. */
+export const unstorableText = (text: string): boolean => !isStorableText(text)
+
+/**
+ * Where in a parsed JSON body the first unstorable string is (a value or a key), as
+ * `mints[1].metadata.name`; null when there is none. Checked before any schema, so no field a
+ * schema forgot can carry such text to the database.
+ */
+export const unstorableField = (value: unknown, path = ""): string | null => {
+  if (typeof value === "string") return unstorableText(value) ? path || "body" : null
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unstorableField(value[i], `${path}[${i}]`)
+      if (found !== null) return found
+    }
+    return null
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path === "" ? key : `${path}.${key}`
+      if (unstorableText(key)) return at
+      const found = unstorableField(item, at)
+      if (found !== null) return found
+    }
+  }
+  return null
+}
 
 export const decodeJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
   schema: S,
@@ -19,6 +48,16 @@ export const decodeJson = <S extends Schema.Top & { readonly DecodingServices: n
       try: () => JSON.parse(utf8.decode(body)) as unknown,
       catch: () => new HttpFailure(httpError(400, "invalid_json", "the body is not valid JSON"))
     })
+    const field = unstorableField(json)
+    if (field !== null) {
+      return yield* Effect.fail(
+        new HttpFailure(
+          httpError(400, "validation_failed", `${field} contains NUL (U+0000) or an unpaired surrogate`, {
+            field
+          })
+        )
+      )
+    }
     return yield* Schema.decodeUnknownEffect(schema)(json, { onExcessProperty: "error", errors: "all" }).pipe(
       Effect.mapError(
         (error) =>
@@ -33,13 +72,14 @@ export const decodeJson = <S extends Schema.Top & { readonly DecodingServices: n
 
 export const decodeParams = <S extends Schema.Top & { readonly DecodingServices: never }>(
   schema: S,
-  params: unknown
+  params: unknown,
+  what: "query" | "path" = "query"
 ) =>
   Schema.decodeUnknownEffect(schema)(params, { onExcessProperty: "error", errors: "all" }).pipe(
     Effect.mapError(
       (error) =>
         new HttpFailure(
-          httpError(400, "validation_failed", "the query does not match the schema", {
+          httpError(400, "validation_failed", `the ${what} does not match the schema`, {
             issues: error.message
           })
         )

@@ -138,7 +138,12 @@ const main = async () => {
   }
 
   const app = makeApp(runtime, {
-    auth: { internalSecrets, jwtSecret: Option.getOrNull(settings.jwtSecret) },
+    auth: {
+      internalSecrets,
+      jwtSecret: Option.getOrNull(settings.jwtSecret),
+      jwtAudience: Option.getOrNull(settings.jwtAudience),
+      jwtIssuer: Option.getOrNull(settings.jwtIssuer)
+    },
     health: { chain: chain.kind, database: database.kind },
     bodyLimit: settings.bodyLimit,
     accessLog: (line) =>

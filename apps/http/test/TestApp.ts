@@ -15,7 +15,13 @@ export const crypto = Layer.mergeAll(
   Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
 )
 
-export const makeTestApp = () => {
+export interface TestAppOptions {
+  readonly publicBaseUrl?: string
+  readonly jwtAudience?: string
+  readonly jwtIssuer?: string
+}
+
+export const makeTestApp = (options: TestAppOptions = {}) => {
   const layer = Layer.mergeAll(
     layerInMemory,
     InMemoryLeaderLock.layer,
@@ -25,7 +31,7 @@ export const makeTestApp = () => {
     Layer.provideMerge(
       Layer.succeed(MintingSettings, {
         ...MintingSettings.defaultValue(),
-        publicBaseUrl: "https://mint.test"
+        publicBaseUrl: options.publicBaseUrl ?? "https://mint.test"
       })
     )
   )
@@ -33,7 +39,9 @@ export const makeTestApp = () => {
   const app = makeApp(runtime, {
     auth: {
       internalSecrets: [Redacted.make("old-secret"), Redacted.make(secret)],
-      jwtSecret: Redacted.make(jwtSecret)
+      jwtSecret: Redacted.make(jwtSecret),
+      jwtAudience: options.jwtAudience ?? null,
+      jwtIssuer: options.jwtIssuer ?? null
     },
     health: { chain: "simulated", database: "memory" }
   })
@@ -44,6 +52,7 @@ export const makeTestApp = () => {
     body?: unknown,
     options: {
       secret?: string
+      headers?: Record<string, string>
       skewSeconds?: number
       nonce?: string
       tamper?: (b: Uint8Array) => Uint8Array
@@ -68,6 +77,7 @@ export const makeTestApp = () => {
       method,
       headers: {
         ...headers,
+        ...options.headers,
         ...(text === "" ? {} : { "content-type": options.contentType ?? "application/json" })
       },
       ...(text === "" ? {} : { body: Buffer.from(sent) })

@@ -28,11 +28,8 @@ import { orRepositoryError } from "./SqlErrors.ts"
 
 const listCursor = (mint: Mint) => `${DateTime.toEpochMillis(mint.createdAt)}:${mint.id}`
 
-const parseListCursor = (cursor: string) => {
-  const at = cursor.indexOf(":")
-  const millis = Number(cursor.slice(0, at))
-  return at > 0 && Number.isFinite(millis) ? { at: new Date(millis), id: cursor.slice(at + 1) } : null
-}
+/** A cursor this list handed out, or null: a forged one ends the list, it never fails a statement. */
+const parseListCursor = (cursor: string) => R.parseCursor(cursor)
 
 const pageOf = <A>(rows: ReadonlyArray<A>, limit: number, cursorOf: (a: A) => string): Page<A> => {
   const items = rows.slice(0, limit)

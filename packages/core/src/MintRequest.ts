@@ -9,7 +9,39 @@ export const PublicKey = Schema.String.check(
   Schema.makeFilter((text: string) => Base58.isPublicKey(text) || "a base58 Solana public key (32 bytes)")
 ).annotate({ identifier: "PublicKey", description: "A base58 Solana public key" })
 
-const Id = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(128))
+/**
+ * Text PostgreSQL can store and UTF-8 can encode: PostgreSQL refuses NUL (U+0000) in text and
+ * JSON, and an unpaired surrogate has no UTF-8 form (encodeURIComponent throws on one). Every
+ * string a caller sends is held to this at the edge, so no such text reaches a statement.
+ */
+export const isStorableText = (text: string): boolean =>
+  !text.includes("\u0000") && !unpairedSurrogate.test(text)
+
+const unpairedSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+const storable = Schema.makeFilter(
+  (text: string) => isStorableText(text) || "text without NUL (U+0000) or unpaired surrogates"
+)
+
+/** A string the database can store (see isStorableText). */
+export const Text = Schema.String.check(storable)
+
+/**
+ * The ticket id rule, documented in the README: 1 to 128 characters from the URL-unreserved
+ * set (A-Z a-z 0-9 - _ ~ .), not starting with a dot. It keeps `/metadata/<ticketId>` a URL
+ * every client fetches as written: no escaping, and no `.` or `..` segment a client would
+ * resolve away before sending.
+ */
+export const ticketIdPattern = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}$/
+
+export const TicketId = Schema.String.check(Schema.isPattern(ticketIdPattern)).annotate({
+  identifier: "TicketId",
+  description:
+    "1-128 characters of A-Z a-z 0-9 - _ ~ . (URL-unreserved), not starting with a dot: the ticket's URL segment as is",
+  examples: ["tkt-2026-0001"]
+})
+
+const Id = Text.check(Schema.isMinLength(1), Schema.isMaxLength(128))
 
 export class Creator extends Schema.Class<Creator>("@tickettoken/minting-core/Creator")({
   address: PublicKey,
@@ -20,17 +52,17 @@ export class TicketMetadataInput extends Schema.Class<TicketMetadataInput>(
   "@tickettoken/minting-core/TicketMetadataInput"
 )({
   /** On-chain name; defaults to `Ticket #<ticketId>`. At most 32 bytes of UTF-8. */
-  name: Schema.optional(Schema.String),
-  symbol: Schema.optional(Schema.String),
-  eventName: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
-  description: Schema.optional(Schema.String.check(Schema.isMaxLength(2000))),
-  image: Schema.optional(Schema.String.check(Schema.isMaxLength(500))),
+  name: Schema.optional(Text),
+  symbol: Schema.optional(Text),
+  eventName: Schema.optional(Text.check(Schema.isMaxLength(200))),
+  description: Schema.optional(Text.check(Schema.isMaxLength(2000))),
+  image: Schema.optional(Text.check(Schema.isMaxLength(500))),
   sellerFeeBasisPoints: Schema.optional(Schema.Int),
   creators: Schema.optional(Schema.Array(Creator))
 }) {}
 
 export class MintRequest extends Schema.Class<MintRequest>("@tickettoken/minting-core/MintRequest")({
-  ticketId: Id,
+  ticketId: TicketId,
   orderId: Id,
   eventId: Id,
   owner: PublicKey,

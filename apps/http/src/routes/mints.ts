@@ -5,7 +5,13 @@ import {
   requestMints,
   retryMint
 } from "@tickettoken/minting-core"
-import { BatchMintRequest, ListMintsParams, MintRequest, toView } from "@tickettoken/minting-core/client"
+import {
+  BatchMintRequest,
+  ListMintsParams,
+  MintRequest,
+  TicketIdParam,
+  toView
+} from "@tickettoken/minting-core/client"
 import { Effect, Option } from "effect"
 import { Hono } from "hono"
 import { decodeJson, decodeParams } from "../Body.ts"
@@ -75,7 +81,7 @@ export const mintRoutes = (ctx: HandlerContext) =>
       "/:ticketId",
       handler(ctx, "internal", (_request, c) =>
         Effect.gen(function* () {
-          const ticketId = c.req.param("ticketId") ?? ""
+          const { ticketId } = yield* decodeParams(TicketIdParam, c.req.param(), "path")
           const mints = yield* MintRepository
           const mint = yield* mints.findByTicket(ticketId)
           if (Option.isNone(mint)) {
@@ -90,6 +96,9 @@ export const mintRoutes = (ctx: HandlerContext) =>
     .post(
       "/:ticketId/retry",
       handler(ctx, "operator", (_request, c) =>
-        Effect.map(retryMint(c.req.param("ticketId") ?? ""), (mint) => ({ status: 202, json: toView(mint) }))
+        Effect.gen(function* () {
+          const { ticketId } = yield* decodeParams(TicketIdParam, c.req.param(), "path")
+          return { status: 202, json: toView(yield* retryMint(ticketId)) }
+        })
       )
     )

@@ -1,17 +1,10 @@
 import { LeaderLock, ReportRepository, reconcilePass } from "@tickettoken/minting-core"
-import { toReportView } from "@tickettoken/minting-core/client"
-import { Effect, Option, Schema } from "effect"
+import { ListReportsParams, ReportIdParam, toReportView } from "@tickettoken/minting-core/client"
+import { Effect, Option } from "effect"
 import { Hono } from "hono"
 import { decodeParams } from "../Body.ts"
 import { type HandlerContext, handler } from "../Handler.ts"
 import { HttpFailure, httpError } from "../HttpErrors.ts"
-
-const ListParams = Schema.Struct({
-  cursor: Schema.optional(Schema.String),
-  limit: Schema.optional(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 100 }))
-  )
-})
 
 /** The daemon's default lock name (RECONCILE_LOCK_NAME), so the two never overlap. */
 const lockName = process.env.RECONCILE_LOCK_NAME ?? "reconciler"
@@ -38,7 +31,7 @@ export const reconciliationRoutes = (ctx: HandlerContext) =>
       "/",
       handler(ctx, "internal", (_request, c) =>
         Effect.gen(function* () {
-          const params = yield* decodeParams(ListParams, c.req.query())
+          const params = yield* decodeParams(ListReportsParams, c.req.query())
           const reports = yield* ReportRepository
           const page = yield* reports.list({ cursor: params.cursor, limit: params.limit ?? 20 })
           return { status: 200, json: { items: page.items.map(toReportView), nextCursor: page.nextCursor } }
@@ -49,8 +42,9 @@ export const reconciliationRoutes = (ctx: HandlerContext) =>
       "/:id",
       handler(ctx, "internal", (_request, c) =>
         Effect.gen(function* () {
+          const { id } = yield* decodeParams(ReportIdParam, c.req.param(), "path")
           const reports = yield* ReportRepository
-          const report = yield* reports.get(c.req.param("id") ?? "")
+          const report = yield* reports.get(id)
           if (Option.isNone(report)) {
             return yield* Effect.fail(
               new HttpFailure(httpError(404, "report_not_found", "no such reconciliation report"))

@@ -2,13 +2,13 @@
  * The HTTP API's bodies. The app validates requests and shapes responses with these; the
  * typed client decodes with them; the OpenAPI document is generated from them.
  */
-import { DateTime, Schema } from "effect"
+import { DateTime, Schema, SchemaTransformation } from "effect"
 import type { Mint } from "../Mint.ts"
 import { MintStatus } from "../Mint.ts"
-import { MintRequest } from "../MintRequest.ts"
+import { MintRequest, PublicKey, Text, TicketId } from "../MintRequest.ts"
 import { Finding, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
 
-export { MintRequest }
+export { MintRequest, PublicKey, Text, TicketId }
 
 /** Most tickets one batch request may carry. */
 export const maxBatch = 500
@@ -115,12 +115,51 @@ export const ReportList = Schema.Struct({
   nextCursor: Schema.NullOr(Schema.String)
 })
 
+/**
+ * A page size in a query string, parsed strictly: decimal digits only, so `0x10`, `1e2`, ` 1 `
+ * or `+5` are refused rather than read as some number Number() happens to make of them.
+ */
+export const LimitParam = (maximum: number) =>
+  Schema.String.check(
+    Schema.isPattern(/^[1-9][0-9]{0,5}$/, { expected: "a decimal integer without sign, spaces or exponent" })
+  )
+    .pipe(
+      Schema.decodeTo(
+        Schema.Int.check(Schema.isBetween({ minimum: 1, maximum })),
+        SchemaTransformation.numberFromString
+      )
+    )
+    .annotate({ description: `Page size, 1 to ${maximum}` })
+
+/**
+ * The opaque paging cursor the lists hand out: `<epoch millis>:<id>`. Checked at the edge so a
+ * forged one is a 400, never a date out of range in a statement (15 digits stay below the
+ * largest instant a Date can hold, 8.64e15 ms).
+ */
+export const Cursor = Schema.String.check(
+  Schema.isPattern(/^(0|[1-9][0-9]{0,14}):[A-Za-z0-9-]{1,64}$/, {
+    expected: "a cursor returned as nextCursor by this list"
+  })
+).annotate({
+  description: "`nextCursor` of the previous page, as returned",
+  examples: ["1764460800000:0b6f4e1c-4c1e-4c57-9a43-2f7d1f3b8a10"]
+})
+
+const Filter = Text.check(Schema.isMinLength(1), Schema.isMaxLength(128))
+
 export const ListMintsParams = Schema.Struct({
   status: Schema.optional(MintStatus),
-  eventId: Schema.optional(Schema.String),
-  owner: Schema.optional(Schema.String),
-  cursor: Schema.optional(Schema.String),
-  limit: Schema.optional(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
-  )
+  eventId: Schema.optional(Filter),
+  owner: Schema.optional(PublicKey),
+  cursor: Schema.optional(Cursor),
+  limit: Schema.optional(LimitParam(500))
 })
+
+export const ListReportsParams = Schema.Struct({
+  cursor: Schema.optional(Cursor),
+  limit: Schema.optional(LimitParam(100))
+})
+
+/** Path parameters. */
+export const TicketIdParam = Schema.Struct({ ticketId: TicketId })
+export const ReportIdParam = Schema.Struct({ id: Text.check(Schema.isMinLength(1), Schema.isMaxLength(128)) })

@@ -50,14 +50,17 @@ export const make = (options: MintingClientOptions) => {
   ): Effect.Effect<A, MintingApiError, Mac.Mac | Digest.Digest> =>
     Effect.gen(function* () {
       const bytes = body === undefined ? new Uint8Array() : utf8.encode(JSON.stringify(body))
+      // fetch sends the WHATWG-serialised URL; the server checks the target exactly as sent,
+      // so that serialised path and query is what gets signed.
+      const url = new URL(base + path)
       const signed = yield* InternalAuth.sign(
         options.secret,
-        { method, path, body: bytes },
+        { method, path: url.pathname + url.search, body: bytes },
         { nonce: yield* nonce }
       ).pipe(Effect.orDie)
       const res = yield* Effect.tryPromise({
         try: (signal) =>
-          fetchFn(base + path, {
+          fetchFn(url, {
             method,
             headers: { ...signed, ...(body === undefined ? {} : { "content-type": "application/json" }) },
             ...(body === undefined ? {} : { body: bytes }),
