@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto"
 import { ChainMetrics, MintingSettings } from "@tickettoken/minting-core"
 import { InternalAuth } from "@tickettoken/minting-core/client"
 import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
+import * as Postgres from "@tickettoken/minting-postgres"
 import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { makeApp } from "../src/App.ts"
@@ -16,14 +17,21 @@ export const crypto = Layer.mergeAll(
 )
 
 export interface TestAppOptions {
+  /** Run on this PostgreSQL database (migrated here) instead of the in-memory adapters. */
+  readonly postgresUrl?: Redacted.Redacted
+
   readonly publicBaseUrl?: string
   readonly jwtAudience?: string
   readonly jwtIssuer?: string
 }
 
 export const makeTestApp = (options: TestAppOptions = {}) => {
+  const repositories =
+    options.postgresUrl === undefined
+      ? layerInMemory
+      : Layer.orDie(Postgres.layer({ url: options.postgresUrl, maxConnections: 8 }))
   const layer = Layer.mergeAll(
-    layerInMemory,
+    repositories,
     InMemoryLeaderLock.layer,
     Layer.provideMerge(ChainMetrics.layer, SimulatedChain.layer()),
     crypto

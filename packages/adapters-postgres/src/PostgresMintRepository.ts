@@ -150,7 +150,8 @@ export const make = Effect.gen(function* () {
     const existing = yield* sql<R.Row>`SELECT * FROM mints WHERE ticket_id = ${mint.ticketId}`
     const found = existing[0]
     if (found === undefined) return yield* Effect.die(new Error(`mint of ticket ${mint.ticketId} vanished`))
-    return { mint: toMint(found), created: false }
+    // Our own row, written by a batch statement before a later step of that batch failed.
+    return { mint: toMint(found), created: String(found.id) === mint.id }
   }, orRepositoryError)
 
   class Create extends Request.Class<
@@ -187,7 +188,11 @@ export const make = Effect.gen(function* () {
               : Exit.die(new Error(`mint of ticket ${entry.request.mint.ticketId} vanished`))
         )
       }
-    }).pipe(orRepositoryError, Effect.catchCause(Batching.failAll(entries)))
+    }).pipe(
+      orRepositoryError,
+      // One refused row (or a defect) fails only its own request: the others are written alone.
+      Effect.catchCause(Batching.isolate(entries, (request) => createOne(request.mint)))
+    )
   ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
 
   const create = (mint: Mint) =>

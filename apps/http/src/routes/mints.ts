@@ -1,22 +1,17 @@
+import { MintRepository, type MintStatus, requestMint, retryMint } from "@tickettoken/minting-core"
 import {
-  MintRepository,
-  type MintStatus,
-  requestMint,
-  requestMints,
-  retryMint
-} from "@tickettoken/minting-core"
-import {
+  type BatchItem,
   BatchMintRequest,
   ListMintsParams,
   MintRequest,
   TicketIdParam,
   toView
 } from "@tickettoken/minting-core/client"
-import { Effect, Option } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import { Hono } from "hono"
 import { decodeJson, decodeParams } from "../Body.ts"
 import { type HandlerContext, handler } from "../Handler.ts"
-import { fromFailure, HttpFailure, httpError } from "../HttpErrors.ts"
+import { fromCause, HttpFailure, httpError } from "../HttpErrors.ts"
 
 export const mintRoutes = (ctx: HandlerContext) =>
   new Hono()
@@ -35,26 +30,36 @@ export const mintRoutes = (ctx: HandlerContext) =>
       handler(ctx, "internal", (request) =>
         Effect.gen(function* () {
           const body = yield* decodeJson(BatchMintRequest, request.body, request.header("content-type"))
-          const results = yield* requestMints(body.mints)
-          // Nothing could be written at all (the database is away): that is the request's answer,
-          // 503, not a 200 listing the same refusal for every ticket.
-          const unavailable = results.every(
-            (r) => !r.ok && r.error._tag === "RepositoryError" && r.error.retryable
-          )
-          const first = results[0]
-          if (unavailable && first !== undefined && !first.ok) return yield* Effect.fail(first.error)
+          // Each ticket on its own, always answered on its own: a refusal, an outage or even a
+          // defect in one ticket is that ticket's result, never the whole batch's answer.
+          const results = yield* Effect.forEach(body.mints, (mint) => Effect.exit(requestMint(mint)), {
+            concurrency: 8
+          })
           return {
             status: 200,
             json: {
-              results: results.map((r) =>
-                r.ok
-                  ? {
-                      ticketId: r.ticketId,
-                      result: r.created ? "accepted" : "existing",
-                      mint: toView(r.mint)
-                    }
-                  : { ticketId: r.ticketId, result: "refused", error: fromFailure(r.error).body.error }
-              )
+              results: yield* Effect.forEach(results, (exit, i): Effect.Effect<BatchItem> => {
+                const ticketId = body.mints[i]!.ticketId
+                if (Exit.isSuccess(exit)) {
+                  const { mint, created } = exit.value
+                  return Effect.succeed({
+                    ticketId,
+                    result: created ? "accepted" : "existing",
+                    mint: toView(mint)
+                  })
+                }
+                const error = fromCause(exit.cause)
+                const item: BatchItem = { ticketId, result: "refused", error: error.body.error }
+                return error.body.error.code === "internal_error"
+                  ? Effect.as(
+                      Effect.logError("batch item failed", {
+                        ticketId,
+                        defect: String(Cause.squash(exit.cause)).split("\n")[0]
+                      }),
+                      item
+                    )
+                  : Effect.succeed(item)
+              })
             }
           }
         })

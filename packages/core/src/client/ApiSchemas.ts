@@ -87,6 +87,7 @@ export const BatchItem = Schema.Struct({
   mint: Schema.optional(MintView),
   error: Schema.optional(ErrorBody.fields.error)
 })
+export type BatchItem = typeof BatchItem.Type
 export const BatchMintResponse = Schema.Struct({ results: Schema.Array(BatchItem) })
 
 export const ReportView = Schema.Struct({
