@@ -206,3 +206,17 @@ describe("issue 11.3 and 11.7: operator JWTs are verified strictly", () => {
     }
   })
 })
+
+describe("issue 11.5: /health/chain tells nothing secret", () => {
+  it("shows the cluster's host only: no credentials, path, query, fee payer or balance", async () => {
+    await t.runtime.dispose()
+    t = makeTestApp({ rpcUrl: "https://user:pw@rpc.example.com:8443/v2/KEY-IN-PATH?api-key=SECRET-KEY" })
+    const res = await t.app.request("/health/chain")
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(JSON.parse(text)).toMatchObject({ rpcHost: "rpc.example.com:8443" })
+    for (const secret of ["SECRET-KEY", "api-key", "KEY-IN-PATH", "pw@", "user", "feePayer", "Lamports"]) {
+      expect(text).not.toContain(secret)
+    }
+  })
+})

@@ -1,10 +1,10 @@
 /** The app over the in-memory layers and the simulated chain, called with app.request(): no port, no server. */
 import { createHmac } from "node:crypto"
-import { ChainMetrics, MintingSettings } from "@tickettoken/minting-core"
+import { ChainGateway, ChainMetrics, MintingSettings } from "@tickettoken/minting-core"
 import { InternalAuth } from "@tickettoken/minting-core/client"
 import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
 import * as Postgres from "@tickettoken/minting-postgres"
-import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Context, DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { makeApp } from "../src/App.ts"
 
@@ -21,9 +21,27 @@ export interface TestAppOptions {
   readonly postgresUrl?: Redacted.Redacted
 
   readonly publicBaseUrl?: string
+  /** What the chain reports as its RPC URL (the simulated chain has none). */
+  readonly rpcUrl?: string
   readonly jwtAudience?: string
   readonly jwtIssuer?: string
 }
+
+/** The simulated chain, reporting `rpcUrl` as a cluster would when one is given. */
+const chainLayer = (rpcUrl: string | undefined) =>
+  rpcUrl === undefined
+    ? SimulatedChain.layer()
+    : Layer.effectContext(
+        Effect.gen(function* () {
+          const context = yield* Layer.build(SimulatedChain.layer())
+          const chain = Context.get(context, ChainGateway)
+          return Context.add(
+            context,
+            ChainGateway,
+            ChainGateway.of({ ...chain, info: Effect.map(chain.info, (info) => ({ ...info, rpcUrl })) })
+          )
+        })
+      )
 
 export const makeTestApp = (options: TestAppOptions = {}) => {
   const repositories =
@@ -33,7 +51,7 @@ export const makeTestApp = (options: TestAppOptions = {}) => {
   const layer = Layer.mergeAll(
     repositories,
     InMemoryLeaderLock.layer,
-    Layer.provideMerge(ChainMetrics.layer, SimulatedChain.layer()),
+    Layer.provideMerge(ChainMetrics.layer, chainLayer(options.rpcUrl)),
     crypto
   ).pipe(
     Layer.provideMerge(

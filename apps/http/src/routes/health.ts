@@ -11,6 +11,16 @@ export interface HealthInfo {
 
 const timeout = Duration.seconds(2)
 
+/** `host[:port]` of an RPC URL, without credentials, path or query; null when there is none. */
+export const hostOnly = (rpcUrl: string | null): string | null => {
+  if (rpcUrl === null) return null
+  try {
+    return new URL(rpcUrl).host || null
+  } catch {
+    return null
+  }
+}
+
 export const healthRoutes = (ctx: HandlerContext, info: HealthInfo) =>
   new Hono()
     .get(
@@ -58,11 +68,11 @@ export const healthRoutes = (ctx: HandlerContext, info: HealthInfo) =>
               status: "ok",
               kind: chainInfo.kind,
               simulated: chainInfo.kind === "simulated",
-              rpcUrl: chainInfo.rpcUrl,
+              // Public: the cluster's host only. Hosted RPC URLs carry API keys in their path or
+              // query, and the fee payer's balance tells an attacker when minting will stall.
+              rpcHost: hostOnly(chainInfo.rpcUrl),
               slot: chainInfo.slot,
               blockHeight: chainInfo.blockHeight,
-              feePayer: chainInfo.feePayer,
-              feePayerLamports: chainInfo.feePayerLamports,
               activeTree:
                 active === null
                   ? null
