@@ -1,17 +1,16 @@
 /** The HTTP API: one sub-app per resource, errors as JSON with stable codes, a request id each. */
 import { randomUUID } from "node:crypto"
 import { MetadataStore } from "@tickettoken/minting-core"
-import { TicketIdParam } from "@tickettoken/minting-core/client"
 import { type Context, Effect, Metric, Option } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { AppRuntime } from "./AppServices.ts"
 import type { AuthConfig } from "./Auth.ts"
-import { decodeParams } from "./Body.ts"
-import { handler } from "./Handler.ts"
+import * as Docs from "./Docs.ts"
 import { HttpFailure, httpError } from "./HttpErrors.ts"
 import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
 import * as OpenApi from "./OpenApi.ts"
+import { type Implementations, mountAll } from "./Routes.ts"
 import { type HealthInfo, healthRoutes } from "./routes/health.ts"
 import { mintRoutes } from "./routes/mints.ts"
 import { reconciliationRoutes } from "./routes/reconciliations.ts"
@@ -85,34 +84,37 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
   const batch = limited(batchLimit)
   app.use((c, next) => (c.req.path === "/v1/mints/batch" ? batch(c, next) : single(c, next)))
 
-  app.route("/health", healthRoutes(ctx, options.health))
-  app.route("/v1/mints", mintRoutes(ctx))
-  app.route("/v1/reconciliations", reconciliationRoutes(ctx))
-
-  app.get(
-    "/metadata/:ticketId",
-    handler(ctx, "public", (_request, c) =>
+  const implementations: Implementations = {
+    ...healthRoutes(options.health),
+    ...mintRoutes,
+    ...reconciliationRoutes,
+    getMetadata: ({ params }) =>
       Effect.gen(function* () {
-        const { ticketId } = yield* decodeParams(TicketIdParam, c.req.param(), "path")
         const store = yield* MetadataStore
-        const doc = yield* store.get(ticketId)
+        const doc = yield* store.get(params.ticketId)
         if (Option.isNone(doc)) {
           return yield* Effect.fail(
             new HttpFailure(httpError(404, "metadata_not_found", "no metadata for that ticket"))
           )
         }
         return { status: 200, json: doc.value }
-      })
-    )
-  )
-  app.get(
-    "/metrics",
-    handler(ctx, "public", () =>
-      Effect.map(scrape, (text) => ({ status: 200, text, contentType: "text/plain; version=0.0.4" }))
-    )
-  )
-  app.get("/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
-  app.get("/docs", (c) => c.html(OpenApi.page))
+      }),
+    metrics: () =>
+      Effect.map(scrape, (text) => ({ status: 200, text, contentType: "text/plain; version=0.0.4" })),
+    openapi: () => Effect.succeed({ status: 200, text: openapi, contentType: "application/json" }),
+    docs: () => Effect.succeed({ status: 200, text: Docs.page, contentType: "text/html; charset=utf-8" })
+  }
+  // The reference page's own files, from the swagger-ui-dist package (not API operations).
+  app.get("/docs/assets/:file", (c) => {
+    const asset = Docs.assets.get(c.req.param("file"))
+    return asset === undefined
+      ? c.json(httpError(404, "not_found", "no such asset").body, 404)
+      : c.body(asset.body, 200, {
+          "content-type": asset.contentType,
+          "cache-control": "public, max-age=3600"
+        })
+  })
+  mountAll(app, ctx, implementations)
 
   app.notFound((c) =>
     c.json(

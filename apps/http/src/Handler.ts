@@ -9,7 +9,7 @@ import type { Context } from "hono"
 import type { AppRuntime, AppServices } from "./AppServices.ts"
 import { type AuthConfig, hmac, type IncomingRequest, operator } from "./Auth.ts"
 import { unstorableText } from "./Body.ts"
-import { fromCause, HttpFailure, httpError } from "./HttpErrors.ts"
+import { fromCause, HttpFailure, httpError, type RouteError } from "./HttpErrors.ts"
 
 export type Reply =
   | { readonly status: number; readonly json: unknown }
@@ -17,7 +17,7 @@ export type Reply =
 
 export type Access = "public" | "internal" | "operator"
 
-export type Route = (request: IncomingRequest, c: Context) => Effect.Effect<Reply, unknown, AppServices>
+export type Route = (request: IncomingRequest, c: Context) => Effect.Effect<Reply, RouteError, AppServices>
 
 export interface HandlerContext {
   readonly runtime: AppRuntime

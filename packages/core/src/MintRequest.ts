@@ -6,8 +6,14 @@ import { Schema } from "effect"
 import * as Base58 from "./Base58.ts"
 
 export const PublicKey = Schema.String.check(
+  // The pattern is what a JSON Schema can say (base58, 32 to 44 characters); the filter is exact.
+  Schema.isPattern(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/u),
   Schema.makeFilter((text: string) => Base58.isPublicKey(text) || "a base58 Solana public key (32 bytes)")
-).annotate({ identifier: "PublicKey", description: "A base58 Solana public key" })
+).annotate({
+  identifier: "PublicKey",
+  description: "A base58 Solana public key (32 bytes)",
+  examples: ["9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"]
+})
 
 /**
  * Text PostgreSQL can store and UTF-8 can encode: PostgreSQL refuses NUL (U+0000) in text and
@@ -32,7 +38,8 @@ export const Text = Schema.String.check(storable)
  * every client fetches as written: no escaping, and no `.` or `..` segment a client would
  * resolve away before sending.
  */
-export const ticketIdPattern = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}$/
+// The u flag: JSON Schema patterns are Unicode regular expressions, and Effect exports only those.
+export const ticketIdPattern = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}$/u
 
 export const TicketId = Schema.String.check(Schema.isPattern(ticketIdPattern)).annotate({
   identifier: "TicketId",
@@ -52,13 +59,13 @@ export class TicketMetadataInput extends Schema.Class<TicketMetadataInput>(
   "@tickettoken/minting-core/TicketMetadataInput"
 )({
   /** On-chain name; defaults to `Ticket #<ticketId>`. At most 32 bytes of UTF-8. */
-  name: Schema.optional(Text),
-  symbol: Schema.optional(Text),
-  eventName: Schema.optional(Text.check(Schema.isMaxLength(200))),
-  description: Schema.optional(Text.check(Schema.isMaxLength(2000))),
-  image: Schema.optional(Text.check(Schema.isMaxLength(500))),
-  sellerFeeBasisPoints: Schema.optional(Schema.Int),
-  creators: Schema.optional(Schema.Array(Creator))
+  name: Schema.optionalKey(Text),
+  symbol: Schema.optionalKey(Text),
+  eventName: Schema.optionalKey(Text.check(Schema.isMaxLength(200))),
+  description: Schema.optionalKey(Text.check(Schema.isMaxLength(2000))),
+  image: Schema.optionalKey(Text.check(Schema.isMaxLength(500))),
+  sellerFeeBasisPoints: Schema.optionalKey(Schema.Int),
+  creators: Schema.optionalKey(Schema.Array(Creator))
 }) {}
 
 export class MintRequest extends Schema.Class<MintRequest>("@tickettoken/minting-core/MintRequest")({
@@ -66,8 +73,8 @@ export class MintRequest extends Schema.Class<MintRequest>("@tickettoken/minting
   orderId: Id,
   eventId: Id,
   owner: PublicKey,
-  collectionId: Schema.optional(Id),
-  metadata: Schema.optional(TicketMetadataInput)
+  collectionId: Schema.optionalKey(Id),
+  metadata: Schema.optionalKey(TicketMetadataInput)
 }) {}
 
 /**

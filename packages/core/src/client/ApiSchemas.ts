@@ -75,7 +75,7 @@ export const ErrorBody = Schema.Struct({
   error: Schema.Struct({
     code: Schema.String,
     message: Schema.String,
-    details: Schema.optional(Schema.Unknown)
+    details: Schema.optionalKey(Schema.Unknown)
   })
 }).annotate({ identifier: "Error" })
 export type ErrorBody = typeof ErrorBody.Type
@@ -84,8 +84,8 @@ export const BatchItem = Schema.Struct({
   ticketId: Schema.String,
   /** `accepted`: new; `existing`: the same request was already accepted; `refused`: see error. */
   result: Schema.Literals(["accepted", "existing", "refused"]),
-  mint: Schema.optional(MintView),
-  error: Schema.optional(ErrorBody.fields.error)
+  mint: Schema.optionalKey(MintView),
+  error: Schema.optionalKey(ErrorBody.fields.error)
 })
 export type BatchItem = typeof BatchItem.Type
 export const BatchMintResponse = Schema.Struct({ results: Schema.Array(BatchItem) })
@@ -122,7 +122,7 @@ export const ReportList = Schema.Struct({
  */
 export const LimitParam = (maximum: number) =>
   Schema.String.check(
-    Schema.isPattern(/^[1-9][0-9]{0,5}$/, { expected: "a decimal integer without sign, spaces or exponent" })
+    Schema.isPattern(/^[1-9][0-9]{0,5}$/u, { expected: "a decimal integer without sign, spaces or exponent" })
   )
     .pipe(
       Schema.decodeTo(
@@ -138,7 +138,7 @@ export const LimitParam = (maximum: number) =>
  * largest instant a Date can hold, 8.64e15 ms).
  */
 export const Cursor = Schema.String.check(
-  Schema.isPattern(/^(0|[1-9][0-9]{0,14}):[A-Za-z0-9-]{1,64}$/, {
+  Schema.isPattern(/^(0|[1-9][0-9]{0,14}):[A-Za-z0-9-]{1,64}$/u, {
     expected: "a cursor returned as nextCursor by this list"
   })
 ).annotate({
@@ -149,16 +149,16 @@ export const Cursor = Schema.String.check(
 const Filter = Text.check(Schema.isMinLength(1), Schema.isMaxLength(128))
 
 export const ListMintsParams = Schema.Struct({
-  status: Schema.optional(MintStatus),
-  eventId: Schema.optional(Filter),
-  owner: Schema.optional(PublicKey),
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(LimitParam(500))
+  status: Schema.optionalKey(MintStatus),
+  eventId: Schema.optionalKey(Filter),
+  owner: Schema.optionalKey(PublicKey),
+  cursor: Schema.optionalKey(Cursor),
+  limit: Schema.optionalKey(LimitParam(500))
 })
 
 export const ListReportsParams = Schema.Struct({
-  cursor: Schema.optional(Cursor),
-  limit: Schema.optional(LimitParam(100))
+  cursor: Schema.optionalKey(Cursor),
+  limit: Schema.optionalKey(LimitParam(100))
 })
 
 /** Path parameters. */
