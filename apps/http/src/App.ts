@@ -123,7 +123,13 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
     )
   )
   app.onError((error, c) => {
-    runtime.runFork(Effect.logError("unhandled error", { error: String(error) }))
+    // One short line with the request id, as for a route's defect; never the stack.
+    const defect = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split("\n")[0]
+    runtime.runFork(
+      Effect.logError("unhandled error", { path: c.req.path, defect: defect?.slice(0, 300) }).pipe(
+        Effect.annotateLogs({ requestId: c.get("requestId") })
+      )
+    )
     return c.json(httpError(500, "internal_error", "internal error").body, 500)
   })
   return app

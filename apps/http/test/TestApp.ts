@@ -4,7 +4,7 @@ import { ChainGateway, ChainMetrics, MintingSettings } from "@tickettoken/mintin
 import { InternalAuth } from "@tickettoken/minting-core/client"
 import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
 import * as Postgres from "@tickettoken/minting-postgres"
-import { Context, DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Context, DateTime, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { makeApp } from "../src/App.ts"
 
@@ -21,6 +21,8 @@ export interface TestAppOptions {
   readonly postgresUrl?: Redacted.Redacted
 
   readonly publicBaseUrl?: string
+  /** Receives every log line (level and message) the app's runtime writes. */
+  readonly logs?: Array<{ readonly level: string; readonly message: string }>
   /** What the chain reports as its RPC URL (the simulated chain has none). */
   readonly rpcUrl?: string
   readonly jwtAudience?: string
@@ -61,7 +63,16 @@ export const makeTestApp = (options: TestAppOptions = {}) => {
       })
     )
   )
-  const runtime = ManagedRuntime.make(layer)
+  const logs = options.logs
+  const logging =
+    logs === undefined
+      ? Layer.empty
+      : Logger.layer([
+          Logger.make((line) => {
+            logs.push({ level: line.logLevel, message: String(line.message) })
+          })
+        ])
+  const runtime = ManagedRuntime.make(Layer.merge(layer, logging))
   const app = makeApp(runtime, {
     auth: {
       internalSecrets: [Redacted.make("old-secret"), Redacted.make(secret)],
