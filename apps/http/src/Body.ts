@@ -11,23 +11,26 @@ export const unstorableText = (text: string): boolean => !isStorableText(text)
 /**
  * Where in a parsed JSON body the first unstorable string is (a value or a key), as
  * `mints[1].metadata.name`; null when there is none. Checked before any schema, so no field a
- * schema forgot can carry such text to the database.
+ * schema forgot can carry such text to the database. Iterative: a body of 30,000 nested arrays
+ * fits in 64 KB and must not overflow the stack.
  */
-export const unstorableField = (value: unknown, path = ""): string | null => {
-  if (typeof value === "string") return unstorableText(value) ? path || "body" : null
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = unstorableField(value[i], `${path}[${i}]`)
-      if (found !== null) return found
-    }
-    return null
-  }
-  if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) {
-      const at = path === "" ? key : `${path}.${key}`
-      if (unstorableText(key)) return at
-      const found = unstorableField(item, at)
-      if (found !== null) return found
+export const unstorableField = (root: unknown): string | null => {
+  const pending: Array<{ readonly value: unknown; readonly path: string }> = [{ value: root, path: "" }]
+  while (pending.length > 0) {
+    const { value, path } = pending.pop()!
+    if (typeof value === "string") {
+      if (unstorableText(value)) return path || "body"
+    } else if (Array.isArray(value)) {
+      // Pushed last to first, so the first offending element is the one reported.
+      for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], path: `${path}[${i}]` })
+    } else if (value !== null && typeof value === "object") {
+      const entries = Object.entries(value)
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i]!
+        const at = path === "" ? key : `${path}.${key}`
+        if (unstorableText(key)) return at
+        pending.push({ value: item, path: at })
+      }
     }
   }
   return null

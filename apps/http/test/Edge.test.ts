@@ -220,3 +220,26 @@ describe("issue 11.5: /health/chain tells nothing secret", () => {
     }
   })
 })
+
+describe("bodies that are deep or odd are refused, never a 500", () => {
+  it.each([
+    ["30,000 nested arrays", `{"mints":${"[".repeat(30_000)}${"]".repeat(30_000)}}`, "/v1/mints/batch"],
+    ["12,000 nested objects", `${'{"a":'.repeat(12_000)}1${"}".repeat(12_000)}`, "/v1/mints"],
+    ["a __proto__ key", `{"__proto__":{"admin":true},${JSON.stringify(ticket()).slice(1)}`, "/v1/mints"],
+    [
+      "a huge number",
+      JSON.stringify(ticket("t-1", { metadata: { sellerFeeBasisPoints: 1e308 } })),
+      "/v1/mints"
+    ],
+    [
+      "a huge share",
+      JSON.stringify(ticket("t-1", { metadata: { creators: [{ address: owner, share: 1e308 }] } })),
+      "/v1/mints"
+    ]
+  ])("%s", async (_name, raw, path) => {
+    const res = await t.signed("POST", path, undefined, { raw })
+    expect(res.status).toBeGreaterThanOrEqual(400)
+    expect(res.status).toBeLessThan(500)
+    expect(await totalMints()).toBe(0)
+  })
+})
