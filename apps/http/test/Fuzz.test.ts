@@ -97,7 +97,7 @@ type Body = Record<string, unknown>
 const mutated: A.Arbitrary<{ body: Body | string; bad: boolean }> = A.flatMap(
   A.all({
     request: validRequest,
-    how: pick(["none", "none", "poison", "type", "extra", "nested", "huge", "raw"])
+    how: pick(["none", "none", "poison", "type", "extra", "nested", "huge", "raw", "deep"])
   }),
   ({ request, how }): A.Arbitrary<{ body: Body | string; bad: boolean }> => {
     const body: Body = { ...request, metadata: { ...request.metadata } }
@@ -122,6 +122,11 @@ const mutated: A.Arbitrary<{ body: Body | string; bad: boolean }> = A.flatMap(
         }))
       case "huge":
         return A.Constant({ body: { ...body, metadata: { sellerFeeBasisPoints: 1e308 } }, bad: true })
+      case "deep":
+        return A.map(A.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 30_000 }))), (depth) => ({
+          body: `{"ticketId":${"[".repeat(depth)}${"]".repeat(depth)}}`,
+          bad: true
+        }))
       case "raw":
         return A.map(poison, (text) => ({ body: `{"ticketId": ${text}`, bad: true }))
       default:
