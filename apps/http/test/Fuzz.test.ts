@@ -123,10 +123,13 @@ const mutated: A.Arbitrary<{ body: Body | string; bad: boolean }> = A.flatMap(
       case "huge":
         return A.Constant({ body: { ...body, metadata: { sellerFeeBasisPoints: 1e308 } }, bad: true })
       case "deep":
-        return A.map(A.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 30_000 }))), (depth) => ({
-          body: `{"ticketId":${"[".repeat(depth)}${"]".repeat(depth)}}`,
-          bad: true
-        }))
+        return A.map(
+          A.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 30_000 }))),
+          (depth) => ({
+            body: `{"ticketId":${"[".repeat(depth)}${"]".repeat(depth)}}`,
+            bad: true
+          })
+        )
       case "raw":
         return A.map(poison, (text) => ({ body: `{"ticketId": ${text}`, bad: true }))
       default:
