@@ -74,21 +74,27 @@ export const mountAll = <V extends Env>(
   ctx: HandlerContext,
   implementations: Implementations
 ) => {
-  const methods = new Map<string, Set<string>>()
   const mountNamed = <K extends Api.EndpointName>(name: K) =>
     mountOne(app, ctx, Api.endpoints[name], implementations[name])
-  for (const name of Api.names) {
+  for (const name of Api.names) mountNamed(name)
+  // Declared paths, undeclared methods: 405, after every declared route. Allow lists the methods
+  // of every declaration the request's path matches (`/v1/mints/batch` is also a ticket id path).
+  const templates = Api.names.map((name) => {
     const e = Api.endpoints[name]
-    mountNamed(name)
-    const allowed = methods.get(e.path) ?? new Set<string>()
-    allowed.add(e.method)
-    if (e.method === "GET") allowed.add("HEAD")
-    methods.set(e.path, allowed)
+    return { method: e.method, pattern: new RegExp(`^${e.path.replace(/\{\w+\}/g, "[^/]+")}$`) }
+  })
+  const allowFor = (path: string) => {
+    const methods = new Set<string>()
+    for (const t of templates) {
+      if (!t.pattern.test(path)) continue
+      methods.add(t.method)
+      if (t.method === "GET") methods.add("HEAD")
+    }
+    return [...methods].sort().join(", ")
   }
-  // Declared paths, undeclared methods: 405 with what is allowed, after every declared route.
-  for (const [path, allowed] of methods) {
-    const allow = [...allowed].sort().join(", ")
+  for (const path of new Set(Api.names.map((name) => Api.endpoints[name].path))) {
     app.all(honoPath(path), (c) => {
+      const allow = allowFor(c.req.path)
       const error = httpError(
         405,
         "method_not_allowed",

@@ -103,12 +103,19 @@ describe("methods and the reference page", () => {
     ["PUT", "/v1/mints/t-1", "GET, HEAD"],
     ["GET", "/v1/mints/t-1/retry", "POST"],
     ["PATCH", "/health", "GET, HEAD"],
-    ["POST", "/metadata/t-1", "GET, HEAD"]
+    ["POST", "/metadata/t-1", "GET, HEAD"],
+    ["PUT", "/v1/mints/batch", "GET, HEAD, POST"]
   ])("%s %s answers 405 with Allow: %s", async (method, path, allow) => {
     const res = await t.app.request(path, { method })
     expect(res.status).toBe(405)
     expect(res.headers.get("allow")).toBe(allow)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed")
+  })
+
+  it("HEAD is answered wherever GET is", async () => {
+    const res = await t.app.request("/health", { method: "HEAD" })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe("")
   })
 
   it("an unknown path is still 404", async () => {
