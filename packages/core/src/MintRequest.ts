@@ -32,6 +32,9 @@ const storable = Schema.makeFilter(
 /** A string the database can store (see isStorableText). */
 export const Text = Schema.String.check(storable)
 
+/** Text with a description the OpenAPI document shows (set before the check, where it survives). */
+const describedText = (description: string) => Schema.String.annotate({ description }).check(storable)
+
 /**
  * The ticket id rule, documented in the README: 1 to 128 characters from the URL-unreserved
  * set (A-Z a-z 0-9 - _ ~ .), not starting with a dot. It keeps `/metadata/<ticketId>` a URL
@@ -59,13 +62,23 @@ export class TicketMetadataInput extends Schema.Class<TicketMetadataInput>(
   "@tickettoken/minting-core/TicketMetadataInput"
 )({
   /** On-chain name; defaults to `Ticket #<ticketId>`. At most 32 bytes of UTF-8. */
-  name: Schema.optionalKey(Text),
-  symbol: Schema.optionalKey(Text),
+  // Bubblegum's limits are counted in UTF-8 bytes, which a JSON Schema cannot say: they are
+  // checked after decoding (422 invalid_metadata, every violation listed) and described here.
+  name: Schema.optionalKey(
+    describedText("On-chain name, at most 32 bytes of UTF-8 (else 422); default `Ticket #<ticketId>`")
+  ),
+  symbol: Schema.optionalKey(describedText("At most 10 bytes of UTF-8 (else 422); default TCKT")),
   eventName: Schema.optionalKey(Text.check(Schema.isMaxLength(200))),
   description: Schema.optionalKey(Text.check(Schema.isMaxLength(2000))),
   image: Schema.optionalKey(Text.check(Schema.isMaxLength(500))),
-  sellerFeeBasisPoints: Schema.optionalKey(Schema.Int),
-  creators: Schema.optionalKey(Schema.Array(Creator))
+  sellerFeeBasisPoints: Schema.optionalKey(
+    Schema.Int.annotate({ description: "0 to 10000 (else 422); default 0" })
+  ),
+  creators: Schema.optionalKey(
+    Schema.Array(Creator).annotate({
+      description: "At most 5, each address once, shares summing to 100 (else 422)"
+    })
+  )
 }) {}
 
 export class MintRequest extends Schema.Class<MintRequest>("@tickettoken/minting-core/MintRequest")({
