@@ -44,6 +44,7 @@ export const feePayer = (dataDir: string): { readonly path: string; readonly add
   ensureDir(dataDir)
   const path = join(dataDir, "fee-payer.json")
   if (!existsSync(path)) write(path, newKeypairJson())
+  else chmodSync(path, 0o600)
   const bytes = JSON.parse(readFileSync(path, "utf8")) as Array<number>
   return { path, address: Base58.encode(Uint8Array.from(bytes.slice(32))) }
 }
