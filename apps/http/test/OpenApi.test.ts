@@ -6,6 +6,7 @@
  */
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { Api } from "@tickettoken/minting-core/client"
+import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeTestApp } from "./TestApp.ts"
 
@@ -94,6 +95,29 @@ describe("the OpenAPI document", () => {
       const e = Api.endpoints[name]
       expect(op(e.path, e.method.toLowerCase()).operationId).toBe(name)
     }
+  })
+})
+
+describe("the declarations' examples", () => {
+  it("each decodes with the schema it illustrates", () => {
+    let checked = 0
+    for (const name of Api.names) {
+      const e: Api.Endpoint = Api.endpoints[name]
+      if (e.body !== undefined && e.bodyExample !== undefined) {
+        expect(
+          Schema.decodeUnknownExit(e.body)(e.bodyExample, { onExcessProperty: "error" })._tag,
+          name
+        ).toBe("Success")
+        checked++
+      }
+      for (const [status, answer] of Object.entries(Api.answersOf(e))) {
+        if (answer.schema === undefined || answer.example === undefined) continue
+        const decoded = Schema.decodeUnknownExit(answer.schema)(answer.example, { onExcessProperty: "error" })
+        expect(decoded._tag, `${name} ${status}`).toBe("Success")
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(8)
   })
 })
 

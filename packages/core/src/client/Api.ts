@@ -95,6 +95,29 @@ const exampleMint = {
   completedAt: null
 }
 
+const exampleReport = {
+  id: "5d0c2a44-8d2b-4c1f-9a8e-7e51f2c3b9d0",
+  startedAt: "2026-11-30T12:05:00.000Z",
+  finishedAt: "2026-11-30T12:05:01.200Z",
+  counts: {
+    dbToChain: 120,
+    chainToDb: 120,
+    mismatches: 0,
+    success: 120,
+    byReason: {
+      success: 120,
+      mint_missing: 0,
+      transaction_failed: 0,
+      metadata_mismatch: 0,
+      chain_orphaned: 0,
+      db_orphaned: 0
+    }
+  },
+  rpcCalls: 4,
+  examined: 240,
+  findings: []
+}
+
 const mintLinks = {
   GetMint: { operation: "getMint", parameters: { ticketId: "$response.body#/ticketId" } },
   GetMetadata: { operation: "getMetadata", parameters: { ticketId: "$response.body#/ticketId" } }
@@ -247,7 +270,7 @@ export const endpoints = {
     tag: "operations",
     summary: "Operator: run a reconciliation pass now",
     answers: {
-      201: { description: "The pass's report", schema: ReportView },
+      201: { description: "The pass's report", schema: ReportView, example: exampleReport },
       409: { description: "A pass is already running", schema: ErrorBody, codes: ["reconciliation_running"] },
       503: unavailable
     },
@@ -261,7 +284,11 @@ export const endpoints = {
     summary: "Reconciliation reports, newest first",
     query: ListReportsParams,
     answers: {
-      200: { description: "Reports", schema: ReportList },
+      200: {
+        description: "Reports",
+        schema: ReportList,
+        example: { items: [exampleReport], nextCursor: null }
+      },
       503: unavailable
     }
   }),
@@ -273,7 +300,7 @@ export const endpoints = {
     summary: "One report with its findings",
     params: ReportIdParam,
     answers: {
-      200: { description: "The report", schema: ReportView },
+      200: { description: "The report", schema: ReportView, example: exampleReport },
       404: { description: "No such report", schema: ErrorBody, codes: ["report_not_found"] },
       503: unavailable
     }
@@ -297,7 +324,13 @@ export const endpoints = {
     access: "public",
     tag: "health",
     summary: "Liveness, and what the service runs on",
-    answers: { 200: { description: "Up", schema: Health } }
+    answers: {
+      200: {
+        description: "Up",
+        schema: Health,
+        example: { status: "ok", service: "minting-service", chain: "localnet", database: "postgresql" }
+      }
+    }
   }),
   healthDb: endpoint({
     method: "GET",
