@@ -27,7 +27,12 @@ const runtime = ManagedRuntime.make(layer as Layer.Layer<AppServices | SqlClient
 await runtime.runPromise(Effect.void)
 
 const app = makeApp(runtime as unknown as ManagedRuntime.ManagedRuntime<AppServices, never>, {
-  auth: { internalSecrets: [Redacted.make(process.env.BENCH_SECRET ?? "bench")], jwtSecret: null },
+  auth: {
+    internalSecrets: [Redacted.make(process.env.BENCH_SECRET ?? "bench")],
+    jwtSecret: null,
+    jwtAudience: null,
+    jwtIssuer: null
+  },
   health: { chain: "simulated", database: "postgresql" }
 })
 

@@ -6,10 +6,11 @@ import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { AppRuntime } from "./AppServices.ts"
 import type { AuthConfig } from "./Auth.ts"
-import { handler } from "./Handler.ts"
+import * as Docs from "./Docs.ts"
 import { HttpFailure, httpError } from "./HttpErrors.ts"
 import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
 import * as OpenApi from "./OpenApi.ts"
+import { type Implementations, mountAll } from "./Routes.ts"
 import { findingRoutes } from "./routes/findings.ts"
 import { type HealthInfo, healthRoutes } from "./routes/health.ts"
 import { mintRoutes } from "./routes/mints.ts"
@@ -84,34 +85,38 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
   const batch = limited(batchLimit)
   app.use((c, next) => (c.req.path === "/v1/mints/batch" ? batch(c, next) : single(c, next)))
 
-  app.route("/health", healthRoutes(ctx, options.health))
-  app.route("/v1/mints", mintRoutes(ctx))
-  app.route("/v1/reconciliations", reconciliationRoutes(ctx))
-  app.route("/v1/findings", findingRoutes(ctx))
-
-  app.get(
-    "/metadata/:ticketId",
-    handler(ctx, "public", (_request, c) =>
+  const implementations: Implementations = {
+    ...healthRoutes(options.health),
+    ...mintRoutes,
+    ...reconciliationRoutes,
+    ...findingRoutes,
+    getMetadata: ({ params }) =>
       Effect.gen(function* () {
         const store = yield* MetadataStore
-        const doc = yield* store.get(c.req.param("ticketId") ?? "")
+        const doc = yield* store.get(params.ticketId)
         if (Option.isNone(doc)) {
           return yield* Effect.fail(
             new HttpFailure(httpError(404, "metadata_not_found", "no metadata for that ticket"))
           )
         }
         return { status: 200, json: doc.value }
-      })
-    )
-  )
-  app.get(
-    "/metrics",
-    handler(ctx, "public", () =>
-      Effect.map(scrape, (text) => ({ status: 200, text, contentType: "text/plain; version=0.0.4" }))
-    )
-  )
-  app.get("/openapi.json", (c) => c.body(openapi, 200, { "content-type": "application/json" }))
-  app.get("/docs", (c) => c.html(OpenApi.page))
+      }),
+    metrics: () =>
+      Effect.map(scrape, (text) => ({ status: 200, text, contentType: "text/plain; version=0.0.4" })),
+    openapi: () => Effect.succeed({ status: 200, text: openapi, contentType: "application/json" }),
+    docs: () => Effect.succeed({ status: 200, text: Docs.page, contentType: "text/html; charset=utf-8" })
+  }
+  // The reference page's own files, from the swagger-ui-dist package (not API operations).
+  app.get("/docs/assets/:file", (c) => {
+    const asset = Docs.assets.get(c.req.param("file"))
+    return asset === undefined
+      ? c.json(httpError(404, "not_found", "no such asset").body, 404)
+      : c.body(asset.body, 200, {
+          "content-type": asset.contentType,
+          "cache-control": "public, max-age=3600"
+        })
+  })
+  mountAll(app, ctx, implementations)
 
   app.notFound((c) =>
     c.json(
@@ -120,7 +125,13 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
     )
   )
   app.onError((error, c) => {
-    runtime.runFork(Effect.logError("unhandled error", { error: String(error) }))
+    // One short line with the request id, as for a route's defect; never the stack.
+    const defect = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split("\n")[0]
+    runtime.runFork(
+      Effect.logError("unhandled error", { path: c.req.path, defect: defect?.slice(0, 300) }).pipe(
+        Effect.annotateLogs({ requestId: c.get("requestId") })
+      )
+    )
     return c.json(httpError(500, "internal_error", "internal error").body, 500)
   })
   return app

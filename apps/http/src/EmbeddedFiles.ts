@@ -1,25 +1,34 @@
 /**
- * What the embedded start keeps under the data folder (git-ignored, mode 0600): the generated
- * internal secret and the local fee payer. Neither is ever logged; the secret is shown once,
- * on the console, when it is first generated, so the developer can sign requests.
+ * What the embedded start keeps under the data folder (git-ignored, folder 0700, files 0600):
+ * the generated internal secret and the local fee payer. Neither is ever printed or logged: the
+ * start-up output names the file to read the secret from.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Base58 } from "@tickettoken/minting-core"
 
 const write = (path: string, text: string) => writeFileSync(path, text, { mode: 0o600 })
 
-export const ensureDir = (dir: string) => mkdirSync(dir, { recursive: true, mode: 0o700 })
+/** The data folder, 0700: created so, and tightened when it already existed more open. */
+export const ensureDir = (dir: string) => {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
+}
 
 /** The embedded internal secret: read, or generated on first start. */
-export const internalSecret = (dataDir: string): { readonly secret: string; readonly generated: boolean } => {
+export const internalSecret = (
+  dataDir: string
+): { readonly secret: string; readonly generated: boolean; readonly path: string } => {
   ensureDir(dataDir)
   const path = join(dataDir, "internal-secret")
-  if (existsSync(path)) return { secret: readFileSync(path, "utf8").trim(), generated: false }
+  if (existsSync(path)) {
+    chmodSync(path, 0o600)
+    return { secret: readFileSync(path, "utf8").trim(), generated: false, path }
+  }
   const secret = randomBytes(32).toString("hex")
   write(path, `${secret}\n`)
-  return { secret, generated: true }
+  return { secret, generated: true, path }
 }
 
 /** A new ed25519 keypair in the solana-keygen format: a JSON array of the 32-byte seed and public key. */
@@ -35,6 +44,7 @@ export const feePayer = (dataDir: string): { readonly path: string; readonly add
   ensureDir(dataDir)
   const path = join(dataDir, "fee-payer.json")
   if (!existsSync(path)) write(path, newKeypairJson())
+  else chmodSync(path, 0o600)
   const bytes = JSON.parse(readFileSync(path, "utf8")) as Array<number>
   return { path, address: Base58.encode(Uint8Array.from(bytes.slice(32))) }
 }

@@ -26,6 +26,8 @@ export const environment = Config.all({
   publicBaseUrl: Config.String("PUBLIC_BASE_URL").pipe(Config.option),
   internalSecrets: list("INTERNAL_AUTH_SECRETS"),
   jwtSecret: Config.Redacted("JWT_SECRET").pipe(Config.option),
+  jwtAudience: Config.String("JWT_AUDIENCE").pipe(Config.option),
+  jwtIssuer: Config.String("JWT_ISSUER").pipe(Config.option),
   dataDir: Config.String("DATA_DIR").pipe(Config.withDefault(".data")),
   databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option),
   dbHost: Config.String("DB_HOST").pipe(Config.option),

@@ -1,8 +1,14 @@
-/** The OpenAPI 3.1 document, generated from the same schemas that validate requests. */
+/**
+ * The OpenAPI 3.1 document, generated from the API's one definition (core/client Api): its
+ * paths, parameters, bodies, every status each operation answers, examples and links, with
+ * the JSON Schemas of the very schemas that validate requests and shape responses.
+ */
 import {
+  Api,
   BatchMintRequest,
   BatchMintResponse,
   ErrorBody,
+  InternalAuth,
   MintList,
   MintRequest,
   MintView,
@@ -11,170 +17,199 @@ import {
 } from "@tickettoken/minting-core/client"
 import { Schema } from "effect"
 
-const schemas = {
-  MintRequest,
-  BatchMintRequest,
-  BatchMintResponse,
-  MintView,
-  MintList,
-  ReportView,
-  ReportList,
-  ErrorBody
-}
+/** Schemas that become named components; any other is written inline. */
+const named = new Map<Schema.Top, string>([
+  [MintRequest, "MintRequest"],
+  [BatchMintRequest, "BatchMintRequest"],
+  [BatchMintResponse, "BatchMintResponse"],
+  [MintView, "Mint"],
+  [MintList, "MintList"],
+  [ReportView, "ReconciliationReport"],
+  [ReportList, "ReconciliationReportList"],
+  [ErrorBody, "Error"],
+  [Api.Health, "Health"],
+  [Api.HealthDb, "HealthDb"],
+  [Api.HealthChain, "HealthChain"],
+  [Api.MetadataDocument, "MetadataDocument"]
+])
 
-const components = () => {
-  const out: Record<string, unknown> = {}
-  for (const [name, schema] of Object.entries(schemas)) {
-    const doc = Schema.toJsonSchemaDocument(schema as Schema.Top, { onExcessProperty: "error" })
-    Object.assign(out, doc.definitions)
-    out[name] = doc.schema
+type Json = Record<string, unknown>
+
+/** A component name OpenAPI accepts (^[a-zA-Z0-9._-]+$): `@scope/pkg/CreatorEncoded` -> `Creator`. */
+const componentName = (definition: string) =>
+  (definition.split("/").pop() ?? definition).replace(/Encoded$/, "").replace(/[^a-zA-Z0-9._-]/g, "_")
+
+const unescapePointer = (token: string) => token.replaceAll("~1", "/").replaceAll("~0", "~")
+
+/** Rewrites `#/$defs/x` references to `#/components/schemas/<renamed x>`. */
+const rewrite = (value: unknown, rename: (definition: string) => string): unknown => {
+  if (Array.isArray(value)) return value.map((item) => rewrite(item, rename))
+  if (value === null || typeof value !== "object") return value
+  const out: Json = {}
+  for (const [key, item] of Object.entries(value)) {
+    out[key] =
+      key === "$ref" && typeof item === "string" && item.startsWith("#/$defs/")
+        ? `#/components/schemas/${rename(unescapePointer(item.slice("#/$defs/".length)))}`
+        : rewrite(item, rename)
   }
-  return JSON.parse(JSON.stringify(out).replaceAll("#/$defs/", "#/components/schemas/"))
+  return out
 }
 
-const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` })
-const json = (name: keyof typeof schemas, description: string) => ({
-  description,
-  content: { "application/json": { schema: ref(name) } }
-})
-const errors = {
-  "400": json("ErrorBody", "Invalid JSON or a body that does not match the schema"),
-  "401": json("ErrorBody", "Not authenticated"),
-  "503": json("ErrorBody", "Database or chain unavailable")
-}
-const internal = [{ internalHmac: [] }]
-const operator = [{ internalHmac: [] }, { platformJwt: [] }]
-
-export const document = () => ({
-  openapi: "3.1.0",
-  info: {
-    title: "TicketToken minting service",
-    version: "0.1.0",
-    description:
-      "Turns sold tickets into Bubblegum compressed NFTs, exactly once per ticket. Internal routes are signed with HMAC-SHA256: x-tt-timestamp (unix seconds, ±300 s), x-tt-nonce (never reused), x-tt-signature = hex HMAC(secret, METHOD\\npath?query\\ntimestamp\\nnonce\\nhex SHA-256(body))."
-  },
-  components: {
-    schemas: components(),
-    securitySchemes: {
-      internalHmac: { type: "apiKey", in: "header", name: "x-tt-signature" },
-      platformJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT (HS256, role admin)" }
+const makeComponents = () => {
+  const components: Record<string, unknown> = {}
+  /** The JSON Schema of `schema` (a reference when it is named), its definitions added to the components. */
+  const jsonSchema = (schema: Schema.Top): Json => {
+    const doc = Schema.toJsonSchemaDocument(schema, { onExcessProperty: "error" })
+    const name = named.get(schema)
+    const top = doc.schema as Json
+    const onlyRef =
+      Object.keys(top).length === 1 && typeof top.$ref === "string" && top.$ref.startsWith("#/$defs/")
+        ? unescapePointer(top.$ref.slice("#/$defs/".length))
+        : null
+    // A named schema that is just a reference to its class's definition takes that definition's place.
+    const rename = (definition: string) =>
+      name !== undefined && definition === onlyRef ? name : componentName(definition)
+    for (const [definition, body] of Object.entries(doc.definitions)) {
+      components[rename(definition)] = rewrite(body, rename)
     }
-  },
-  paths: {
-    "/v1/mints": {
-      post: {
-        summary: "Request the mint of one ticket (idempotent per ticket)",
-        security: internal,
-        requestBody: { required: true, content: { "application/json": { schema: ref("MintRequest") } } },
-        responses: {
-          "202": json("MintView", "Accepted"),
-          "200": json("MintView", "The same request was already accepted"),
-          "409": json("ErrorBody", "The ticket has a mint requested with a different body"),
-          "422": json("ErrorBody", "Metadata breaks Bubblegum's limits, or an unknown collection"),
-          ...errors
+    if (name === undefined) return rewrite(top, rename) as Json
+    if (onlyRef === null) components[name] = rewrite(top, rename)
+    return { $ref: `#/components/schemas/${name}` }
+  }
+  return { components, jsonSchema }
+}
+
+const errorExample = (code: string) => ({ error: { code, message: `an error with code ${code}` } })
+
+export const document = () => {
+  const { components, jsonSchema } = makeComponents()
+
+  const parameters = (schema: Schema.Top | undefined, location: "path" | "query") => {
+    if (schema === undefined) return []
+    const struct = jsonSchema(schema) as { properties?: Record<string, Json>; required?: Array<string> }
+    return Object.entries(struct.properties ?? {}).map(([name, fieldSchema]) => ({
+      name,
+      in: location,
+      required: location === "path" || (struct.required ?? []).includes(name),
+      schema: fieldSchema
+    }))
+  }
+
+  const response = (answer: Api.Answer, links: Json | undefined) => {
+    const contentType = answer.contentType ?? "application/json"
+    const examples =
+      answer.example !== undefined
+        ? { example: answer.example }
+        : answer.codes !== undefined
+          ? {
+              examples: Object.fromEntries(answer.codes.map((code) => [code, { value: errorExample(code) }]))
+            }
+          : {}
+    return {
+      description: answer.description,
+      content: {
+        [contentType]: {
+          schema:
+            answer.schema === undefined
+              ? contentType.startsWith("application/json")
+                ? { type: "object" }
+                : { type: "string" }
+              : jsonSchema(answer.schema),
+          ...examples
         }
       },
-      get: {
-        summary: "List mints, newest first (filters: status, eventId, owner; cursor paging)",
-        security: internal,
-        parameters: ["status", "eventId", "owner", "cursor", "limit"].map((name) => ({
-          name,
-          in: "query",
-          required: false,
-          schema: { type: "string" }
-        })),
-        responses: { "200": json("MintList", "A page of mints"), ...errors }
-      }
-    },
-    "/v1/mints/batch": {
-      post: {
-        summary: "Request the mints of up to 500 tickets; each is judged on its own",
-        security: internal,
-        requestBody: { required: true, content: { "application/json": { schema: ref("BatchMintRequest") } } },
-        responses: { "200": json("BatchMintResponse", "Per-ticket results"), ...errors }
-      }
-    },
-    "/v1/mints/{ticketId}": {
-      get: {
-        summary: "One ticket's mint",
-        security: internal,
-        parameters: [{ name: "ticketId", in: "path", required: true, schema: { type: "string" } }],
-        responses: {
-          "200": json("MintView", "The mint"),
-          "404": json("ErrorBody", "No mint for the ticket"),
-          ...errors
-        }
-      }
-    },
-    "/v1/mints/{ticketId}/retry": {
-      post: {
-        summary: "Operator: retry a failed or missing_on_chain mint",
-        security: operator,
-        parameters: [{ name: "ticketId", in: "path", required: true, schema: { type: "string" } }],
-        responses: {
-          "202": json("MintView", "Requeued"),
-          "409": json("ErrorBody", "Not retryable in its state"),
-          ...errors
-        }
-      }
-    },
-    "/v1/reconciliations": {
-      post: {
-        summary: "Operator: run a reconciliation pass now",
-        security: operator,
-        responses: { "201": json("ReportView", "The pass's report"), ...errors }
-      },
-      get: {
-        summary: "Reconciliation reports, newest first",
-        security: internal,
-        responses: { "200": json("ReportList", "Reports"), ...errors }
-      }
-    },
-    "/v1/reconciliations/{id}": {
-      get: {
-        summary: "One report with its findings",
-        security: internal,
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-        responses: {
-          "200": json("ReportView", "The report"),
-          "404": json("ErrorBody", "No such report"),
-          ...errors
-        }
-      }
-    },
-    "/metadata/{ticketId}": {
-      get: {
-        summary: "Public Metaplex JSON of a ticket (the URI on chain)",
-        parameters: [{ name: "ticketId", in: "path", required: true, schema: { type: "string" } }],
-        responses: {
-          "200": { description: "Metaplex metadata JSON" },
-          "404": json("ErrorBody", "Unknown ticket")
-        }
-      }
-    },
-    "/health": { get: { summary: "Liveness", responses: { "200": { description: "ok" } } } },
-    "/health/db": {
-      get: {
-        summary: "Database",
-        responses: { "200": { description: "ok" }, "503": { description: "down" } }
-      }
-    },
-    "/health/chain": {
-      get: { summary: "Chain, fee payer, active tree", responses: { "200": { description: "ok" } } }
-    },
-    "/metrics": {
-      get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } }
+      ...(links === undefined ? {} : { links })
     }
   }
-})
 
-/** A small self-contained page listing the API from the document (no assets from elsewhere). */
-export const page = `<!doctype html><html><head><meta charset="utf-8"><title>TicketToken minting API</title>
-<style>body{font:14px system-ui;margin:2rem;max-width:60rem}code{background:#eee;padding:0 .2rem}section{border-top:1px solid #ddd;padding:.5rem 0}pre{background:#f6f6f6;padding:.5rem;overflow:auto}</style></head>
-<body><h1>TicketToken minting API</h1><p>The full document: <a href="/openapi.json">/openapi.json</a></p><div id="api"></div>
-<script>fetch("/openapi.json").then(r=>r.json()).then(doc=>{const root=document.getElementById("api");
-const p=document.createElement("p");p.textContent=doc.info.description;root.append(p);
-for(const [path,ops] of Object.entries(doc.paths))for(const [method,op] of Object.entries(ops)){const s=document.createElement("section");
-const h=document.createElement("h3");h.textContent=method.toUpperCase()+" "+path;const d=document.createElement("p");d.textContent=op.summary;
-const pre=document.createElement("pre");pre.textContent=JSON.stringify({security:op.security,requestBody:op.requestBody,responses:Object.keys(op.responses)},null,2);
-s.append(h,d,pre);root.append(s)}})</script></body></html>`
+  const operation = (name: Api.EndpointName) => {
+    const e: Api.Endpoint = Api.endpoints[name]
+    const answers = Api.answersOf(e)
+    const links =
+      e.links === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(e.links).map(([linkName, link]) => [
+              linkName,
+              { operationId: link.operation, parameters: link.parameters }
+            ])
+          )
+    return {
+      operationId: name,
+      summary: e.summary,
+      ...(e.description === undefined ? {} : { description: e.description }),
+      tags: [e.tag],
+      security:
+        e.access === "public"
+          ? []
+          : e.access === "internal"
+            ? [{ internalHmac: [] }]
+            : [{ internalHmac: [] }, { platformJwt: [] }],
+      parameters: [...parameters(e.params, "path"), ...parameters(e.query, "query")],
+      ...(e.body === undefined
+        ? {}
+        : {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": {
+                  schema: jsonSchema(e.body),
+                  ...(e.bodyExample === undefined ? {} : { example: e.bodyExample })
+                }
+              }
+            }
+          }),
+      responses: Object.fromEntries(
+        Object.entries(answers).map(([status, answer]) => [
+          status,
+          response(answer, Number(status) >= 200 && Number(status) < 300 ? links : undefined)
+        ])
+      )
+    }
+  }
+
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const name of Api.names) {
+    const e = Api.endpoints[name]
+    paths[e.path] = { ...paths[e.path], [e.method.toLowerCase()]: operation(name) }
+  }
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "TicketToken minting service",
+      version: "0.1.0",
+      description: [
+        "Turns sold tickets into Bubblegum compressed NFTs, exactly once per ticket.",
+        `Internal routes are signed with HMAC-SHA256: ${InternalAuth.headers.timestamp} (unix seconds, within ±${InternalAuth.windowSeconds} s), ${InternalAuth.headers.nonce} (8-128 printable ASCII, never reused), ${InternalAuth.headers.signature} = hex HMAC(secret, METHOD\\ntarget\\ntimestamp\\nnonce\\nhex SHA-256(body)), where target is the path and query exactly as sent on the wire.`,
+        "Errors are {error: {code, message, details}} with a stable code. A method a path does not declare answers 405 with Allow."
+      ].join("\n\n")
+    },
+    servers: [{ url: "/" }],
+    tags: [
+      { name: "mints", description: "Mint intake and lookups (internal)" },
+      { name: "operations", description: "Retries and reconciliation" },
+      { name: "public", description: "What the chain's metadata URIs point at" },
+      { name: "health", description: "Health and metrics" },
+      { name: "reference", description: "This document and its reference page" }
+    ],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        internalHmac: {
+          type: "apiKey",
+          in: "header",
+          name: InternalAuth.headers.signature,
+          description: `With ${InternalAuth.headers.timestamp} and ${InternalAuth.headers.nonce}; see the description above.`
+        },
+        platformJwt: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "HS256, exp required, role admin (or roles containing admin); aud/iss when configured."
+        }
+      }
+    }
+  }
+}

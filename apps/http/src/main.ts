@@ -50,6 +50,9 @@ const retireTrees = Effect.gen(function* () {
 const logLevels = { trace: "Trace", debug: "Debug", info: "Info", warn: "Warn", error: "Error" } as const
 
 const main = async () => {
+  // Whatever the service writes (PGlite's files, the generated secret, the fee payer) is its
+  // own: nothing it creates is readable by other users.
+  process.umask(0o077)
   const env = await Effect.runPromise(
     Effect.result(
       Effect.gen(function* () {
@@ -138,7 +141,12 @@ const main = async () => {
   }
 
   const app = makeApp(runtime, {
-    auth: { internalSecrets, jwtSecret: Option.getOrNull(settings.jwtSecret) },
+    auth: {
+      internalSecrets,
+      jwtSecret: Option.getOrNull(settings.jwtSecret),
+      jwtAudience: Option.getOrNull(settings.jwtAudience),
+      jwtIssuer: Option.getOrNull(settings.jwtIssuer)
+    },
     health: { chain: chain.kind, database: database.kind },
     bodyLimit: settings.bodyLimit,
     accessLog: (line) =>
@@ -160,9 +168,10 @@ const main = async () => {
   log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
 
   if (embeddedSecret !== null) {
-    // Shown on the console for the developer who just started the embedded service; never logged by the service.
+    // Where to read the secret, never the secret: stdout is the log stream, and logs are
+    // collected, shipped and kept where a secret must not go.
     process.stdout.write(
-      `\nInternal secret (${embeddedSecret.generated ? "generated" : "from"} ${settings.dataDir}/internal-secret): ${embeddedSecret.secret}\nMint one ticket:\n  pnpm --silent mint:example ${url}\n\n`
+      `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n\n`
     )
   }
 

@@ -5,7 +5,7 @@
  * after a restart the data is still there.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeCrypto } from "@effect/platform-node"
@@ -16,11 +16,23 @@ import { afterAll, describe, expect, it } from "vitest"
 import { freePort } from "./Net.ts"
 
 const dataDir = mkdtempSync(join(tmpdir(), "tt-embedded-"))
+// An existing data folder left open, as a fresh checkout or a careless copy would leave it.
+chmodSync(dataDir, 0o755)
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 const crypto = Layer.mergeAll(NodeCrypto.layerDigest, NodeCrypto.layerMac)
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.runPromise(effect.pipe(Effect.provide(crypto)) as Effect.Effect<A, E>)
+
+/** Paths under `dir` that group or others may read, write or enter. */
+const openToOthers = (dir: string): Array<string> => {
+  const loose: Array<string> = []
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name)
+    if ((statSync(path).mode & 0o077) !== 0) loose.push(path)
+  }
+  return loose
+}
 
 /** Starts the service as `pnpm start` does, with only a port and the data folder chosen. */
 const start = async (port: number) => {
@@ -71,7 +83,12 @@ describe("the embedded start", () => {
     const baseUrl = `http://127.0.0.1:${port}`
     const first = await start(port)
     const secret = readFileSync(join(dataDir, "internal-secret"), "utf8").trim()
-    expect(first.output.join("")).toContain(secret)
+    // Issue 11, item 11: the output names the file, never the secret; the data is private.
+    expect(first.output.join("")).not.toContain(secret)
+    expect(first.output.join("")).toContain(join(dataDir, "internal-secret"))
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700)
+    expect(statSync(join(dataDir, "internal-secret")).mode & 0o777).toBe(0o600)
+    expect(openToOthers(join(dataDir, "pglite"))).toEqual([])
     const client = MintingClient.make({ baseUrl, secret: Redacted.make(secret) })
     await run(
       client.requestMint(

@@ -102,13 +102,15 @@ describe("the service, end to end", () => {
 
     const chain = (await (await fetch(`${baseUrl}/health/chain`)).json()) as {
       kind: string
-      rpcUrl: string | null
+      rpcHost: string | null
     }
     if (!withBubblegum) return
     expect(chain.kind).toBe("localnet")
     // Read the leaf back from the chain with the adapter's own parser, as a stranger would.
     const reader = BubblegumGateway.layer.pipe(
-      Layer.provide(SolanaConfig.layer({ rpcUrl: chain.rpcUrl!, keypair: Redacted.make(newKeypairJson()) }))
+      Layer.provide(
+        SolanaConfig.layer({ rpcUrl: `http://${chain.rpcHost!}`, keypair: Redacted.make(newKeypairJson()) })
+      )
     )
     const leaf = await Effect.runPromise(
       Effect.gen(function* () {

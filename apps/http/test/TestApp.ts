@@ -1,9 +1,10 @@
 /** The app over the in-memory layers and the simulated chain, called with app.request(): no port, no server. */
 import { createHmac } from "node:crypto"
-import { ChainMetrics, MintingSettings } from "@tickettoken/minting-core"
+import { ChainGateway, ChainMetrics, MintingSettings } from "@tickettoken/minting-core"
 import { InternalAuth } from "@tickettoken/minting-core/client"
 import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
-import { DateTime, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import * as Postgres from "@tickettoken/minting-postgres"
+import { Context, DateTime, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { makeApp } from "../src/App.ts"
 
@@ -15,25 +16,69 @@ export const crypto = Layer.mergeAll(
   Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
 )
 
-export const makeTestApp = () => {
+export interface TestAppOptions {
+  /** Run on this PostgreSQL database (migrated here) instead of the in-memory adapters. */
+  readonly postgresUrl?: Redacted.Redacted
+
+  readonly publicBaseUrl?: string
+  /** Receives every log line (level and message) the app's runtime writes. */
+  readonly logs?: Array<{ readonly level: string; readonly message: string }>
+  /** What the chain reports as its RPC URL (the simulated chain has none). */
+  readonly rpcUrl?: string
+  readonly jwtAudience?: string
+  readonly jwtIssuer?: string
+}
+
+/** The simulated chain, reporting `rpcUrl` as a cluster would when one is given. */
+const chainLayer = (rpcUrl: string | undefined) =>
+  rpcUrl === undefined
+    ? SimulatedChain.layer()
+    : Layer.effectContext(
+        Effect.gen(function* () {
+          const context = yield* Layer.build(SimulatedChain.layer())
+          const chain = Context.get(context, ChainGateway)
+          return Context.add(
+            context,
+            ChainGateway,
+            ChainGateway.of({ ...chain, info: Effect.map(chain.info, (info) => ({ ...info, rpcUrl })) })
+          )
+        })
+      )
+
+export const makeTestApp = (options: TestAppOptions = {}) => {
+  const repositories =
+    options.postgresUrl === undefined
+      ? layerInMemory
+      : Layer.orDie(Postgres.layer({ url: options.postgresUrl, maxConnections: 8 }))
   const layer = Layer.mergeAll(
-    layerInMemory,
+    repositories,
     InMemoryLeaderLock.layer,
-    Layer.provideMerge(ChainMetrics.layer, SimulatedChain.layer()),
+    Layer.provideMerge(ChainMetrics.layer, chainLayer(options.rpcUrl)),
     crypto
   ).pipe(
     Layer.provideMerge(
       Layer.succeed(MintingSettings, {
         ...MintingSettings.defaultValue(),
-        publicBaseUrl: "https://mint.test"
+        publicBaseUrl: options.publicBaseUrl ?? "https://mint.test"
       })
     )
   )
-  const runtime = ManagedRuntime.make(layer)
+  const logs = options.logs
+  const logging =
+    logs === undefined
+      ? Layer.empty
+      : Logger.layer([
+          Logger.make((line) => {
+            logs.push({ level: line.logLevel, message: String(line.message) })
+          })
+        ])
+  const runtime = ManagedRuntime.make(Layer.merge(layer, logging))
   const app = makeApp(runtime, {
     auth: {
       internalSecrets: [Redacted.make("old-secret"), Redacted.make(secret)],
-      jwtSecret: Redacted.make(jwtSecret)
+      jwtSecret: Redacted.make(jwtSecret),
+      jwtAudience: options.jwtAudience ?? null,
+      jwtIssuer: options.jwtIssuer ?? null
     },
     health: { chain: "simulated", database: "memory" }
   })
@@ -44,6 +89,7 @@ export const makeTestApp = () => {
     body?: unknown,
     options: {
       secret?: string
+      headers?: Record<string, string>
       skewSeconds?: number
       nonce?: string
       tamper?: (b: Uint8Array) => Uint8Array
@@ -68,6 +114,7 @@ export const makeTestApp = () => {
       method,
       headers: {
         ...headers,
+        ...options.headers,
         ...(text === "" ? {} : { "content-type": options.contentType ?? "application/json" })
       },
       ...(text === "" ? {} : { body: Buffer.from(sent) })

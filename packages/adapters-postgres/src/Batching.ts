@@ -4,8 +4,12 @@
  * rows written. Requests that arrive within a millisecond of each other are written by one
  * statement of many rows. Inside a transaction the caller's own connection must be used, so
  * there the single-row statement runs instead.
+ *
+ * A shared statement must not make requests fail each other: when it fails, each request is
+ * run again on its own (`isolate`), so a row the database refuses fails only its own request.
  */
-import { type Cause, Effect, Exit, Option, type Request } from "effect"
+import { RepositoryError } from "@tickettoken/minting-core"
+import { Cause, Effect, Exit, Option, type Request } from "effect"
 import type { SqlClient } from "effect/sql"
 
 /** How long a batch waits for company, and how large it may grow. */
@@ -27,3 +31,33 @@ export const failAll =
     Effect.sync(() => {
       for (const entry of entries) entry.completeUnsafe(Exit.failCause(cause))
     })
+
+/** The database is away: every row would fail the same way, so trying them one by one is no use. */
+const sharedFailure = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some(
+    (reason) =>
+      Cause.isFailReason(reason) &&
+      reason.error instanceof RepositoryError &&
+      reason.error.reason._tag === "Unavailable"
+  )
+
+/**
+ * When a batch's shared statement failed: a batch of one, or an outage, fails as it is; any
+ * other failure (a row the database refused, a defect) runs each request alone with `one`,
+ * completing each with its own outcome. The shared statement wrote nothing (one statement is
+ * atomic), so running a request again cannot write it twice; `one` must still tolerate finding
+ * its own row (when the statement that failed came after the write).
+ */
+export const isolate =
+  <A extends Request.Any>(
+    entries: ReadonlyArray<Request.Entry<A>>,
+    one: (request: A) => Effect.Effect<Request.Success<A>, Request.Error<A>>
+  ) =>
+  (cause: Cause.Cause<Request.Error<A>>) =>
+    entries.length <= 1 || sharedFailure(cause) || Cause.hasInterrupts(cause)
+      ? failAll(entries)(cause)
+      : Effect.forEach(
+          entries,
+          (entry) => Effect.map(Effect.exit(one(entry.request)), (exit) => entry.completeUnsafe(exit)),
+          { discard: true }
+        )

@@ -5,7 +5,8 @@
  * transactions, so the pool holds ONE connection; LISTEN/NOTIFY does not cross connections
  * there, so workers poll.
  */
-import { mkdirSync } from "node:fs"
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs"
+import { join } from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
@@ -23,6 +24,16 @@ export interface PgliteOptions {
 export class PgliteError extends Schema.TaggedError<PgliteError>()("PgliteError", {
   message: Schema.String
 }) {}
+
+/** Folders 0700 and files 0600 under `dir`, the folder itself included; links are left alone. */
+export const tightenTree = (dir: string): void => {
+  chmodSync(dir, 0o700)
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) tightenTree(path)
+    else if (entry.isFile() && (lstatSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
+  }
+}
 
 export class PgliteDatabase extends Context.Service<
   PgliteDatabase,
@@ -43,8 +54,15 @@ export class PgliteDatabase extends Context.Service<
         const db = yield* Effect.acquireRelease(
           Effect.tryPromise({
             try: async () => {
-              if (dataDir !== null) mkdirSync(dataDir, { recursive: true })
-              return dataDir === null ? PGlite.create() : PGlite.create(dataDir)
+              if (dataDir === null) return PGlite.create()
+              mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+              // The database's files are the service's alone. PGlite (Emscripten's file system)
+              // creates them 0666 less the umask, so an existing folder is tightened, and its
+              // files, before and after start: a 0700 folder keeps out whatever it adds later.
+              tightenTree(dataDir)
+              const db = await PGlite.create(dataDir)
+              tightenTree(dataDir)
+              return db
             },
             catch: (cause) =>
               new PgliteError({ message: `PGlite did not start in ${dataDir ?? "memory"}: ${String(cause)}` })

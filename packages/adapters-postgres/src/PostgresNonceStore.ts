@@ -22,13 +22,13 @@ export const make = Effect.gen(function* () {
   // over, a live one is left alone and returns no row. Concurrent uses of one nonce meet on its
   // primary key; two in the same batch are settled here, the first one winning. A batch judges
   // expiry by its earliest request's clock, which can only refuse, never admit, a replay.
-  const resolver = RequestResolver.make<Remember>((entries) =>
+  const rememberAll = (requests: ReadonlyArray<Remember>) =>
     Effect.gen(function* () {
       const first = new Map<string, Remember>()
-      for (const { request } of entries) if (!first.has(request.nonce)) first.set(request.nonce, request)
-      const now = entries.reduce(
-        (min, { request }) => (DateTime.isLessThan(request.now, min) ? request.now : min),
-        entries[0].request.now
+      for (const request of requests) if (!first.has(request.nonce)) first.set(request.nonce, request)
+      const now = requests.reduce(
+        (min, request) => (DateTime.isLessThan(request.now, min) ? request.now : min),
+        requests[0]!.now
       )
       const at = R.toDate(now)
       const rows = yield* sql<{ nonce: string }>`
@@ -38,18 +38,29 @@ export const make = Effect.gen(function* () {
         RETURNING nonce`
       // Forgetting expired nonces is housekeeping, not part of the answer: once in a while,
       // not on every request's path.
-      calls += entries.length
+      calls += requests.length
       if (calls >= purgeEvery) {
         calls = 0
-        yield* sql`DELETE FROM auth_nonces WHERE expires_at <= ${at}`
+        // Its failure is not the answer's: the nonces above are written and must count as used.
+        yield* Effect.ignore(sql`DELETE FROM auth_nonces WHERE expires_at <= ${at}`)
       }
       const fresh = new Set(rows.map((row) => row.nonce))
-      for (const entry of entries) {
-        entry.completeUnsafe(
-          Exit.succeed(fresh.has(entry.request.nonce) && first.get(entry.request.nonce) === entry.request)
-        )
-      }
-    }).pipe(orRepositoryError, Effect.catchCause(Batching.failAll(entries)))
+      return requests.map((request) => fresh.has(request.nonce) && first.get(request.nonce) === request)
+    }).pipe(orRepositoryError)
+
+  const resolver = RequestResolver.make<Remember>((entries) =>
+    Effect.gen(function* () {
+      const answers = yield* rememberAll(entries.map((entry) => entry.request))
+      entries.forEach((entry, i) => {
+        entry.completeUnsafe(Exit.succeed(answers[i]!))
+      })
+    }).pipe(
+      // A nonce the database refuses fails only its own request. Alone, a request that lost its
+      // first try is judged again by the same rule: its nonce was not written by the failed one.
+      Effect.catchCause(
+        Batching.isolate(entries, (request) => Effect.map(rememberAll([request]), (a) => a[0]!))
+      )
+    )
   ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
 
   return NonceStore.of({

@@ -77,10 +77,10 @@ export const make = Effect.gen(function* () {
     const limit = Math.max(0, options.limit)
     let after = sql`TRUE`
     if (options.cursor !== undefined) {
-      const at = options.cursor.indexOf(":")
-      const millis = Number(options.cursor.slice(0, at))
-      if (at <= 0 || !Number.isFinite(millis)) return { items: [], nextCursor: null }
-      after = sql`(started_at, id) < (${new Date(millis)}, ${options.cursor.slice(at + 1)})`
+      // A forged cursor ends the list; it never reaches a statement as an invalid date or text.
+      const parsed = R.parseCursor(options.cursor)
+      if (parsed === null) return { items: [], nextCursor: null }
+      after = sql`(started_at, id) < (${parsed.at}, ${parsed.id})`
     }
     const rows = yield* sql<R.Row>`
       SELECT report_data FROM reconciliation_reports WHERE ${after}

@@ -65,3 +65,15 @@ export const toDate = (t: DateTime.Utc): Date => DateTime.toDateUtc(t)
 
 export const toDateOrNull = (t: DateTime.Utc | null | undefined): Date | null =>
   t === null || t === undefined ? null : DateTime.toDateUtc(t)
+
+/**
+ * A list cursor `<epoch millis>:<id>` as this adapter hands it out, or null for anything else:
+ * millis a Date can hold (not 1e20, which PostgreSQL would get as an invalid date) and an id of
+ * storable ASCII.
+ */
+export const parseCursor = (cursor: string): { readonly at: Date; readonly id: string } | null => {
+  const match = /^(0|[1-9][0-9]{0,14}):([A-Za-z0-9-]{1,64})$/.exec(cursor)
+  if (match === null) return null
+  const at = new Date(Number(match[1]))
+  return Number.isNaN(at.getTime()) ? null : { at, id: match[2]! }
+}

@@ -1,5 +1,5 @@
 /** The embedded database: persisted under its data directory, migrated at start, served on an ephemeral port. */
-import { mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -34,6 +34,35 @@ describe("layerPglite", () => {
           Effect.provide(layerPglite({ dataDir }))
         )
         assert.strictEqual(Option.getOrThrow(stored).ticketId, mint.ticketId)
+      }),
+    60_000
+  )
+
+  // Issue 11, item 11: the database's files were created 0666 and an existing folder was left
+  // as it was found.
+  it.live(
+    "keeps its folder 0700 and no file readable by others, tightening a folder it finds open",
+    () =>
+      Effect.gen(function* () {
+        const open = join(scratch, "open")
+        mkdirSync(open, { mode: 0o755 })
+        chmodSync(open, 0o777)
+        writeFileSync(join(open, "left-over"), "x", { mode: 0o666 })
+        chmodSync(join(open, "left-over"), 0o666)
+        yield* Effect.flatMap(Database, (database) => database.ping).pipe(
+          Effect.provide(layerPglite({ dataDir: open }))
+        )
+        const loose: Array<string> = []
+        const walk = (dir: string) => {
+          for (const entry of readdirSync(dir, { withFileTypes: true })) {
+            const path = join(dir, entry.name)
+            if ((statSync(path).mode & 0o077) !== 0) loose.push(path)
+            if (entry.isDirectory()) walk(path)
+          }
+        }
+        walk(open)
+        assert.strictEqual(statSync(open).mode & 0o777, 0o700)
+        assert.deepStrictEqual(loose, [])
       }),
     60_000
   )

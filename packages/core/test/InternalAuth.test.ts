@@ -73,4 +73,66 @@ describe("InternalAuth", () => {
       }
     }).pipe(Effect.provide(crypto))
   )
+
+  // Issue 11, item 6: the nonce must be remembered past the last moment its timestamp is
+  // accepted, or identical bytes resent at ts + 300 s are taken as new.
+  it.effect("remembers a nonce beyond every moment its timestamp is accepted", () =>
+    Effect.gen(function* () {
+      const signedAt = 1_800_000_000_000
+      yield* TestClock.setTime(signedAt)
+      const request = yield* signedRequest()
+      for (const offset of [-300, 0, 299.999, 300]) {
+        yield* TestClock.setTime(signedAt + offset * 1000)
+        const ok = yield* InternalAuth.verify([secret], request)
+        assert.isTrue(
+          DateTime.isGreaterThan(ok.expiresAt, yield* DateTime.now),
+          `nonce expired while its timestamp is still accepted (offset ${offset} s)`
+        )
+      }
+      yield* TestClock.setTime(signedAt + 300_001)
+      assert.strictEqual(yield* failure([secret], request), "timestamp_out_of_window")
+    }).pipe(Effect.provide(crypto))
+  )
+
+  // Issue 11, item 8: a nonce of the wrong length or with odd characters has its own code.
+  it.effect("reports a bad nonce as bad_nonce, not bad_timestamp", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_800_000_000_000)
+      const request = yield* signedRequest()
+      for (const nonce of ["short", "x".repeat(129), "has space-1234", "caf\u00e9-nonce-1"]) {
+        const header = (name: string) => (name === InternalAuth.headers.nonce ? nonce : request.header(name))
+        assert.strictEqual(yield* failure([secret], { ...request, header }), "bad_nonce")
+      }
+    }).pipe(Effect.provide(crypto))
+  )
+
+  it.effect("matches the published test vectors (canonical string and signature)", () =>
+    Effect.gen(function* () {
+      for (const v of InternalAuth.vectors) {
+        const body = new TextEncoder().encode(v.body)
+        const canonical = yield* InternalAuth.canonical({
+          method: v.method,
+          path: v.target,
+          body,
+          timestamp: v.timestamp,
+          nonce: v.nonce
+        })
+        assert.strictEqual(new TextDecoder().decode(canonical), v.canonical, v.name)
+        const headers = yield* InternalAuth.sign(
+          Redacted.make(v.secret),
+          { method: v.method, path: v.target, body },
+          { nonce: v.nonce, at: DateTime.makeUnsafe(Number(v.timestamp) * 1000) }
+        )
+        assert.strictEqual(headers[InternalAuth.headers.signature], v.signature, v.name)
+        yield* TestClock.setTime(Number(v.timestamp) * 1000)
+        const header = (name: string) => headers[name]
+        yield* InternalAuth.verify([Redacted.make(v.secret)], {
+          method: v.method,
+          path: v.target,
+          body,
+          header
+        })
+      }
+    }).pipe(Effect.provide(crypto))
+  )
 })

@@ -305,6 +305,32 @@ describe("ReconcilePass", () => {
       for (const g of ghosts) assert.strictEqual((yield* reload(g)).status, "missing_on_chain")
     }).pipe(Effect.provide(layer))
   )
+
+  // Issue 11, item 11: passes run while the worker waits for a landed signature completed the
+  // mint under it, and the worker, finding its version stale, abandoned the mint with a WARN.
+  it.effect("leaves a mint under a live lease to its worker, which then completes it itself", () =>
+    Effect.gen(function* () {
+      const mints = yield* MintRepository
+      const { mint } = yield* requestMint(request("t"))
+      const now = yield* DateTime.now
+      const [claimed] = yield* mints.claim({
+        owner: "busy",
+        now,
+        leaseExpiresAt: DateTime.add(now, { seconds: 30 }),
+        limit: 1
+      })
+      yield* Effect.exit(MintWorker.processMint(claimed!).pipe(Effect.provide(crashAfterSend)))
+      const before = yield* reload(mint)
+      const report = yield* reconcilePass()
+      assert.strictEqual(report.findings[0]?.action, "mark_completed")
+      const after = yield* reload(mint)
+      assert.strictEqual(after.status, "minting")
+      assert.strictEqual(after.version, before.version)
+      // The worker resumes its own mint (same owner, same lease) and completes it.
+      const outcome = yield* MintWorker.processMint(after)
+      assert.strictEqual(outcome, "completed")
+    }).pipe(Effect.provide(layer))
+  )
 })
 
 const first = (f: { readonly firstSeenAt: DateTime.Utc; readonly lastSeenAt: DateTime.Utc }) =>

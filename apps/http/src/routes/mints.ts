@@ -1,25 +1,16 @@
+/** Mint intake, lookups and the operator's retry. */
 import {
   assetProof,
   type Mint,
   MintRepository,
-  type MintStatus,
   ReplicaRepository,
   requestMint,
-  requestMints,
   retryMint
 } from "@tickettoken/minting-core"
-import {
-  BatchMintRequest,
-  ListMintsParams,
-  MintRequest,
-  toView,
-  toViewWithLeaf
-} from "@tickettoken/minting-core/client"
-import { Effect, Option } from "effect"
-import { Hono } from "hono"
-import { decodeJson, decodeParams } from "../Body.ts"
-import { type HandlerContext, handler } from "../Handler.ts"
-import { fromFailure, HttpFailure, httpError } from "../HttpErrors.ts"
+import { type BatchItem, toView, toViewWithLeaf } from "@tickettoken/minting-core/client"
+import { Cause, Effect, Exit, Option } from "effect"
+import { fromCause, HttpFailure, httpError } from "../HttpErrors.ts"
+import type { Implementations } from "../Routes.ts"
 
 /** Views with each completed mint's current holder and burn state, from the replica (one query). */
 const withLeaves = (mints: ReadonlyArray<Mint>) =>
@@ -33,90 +24,72 @@ const withLeaves = (mints: ReadonlyArray<Mint>) =>
     )
   })
 
-export const mintRoutes = (ctx: HandlerContext) =>
-  new Hono()
-    .post(
-      "/",
-      handler(ctx, "internal", (request) =>
-        Effect.gen(function* () {
-          const body = yield* decodeJson(MintRequest, request.body, request.header("content-type"))
-          const { mint, created } = yield* requestMint(body)
-          return { status: created ? 202 : 200, json: toView(mint) }
-        })
-      )
-    )
-    .post(
-      "/batch",
-      handler(ctx, "internal", (request) =>
-        Effect.gen(function* () {
-          const body = yield* decodeJson(BatchMintRequest, request.body, request.header("content-type"))
-          const results = yield* requestMints(body.mints)
-          // Nothing could be written at all (the database is away): that is the request's answer,
-          // 503, not a 200 listing the same refusal for every ticket.
-          const unavailable = results.every(
-            (r) => !r.ok && r.error._tag === "RepositoryError" && r.error.retryable
-          )
-          const first = results[0]
-          if (unavailable && first !== undefined && !first.ok) return yield* Effect.fail(first.error)
-          return {
-            status: 200,
-            json: {
-              results: results.map((r) =>
-                r.ok
-                  ? {
-                      ticketId: r.ticketId,
-                      result: r.created ? "accepted" : "existing",
-                      mint: toView(r.mint)
-                    }
-                  : { ticketId: r.ticketId, result: "refused", error: fromFailure(r.error).body.error }
-              )
-            }
-          }
-        })
-      )
-    )
-    .get(
-      "/",
-      handler(ctx, "internal", (_request, c) =>
-        Effect.gen(function* () {
-          const params = yield* decodeParams(ListMintsParams, c.req.query())
-          const mints = yield* MintRepository
-          const page = yield* mints.list({
-            status: params.status as MintStatus | undefined,
-            eventId: params.eventId,
-            owner: params.owner,
-            cursor: params.cursor,
-            limit: params.limit ?? 50
-          })
-          return { status: 200, json: { items: yield* withLeaves(page.items), nextCursor: page.nextCursor } }
-        })
-      )
-    )
-    .get(
-      "/:ticketId",
-      handler(ctx, "internal", (_request, c) =>
-        Effect.gen(function* () {
-          const ticketId = c.req.param("ticketId") ?? ""
-          const mints = yield* MintRepository
-          const mint = yield* mints.findByTicket(ticketId)
-          if (Option.isNone(mint)) {
-            return yield* Effect.fail(
-              new HttpFailure(httpError(404, "mint_not_found", `no mint for ticket ${ticketId}`))
+export const mintRoutes: Pick<
+  Implementations,
+  "requestMint" | "requestMints" | "listMints" | "getMint" | "retryMint" | "getProof"
+> = {
+  requestMint: ({ body }) =>
+    Effect.map(requestMint(body), ({ mint, created }) => ({
+      status: created ? 202 : 200,
+      json: toView(mint)
+    })),
+
+  requestMints: ({ body }) =>
+    Effect.gen(function* () {
+      // Each ticket on its own, always answered on its own: a refusal, an outage or even a
+      // defect in one ticket is that ticket's result, never the whole batch's answer.
+      const results = yield* Effect.forEach(body.mints, (mint) => Effect.exit(requestMint(mint)), {
+        concurrency: 8
+      })
+      const items = yield* Effect.forEach(results, (exit, i): Effect.Effect<BatchItem> => {
+        const ticketId = body.mints[i]!.ticketId
+        if (Exit.isSuccess(exit)) {
+          const { mint, created } = exit.value
+          return Effect.succeed({ ticketId, result: created ? "accepted" : "existing", mint: toView(mint) })
+        }
+        const error = fromCause(exit.cause)
+        const item: BatchItem = { ticketId, result: "refused", error: error.body.error }
+        return error.body.error.code === "internal_error"
+          ? Effect.as(
+              Effect.logError("batch item failed", {
+                ticketId,
+                defect: String(Cause.squash(exit.cause)).split("\n")[0]
+              }),
+              item
             )
-          }
-          return { status: 200, json: (yield* withLeaves([mint.value]))[0]! }
-        })
-      )
-    )
-    .get(
-      "/:ticketId/proof",
-      handler(ctx, "internal", (_request, c) =>
-        Effect.map(assetProof(c.req.param("ticketId") ?? ""), (proof) => ({ status: 200, json: proof }))
-      )
-    )
-    .post(
-      "/:ticketId/retry",
-      handler(ctx, "operator", (_request, c) =>
-        Effect.map(retryMint(c.req.param("ticketId") ?? ""), (mint) => ({ status: 202, json: toView(mint) }))
-      )
-    )
+          : Effect.succeed(item)
+      })
+      return { status: 200, json: { results: items } }
+    }),
+
+  listMints: ({ query }) =>
+    Effect.gen(function* () {
+      const mints = yield* MintRepository
+      const page = yield* mints.list({
+        status: query.status,
+        eventId: query.eventId,
+        owner: query.owner,
+        cursor: query.cursor,
+        limit: query.limit ?? 50
+      })
+      return { status: 200, json: { items: yield* withLeaves(page.items), nextCursor: page.nextCursor } }
+    }),
+
+  getMint: ({ params }) =>
+    Effect.gen(function* () {
+      const mints = yield* MintRepository
+      const mint = yield* mints.findByTicket(params.ticketId)
+      if (Option.isNone(mint)) {
+        return yield* Effect.fail(
+          new HttpFailure(httpError(404, "mint_not_found", `no mint for ticket ${params.ticketId}`))
+        )
+      }
+      return { status: 200, json: (yield* withLeaves([mint.value]))[0]! }
+    }),
+
+  getProof: ({ params }) =>
+    Effect.map(assetProof(params.ticketId), (proof) => ({ status: 200, json: proof })),
+
+  retryMint: ({ params }) =>
+    Effect.map(retryMint(params.ticketId), (mint) => ({ status: 202, json: toView(mint) }))
+}

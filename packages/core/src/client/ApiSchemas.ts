@@ -2,15 +2,15 @@
  * The HTTP API's bodies. The app validates requests and shapes responses with these; the
  * typed client decodes with them; the OpenAPI document is generated from them.
  */
-import { DateTime, Schema } from "effect"
+import { DateTime, Schema, SchemaTransformation } from "effect"
 import type { Mint } from "../Mint.ts"
 import { MintStatus } from "../Mint.ts"
-import { MintRequest } from "../MintRequest.ts"
+import { MintRequest, PublicKey, Text, TicketId } from "../MintRequest.ts"
 import { FindingState, type OpenFinding } from "../OpenFinding.ts"
 import { Finding, ReasonCode, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
 import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
 
-export { MintRequest }
+export { MintRequest, PublicKey, Text, TicketId }
 
 /** Most tickets one batch request may carry. */
 export const maxBatch = 500
@@ -45,8 +45,8 @@ export const MintView = Schema.Struct({
    * Who holds the ticket now and whether it was burned, from the tree replica (the chain as of
    * the last reconciliation pass); null until a pass has seen its leaf.
    */
-  currentOwner: Schema.optional(Schema.NullOr(Schema.String)),
-  burned: Schema.optional(Schema.NullOr(Schema.Boolean))
+  currentOwner: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  burned: Schema.optionalKey(Schema.NullOr(Schema.Boolean))
 }).annotate({ identifier: "Mint" })
 export type MintView = typeof MintView.Type
 
@@ -74,7 +74,7 @@ export const toView = (mint: Mint): MintView => ({
   completedAt: iso(mint.completedAt)
 })
 
-/** The view with the holder and burn state of its leaf in the replica (undefined: not looked up). */
+/** The view with its leaf's holder and burn state from the replica (null: no leaf seen yet). */
 export const toViewWithLeaf = (mint: Mint, leaf: ReplicaLeaf | null): MintView => ({
   ...toView(mint),
   currentOwner: leaf?.owner ?? null,
@@ -90,7 +90,7 @@ export const ErrorBody = Schema.Struct({
   error: Schema.Struct({
     code: Schema.String,
     message: Schema.String,
-    details: Schema.optional(Schema.Unknown)
+    details: Schema.optionalKey(Schema.Unknown)
   })
 }).annotate({ identifier: "Error" })
 export type ErrorBody = typeof ErrorBody.Type
@@ -99,9 +99,10 @@ export const BatchItem = Schema.Struct({
   ticketId: Schema.String,
   /** `accepted`: new; `existing`: the same request was already accepted; `refused`: see error. */
   result: Schema.Literals(["accepted", "existing", "refused"]),
-  mint: Schema.optional(MintView),
-  error: Schema.optional(ErrorBody.fields.error)
+  mint: Schema.optionalKey(MintView),
+  error: Schema.optionalKey(ErrorBody.fields.error)
 })
+export type BatchItem = typeof BatchItem.Type
 export const BatchMintResponse = Schema.Struct({ results: Schema.Array(BatchItem) })
 
 export const ReportView = Schema.Struct({
@@ -112,7 +113,8 @@ export const ReportView = Schema.Struct({
   rpcCalls: Schema.Int,
   examined: Schema.Int,
   findings: Schema.Array(Finding),
-  alerts: Schema.optional(Schema.Array(Schema.String))
+  /** Why the pass repaired less than it found, or could not prove the chain (see the reconciler's README). */
+  alerts: Schema.optionalKey(Schema.Array(Schema.String))
 }).annotate({ identifier: "ReconciliationReport" })
 export type ReportView = typeof ReportView.Type
 
@@ -157,31 +159,98 @@ export const FindingList = Schema.Struct({
   nextCursor: Schema.NullOr(Schema.String)
 })
 
-export const ListFindingsParams = Schema.Struct({
-  state: Schema.optional(FindingState),
-  reason: Schema.optional(ReasonCode),
-  cursor: Schema.optional(Schema.String),
-  limit: Schema.optional(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
-  )
-})
-
-export const ResolveFindingRequest = Schema.Struct({
-  /** Who closes it, for the record (an operator's name). */
-  by: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))
-})
+/** A ticket's asset proof from the tree replica, checked against the chain's root (base58 throughout). */
+export const AssetProofView = Schema.Struct({
+  ticketId: Schema.String,
+  assetId: Schema.String,
+  tree: Schema.String,
+  leafIndex: Schema.Int,
+  nonce: Schema.Int,
+  leaf: Schema.String,
+  root: Schema.String,
+  proof: Schema.Array(Schema.String),
+  owner: Schema.String,
+  delegate: Schema.String,
+  dataHash: Schema.String,
+  creatorHash: Schema.String,
+  seq: Schema.Int,
+  burned: Schema.Boolean
+}).annotate({ identifier: "AssetProof" })
 
 export const ReportList = Schema.Struct({
   items: Schema.Array(ReportView),
   nextCursor: Schema.NullOr(Schema.String)
 })
 
+/**
+ * A page size in a query string, parsed strictly: decimal digits only, so `0x10`, `1e2`, ` 1 `
+ * or `+5` are refused rather than read as some number Number() happens to make of them.
+ */
+export const LimitParam = (maximum: number) =>
+  Schema.String.check(
+    Schema.isPattern(/^[1-9][0-9]{0,5}$/u, { expected: "a decimal integer without sign, spaces or exponent" })
+  )
+    .pipe(
+      Schema.decodeTo(
+        Schema.Int.check(Schema.isBetween({ minimum: 1, maximum })),
+        SchemaTransformation.numberFromString
+      )
+    )
+    .annotate({ description: `Page size, 1 to ${maximum}` })
+
+/**
+ * The opaque paging cursor the lists hand out: `<epoch millis>:<id>`. Checked at the edge so a
+ * forged one is a 400, never a date out of range in a statement (15 digits stay below the
+ * largest instant a Date can hold, 8.64e15 ms).
+ */
+export const Cursor = Schema.String.check(
+  Schema.isPattern(/^(0|[1-9][0-9]{0,14}):[A-Za-z0-9-]{1,64}$/u, {
+    expected: "a cursor returned as nextCursor by this list"
+  })
+).annotate({
+  description: "`nextCursor` of the previous page, as returned",
+  examples: ["1764460800000:0b6f4e1c-4c1e-4c57-9a43-2f7d1f3b8a10"]
+})
+
+const Filter = Text.check(Schema.isMinLength(1), Schema.isMaxLength(128))
+
 export const ListMintsParams = Schema.Struct({
-  status: Schema.optional(MintStatus),
-  eventId: Schema.optional(Schema.String),
-  owner: Schema.optional(Schema.String),
-  cursor: Schema.optional(Schema.String),
-  limit: Schema.optional(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))
+  status: Schema.optionalKey(MintStatus),
+  eventId: Schema.optionalKey(Filter),
+  owner: Schema.optionalKey(PublicKey),
+  cursor: Schema.optionalKey(Cursor),
+  limit: Schema.optionalKey(LimitParam(500))
+})
+
+export const ListReportsParams = Schema.Struct({
+  cursor: Schema.optionalKey(Cursor),
+  limit: Schema.optionalKey(LimitParam(100))
+})
+
+/** A findings cursor: `<epoch millis>:<finding id>` (the id is `<reason>:<subject>`). */
+export const FindingCursor = Schema.String.check(
+  Schema.isPattern(/^(0|[1-9][0-9]{0,14}):[a-z_]+:[A-Za-z0-9_.~-]{1,200}$/u, {
+    expected: "a cursor returned as nextCursor by this list"
+  })
+)
+
+export const ListFindingsParams = Schema.Struct({
+  state: Schema.optionalKey(FindingState),
+  reason: Schema.optionalKey(ReasonCode),
+  cursor: Schema.optionalKey(FindingCursor),
+  limit: Schema.optionalKey(LimitParam(500))
+})
+
+export const ResolveFindingRequest = Schema.Struct({
+  /** Who closes it, for the record (an operator's name). */
+  by: Text.check(Schema.isMinLength(1), Schema.isMaxLength(200))
+})
+
+/** Path parameters. */
+export const TicketIdParam = Schema.Struct({ ticketId: TicketId })
+export const ReportIdParam = Schema.Struct({ id: Text.check(Schema.isMinLength(1), Schema.isMaxLength(128)) })
+export const FindingIdParam = Schema.Struct({
+  id: Schema.String.check(
+    Schema.isPattern(/^[a-z_]+:[A-Za-z0-9_.~-]{1,200}$/u, { expected: "a finding id, as listed" })
   )
 })

@@ -7,10 +7,13 @@ import { Effect, Random, type Redacted, Schema } from "effect"
 import type { Digest, Mac } from "effect/crypto"
 import { Hex } from "effect/encoding"
 import type { MintRequest } from "../MintRequest.ts"
+import * as Api from "./Api.ts"
 import {
   BatchMintRequest,
   BatchMintResponse,
   ErrorBody,
+  type ListMintsParams,
+  type ListReportsParams,
   MintList,
   MintRequest as MintRequestSchema,
   MintView,
@@ -50,14 +53,17 @@ export const make = (options: MintingClientOptions) => {
   ): Effect.Effect<A, MintingApiError, Mac.Mac | Digest.Digest> =>
     Effect.gen(function* () {
       const bytes = body === undefined ? new Uint8Array() : utf8.encode(JSON.stringify(body))
+      // fetch sends the WHATWG-serialised URL; the server checks the target exactly as sent,
+      // so that serialised path and query is what gets signed.
+      const url = new URL(base + path)
       const signed = yield* InternalAuth.sign(
         options.secret,
-        { method, path, body: bytes },
+        { method, path: url.pathname + url.search, body: bytes },
         { nonce: yield* nonce }
       ).pipe(Effect.orDie)
       const res = yield* Effect.tryPromise({
         try: (signal) =>
-          fetchFn(base + path, {
+          fetchFn(url, {
             method,
             headers: { ...signed, ...(body === undefined ? {} : { "content-type": "application/json" }) },
             ...(body === undefined ? {} : { body: bytes }),
@@ -85,31 +91,45 @@ export const make = (options: MintingClientOptions) => {
       )
     })
 
-  const encodeRequest = Schema.encodeSync(MintRequestSchema)
-  const q = (params: Record<string, string | number | undefined>) => {
-    const entries = Object.entries(params).filter(([, v]) => v !== undefined) as Array<[string, string]>
-    return entries.length === 0 ? "" : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}`
+  /** The path of a declared endpoint, its parameters filled in and its query encoded by its schema. */
+  const target = (e: Api.Endpoint, params?: Record<string, string>, query?: Record<string, unknown>) => {
+    const path = Api.pathOf(e.path, params)
+    if (query === undefined || e.query === undefined) return path
+    const encoded = Schema.encodeUnknownSync(e.query)(query) as Record<string, string | undefined>
+    const entries = Object.entries(encoded).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined
+    )
+    return entries.length === 0 ? path : `${path}?${new URLSearchParams(entries)}`
   }
+  const { endpoints } = Api
 
   return {
-    requestMint: (request: MintRequest) => call("POST", "/v1/mints", MintView, encodeRequest(request)),
+    requestMint: (request: MintRequest) =>
+      call(
+        endpoints.requestMint.method,
+        target(endpoints.requestMint),
+        MintView,
+        Schema.encodeSync(MintRequestSchema)(request)
+      ),
     requestMints: (requests: ReadonlyArray<MintRequest>) =>
       call(
-        "POST",
-        "/v1/mints/batch",
+        endpoints.requestMints.method,
+        target(endpoints.requestMints),
         BatchMintResponse,
         Schema.encodeSync(BatchMintRequest)({ mints: requests })
       ),
-    getMint: (ticketId: string) => call("GET", `/v1/mints/${encodeURIComponent(ticketId)}`, MintView),
-    listMints: (
-      params: { status?: string; eventId?: string; owner?: string; cursor?: string; limit?: number } = {}
-    ) => call("GET", `/v1/mints${q(params)}`, MintList),
+    getMint: (ticketId: string) =>
+      call(endpoints.getMint.method, target(endpoints.getMint, { ticketId }), MintView),
+    listMints: (params: typeof ListMintsParams.Type = {}) =>
+      call(endpoints.listMints.method, target(endpoints.listMints, {}, params), MintList),
     retryMint: (ticketId: string) =>
-      call("POST", `/v1/mints/${encodeURIComponent(ticketId)}/retry`, MintView),
-    runReconciliation: () => call("POST", "/v1/reconciliations", ReportView),
-    getReport: (id: string) => call("GET", `/v1/reconciliations/${encodeURIComponent(id)}`, ReportView),
-    listReports: (params: { cursor?: string; limit?: number } = {}) =>
-      call("GET", `/v1/reconciliations${q(params)}`, ReportList)
+      call(endpoints.retryMint.method, target(endpoints.retryMint, { ticketId }), MintView),
+    runReconciliation: () =>
+      call(endpoints.runReconciliation.method, target(endpoints.runReconciliation), ReportView),
+    getReport: (id: string) =>
+      call(endpoints.getReport.method, target(endpoints.getReport, { id }), ReportView),
+    listReports: (params: typeof ListReportsParams.Type = {}) =>
+      call(endpoints.listReports.method, target(endpoints.listReports, {}, params), ReportList)
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * @tickettoken/minting-core/client: the API's schemas, a typed HMAC-signing client on Effect
- * (`MintingClient`), and the same client with Promises and plain objects (`createMintingClient`).
+ * @tickettoken/minting-core/client: the API's one definition (`Api`), its schemas, a typed
+ * HMAC-signing client on Effect (`MintingClient`), and the same client with Promises and plain
+ * objects (`createMintingClient`).
  */
+export * as Api from "./Api.ts"
 export * from "./ApiSchemas.ts"
 export {
   type BatchResult,

@@ -422,19 +422,20 @@ const eachPage = <E, R>(
 const applyRepair = (mint: Mint, finding: Finding, leaf: ReplicaLeaf | null) =>
   Effect.gen(function* () {
     const now = yield* DateTime.now
+    // A live lease means a worker is on the mint and will settle it itself: a repair now would
+    // only bump the version under it, and the worker would abandon its mint to the lease.
+    const leased = mint.lease !== null && DateTime.isGreaterThan(mint.lease.expiresAt, now)
     switch (finding.action) {
       case "mark_completed": {
         const asset = leaf === null ? null : assetOf(leaf)
-        if (asset !== null) yield* Lifecycle.complete(mint, asset)
+        if (asset !== null && !leased) yield* Lifecycle.complete(mint, asset)
         return
       }
       case "mark_missing":
         yield* Lifecycle.markMissing(mint, finding.details)
         return
       case "requeue": {
-        // A live lease means a worker is on it and will requeue it itself.
-        if (mint.lease !== null && DateTime.isGreaterThan(mint.lease.expiresAt, now)) return
-        yield* Lifecycle.expire(mint, finding.signature!, now)
+        if (!leased) yield* Lifecycle.expire(mint, finding.signature!, now)
         return
       }
       default:
