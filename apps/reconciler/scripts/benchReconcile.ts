@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:reconcile [--mints 10000] [--latency-ms 5] [--batch-size 1000]`
+ * `pnpm bench:reconcile [--mints 10000] [--latency-ms 5] [--batch-size 1000] [--sizes 1000,10000,100000]`
  *
  * One reconciliation pass over N completed mints against the seed's method on the same data, in
  * the same run. The mints are real: N mintV1 transactions built with the adapter's instruction,
@@ -8,14 +8,21 @@
  * a fresh PostgreSQL database. Both methods then reach the chain through a loopback proxy that
  * adds a fixed latency to every HTTP request, as a remote RPC would:
  *
- * - ours: `reconcilePass` as the reconciler runs it (under the leader lock), cold: the tree is
- *   scanned from its first signature (both directions, leaves compared with the database); the
- *   median of three such passes, the checkpoint cleared before each;
+ * - ours: `reconcilePass` as the reconciler runs it (under the leader lock), cold: the replica
+ *   forgotten, so the pass reads every transaction of the tree, applies every change log,
+ *   proves the root against the tree account and judges every mint and leaf; the median of
+ *   three such passes. Then 100 more mints land and one incremental pass runs (goal: at most 5
+ *   RPC requests, under 0.5 s);
  * - baseline: the seed's ReconciliationService (one getTransaction per completed mint, one after
  *   another; no chain-to-database direction at all).
  *
+ * With --sizes, a table of a first (cold) pass and an incremental pass (100 new mints) at each
+ * size follows, each size on a database and tree of its own (no baseline there: the seed's
+ * method at 100,000 mints would take minutes of one request after another).
+ *
  * The last line is the figure:
- * {"bench":"reconcile","unit":"s","ours":N,"baseline":N,"ratio":N,"rpc_calls_ours":N,"rpc_calls_baseline":N}
+ * {"bench":"reconcile","unit":"s","ours":N,"baseline":N,"ratio":N,"rpc_calls_ours":N,
+ *  "rpc_calls_baseline":N,"incremental_rpc_calls":N,"incremental_s":N}
  * with ratio = baseline / ours. RPC calls count HTTP requests (a JSON-RPC batch is one).
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -57,13 +64,22 @@ const { values } = parseArgs({
   options: {
     mints: { type: "string", default: "10000" },
     "latency-ms": { type: "string", default: "5" },
-    "batch-size": { type: "string", default: "1000" }
+    "batch-size": { type: "string", default: "1000" },
+    sizes: { type: "string", default: "" }
   }
 })
 const MINTS = Number(values.mints)
 const LATENCY_MS = Number(values["latency-ms"])
 const BATCH_SIZE = Number(values["batch-size"])
-const TREE = { maxDepth: 14, maxBufferSize: 64, canopyDepth: 0 } as const
+const SIZES = values.sizes === "" ? [] : values.sizes.split(",").map(Number)
+const INCREMENT = 100
+/** A tree with room for `mints` and the increment: depth 14 (16,384 leaves) or more. */
+const treeFor = (mints: number) =>
+  ({
+    maxDepth: Math.max(14, Math.ceil(Math.log2(mints + INCREMENT + 1))),
+    maxBufferSize: 64,
+    canopyDepth: 0
+  }) as const
 const BASE_URL = "https://mint.bench"
 const SEND_BATCH = 250
 
@@ -172,14 +188,15 @@ interface Sent {
 }
 
 /** Builds, signs and sends every mint in JSON-RPC batches; the chain runs them as they come. */
-const mintInBulk = (rpcUrl: string, tree: string) =>
+const mintInBulk = (rpcUrl: string, tree: string, first: number, count: number) =>
   Effect.gen(function* () {
     const client = yield* SolanaClient
     const pdas = derivePdas(client)
     const sent: Array<Sent> = []
     let blockhash = { blockhash: "", lastValidBlockHeight: 0 }
-    for (let from = 0; from < MINTS; from += SEND_BATCH) {
-      if (from % 2_000 === 0) {
+    const end = first + count
+    for (let from = first; from < end; from += SEND_BATCH) {
+      if ((from - first) % 2_000 === 0) {
         blockhash = (yield* Effect.promise(() =>
           rpc<{ value: { blockhash: string; lastValidBlockHeight: number } }>(rpcUrl, "getLatestBlockhash", [
             { commitment: "confirmed" }
@@ -187,7 +204,7 @@ const mintInBulk = (rpcUrl: string, tree: string) =>
         )).value
       }
       const batch: Array<Sent> = []
-      for (let n = from; n < Math.min(MINTS, from + SEND_BATCH); n++) {
+      for (let n = from; n < Math.min(end, from + SEND_BATCH); n++) {
         const request = requestFor(n)
         const metadata = TicketMetadata.onChainMetadata(
           request,
@@ -221,17 +238,17 @@ const mintInBulk = (rpcUrl: string, tree: string) =>
     return sent
   })
 
-/** Every leaf of the tree, read back from the chain, by signature. */
-const leavesOf = (tree: string) =>
+/** Every leaf of the tree minted after `after`, read back from the chain, by signature. */
+const leavesOf = (tree: string, from: string | null = null) =>
   Effect.gen(function* () {
     const chain = yield* ChainGateway
     const leaves = new Map<string, MintedAsset>()
-    let after: string | null = null
+    let after: string | null = from
     for (;;) {
       const page: TreeScanPage = yield* chain.scanTree(tree, after, 5_000)
       for (const leaf of page.leaves) leaves.set(leaf.signature, leaf)
       after = page.checkpoint
-      if (page.done) return leaves
+      if (page.done) return { leaves, checkpoint: after }
     }
   })
 
@@ -265,9 +282,26 @@ const completedRow = (sent: Sent, leaf: MintedAsset, tree: string) =>
     })
   })
 
-const setUp = (rpcUrl: string) =>
+/** `count` more mints landed in `tree` and their completed rows written, as the worker would have. */
+const addMints = (rpcUrl: string, tree: string, first: number, count: number, after: string | null) =>
+  Effect.gen(function* () {
+    const sent = yield* mintInBulk(rpcUrl, tree, first, count)
+    const { leaves, checkpoint } = yield* leavesOf(tree, after)
+    if (leaves.size !== count) return yield* Effect.die(new Error(`${leaves.size} leaves, not ${count}`))
+    const mints = yield* MintRepository
+    const insertStarted = performance.now()
+    yield* Effect.forEach(
+      sent,
+      (s) => Effect.flatMap(completedRow(s, leaves.get(s.signature)!, tree), (mint) => mints.create(mint)),
+      { concurrency: 8, discard: true }
+    )
+    return { checkpoint, insertSeconds: seconds(insertStarted) }
+  })
+
+const setUp = (rpcUrl: string, size: number) =>
   Effect.gen(function* () {
     const chain = yield* ChainGateway
+    const TREE = treeFor(size)
     const created = yield* chain.createTree(TREE)
     yield* (yield* TreeRegistry).register(
       new Tree({
@@ -280,21 +314,13 @@ const setUp = (rpcUrl: string) =>
       })
     )
     const sendStarted = performance.now()
-    const sent = yield* mintInBulk(rpcUrl, created.address)
-    const sendSeconds = seconds(sendStarted)
-    const leaves = yield* leavesOf(created.address)
-    if (leaves.size !== MINTS) return yield* Effect.die(new Error(`${leaves.size} leaves, not ${MINTS}`))
-    const mints = yield* MintRepository
-    const insertStarted = performance.now()
-    yield* Effect.forEach(
-      sent,
-      (s) =>
-        Effect.flatMap(completedRow(s, leaves.get(s.signature)!, created.address), (mint) =>
-          mints.create(mint)
-        ),
-      { concurrency: 8, discard: true }
-    )
-    return { tree: created.address, sendSeconds, insertSeconds: seconds(insertStarted) }
+    const added = yield* addMints(rpcUrl, created.address, 0, size, null)
+    return {
+      tree: created.address,
+      checkpoint: added.checkpoint,
+      sendSeconds: seconds(sendStarted),
+      insertSeconds: added.insertSeconds
+    }
   })
 
 // ---- the seed's method -------------------------------------------------------------------------
@@ -339,103 +365,175 @@ const seedMethod = (proxyUrl: string) =>
 // ---- the run -----------------------------------------------------------------------------------
 
 const chainProcess = await startChain()
-const dbName = `bench_reconcile_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
-await admin((sql) => sql`CREATE DATABASE ${sql(dbName)}`)
-const dbUrl = new URL(serverUrl)
-dbUrl.pathname = `/${dbName}`
-
 const payer = keypair()
 const gatewayOn = (rpcUrl: string) =>
   BubblegumGateway.layer.pipe(Layer.provide(SolanaConfig.layer({ rpcUrl, keypair: payer.secret })))
 // The pass's own log lines would drown the figures.
 const quiet = Layer.succeed(References.MinimumLogLevel, "Warn")
-const database = () =>
-  Database.postgres({ url: Redacted.make(dbUrl.toString()), maxConnections: 8 }).layer.pipe(
-    Layer.provideMerge(quiet)
+const databases: Array<string> = []
+
+/** A database of its own, migrated, for one size. */
+const freshDatabase = async () => {
+  const dbName = `bench_reconcile_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
+  await admin((sql) => sql`CREATE DATABASE ${sql(dbName)}`)
+  databases.push(dbName)
+  const dbUrl = new URL(serverUrl)
+  dbUrl.pathname = `/${dbName}`
+  return () =>
+    Database.postgres({ url: Redacted.make(dbUrl.toString()), maxConnections: 8 }).layer.pipe(
+      Layer.provideMerge(quiet)
+    )
+}
+
+const pass = runPass({ lockName: "reconciler", batchSize: BATCH_SIZE, repair: true, minGapMs: 0 })
+const reconciled = (outcome: Effect.Success<typeof pass>) => {
+  if (outcome._tag !== "Reconciled") throw new Error(`no pass: ${outcome._tag}`)
+  return outcome.report
+}
+/** The replica forgotten: the next pass reads the tree from its first transaction. */
+const forgetReplica = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.gen(function* () {
+    yield* sql`DELETE FROM tree_nodes`
+    yield* sql`DELETE FROM tree_leaves`
+    yield* sql`DELETE FROM tree_replicas`
+  })
+)
+
+interface Measured {
+  readonly seconds: number
+  readonly report: ReconciliationReport
+  readonly calls: number
+  readonly byMethod: string
+}
+
+type Runtime = ManagedRuntime.ManagedRuntime<
+  Effect.Services<typeof pass> | RpcCallCounter | SqlClient.SqlClient,
+  unknown
+>
+
+const measure = async (runtime: Runtime, expectSuccess: number): Promise<Measured> => {
+  const callsBefore = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
+  const started = performance.now()
+  const report = reconciled(await runtime.runPromise(pass))
+  const elapsed = seconds(started)
+  const callsAfter = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
+  if (
+    report.counts.success !== expectSuccess ||
+    report.findings.length > 0 ||
+    (report.alerts ?? []).length > 0
+  ) {
+    throw new Error(
+      `the pass found problems on clean data: ${JSON.stringify(report.counts)} ${report.alerts}`
+    )
+  }
+  const byMethod = Object.entries(callsAfter.byMethod)
+    .map(([method, n]) => [method, n - (callsBefore.byMethod[method] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([method, n]) => `${method} ${n}`)
+    .join(", ")
+  return { seconds: elapsed, report, calls: callsAfter.calls - callsBefore.calls, byMethod }
+}
+
+/**
+ * A size's set-up and `coldSamples` cold passes (the median is kept); `incremental` then lands
+ * 100 more mints and measures the next pass.
+ */
+const runSize = async (size: number, coldSamples: number) => {
+  const database = await freshDatabase()
+  const setupStarted = performance.now()
+  const setupRuntime = ManagedRuntime.make(Layer.mergeAll(database(), gatewayOn(chainProcess.rpcUrl)))
+  const setup = await setupRuntime.runPromise(setUp(chainProcess.rpcUrl, size))
+  log(
+    `set-up (${size.toLocaleString("en-US")}): mintV1 transactions built, signed and sent in ${setup.sendSeconds.toFixed(1)} s; ` +
+      `leaves read back; completed rows inserted in ${setup.insertSeconds.toFixed(1)} s; ${seconds(setupStarted).toFixed(1)} s in all`
   )
+  // Through the proxy: the pool and the client are made before the clock starts.
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(database(), gatewayOn(chainProcess.proxyUrl))
+  ) as unknown as Runtime
+  await runtime.runPromise(Effect.void)
+  const cold: Array<Measured> = []
+  for (let sample = 0; sample < coldSamples; sample++) {
+    await runtime.runPromise(forgetReplica)
+    cold.push(await measure(runtime, size))
+  }
+  const median = [...cold].sort((a, b) => a.seconds - b.seconds)[Math.floor(cold.length / 2)]!
+  const incremental = async () => {
+    await setupRuntime.runPromise(
+      addMints(chainProcess.rpcUrl, setup.tree, size, INCREMENT, setup.checkpoint)
+    )
+    await setupRuntime.dispose()
+    return measure(runtime, size + INCREMENT)
+  }
+  return { cold, median, incremental, runtime }
+}
 
 try {
   const airdrop = await rpc<string>(chainProcess.rpcUrl, "requestAirdrop", [
     payer.address,
-    1_000 * 1_000_000_000
+    10_000 * 1_000_000_000
   ])
   await landed(chainProcess.rpcUrl, airdrop)
 
-  const setupStarted = performance.now()
-  const setupRuntime = ManagedRuntime.make(Layer.mergeAll(database(), gatewayOn(chainProcess.rpcUrl)))
-  const setup = await setupRuntime.runPromise(setUp(chainProcess.rpcUrl))
-  await setupRuntime.dispose()
-  log(
-    `set-up: ${MINTS.toLocaleString("en-US")} mintV1 transactions built, signed and sent in ${setup.sendSeconds.toFixed(1)} s; ` +
-      `leaves read back; completed rows inserted in ${setup.insertSeconds.toFixed(1)} s; ${seconds(setupStarted).toFixed(1)} s in all`
-  )
-
-  // Ours, through the proxy, cold (no checkpoint): the pool and the client are made before the clock starts.
-  const oursRuntime = ManagedRuntime.make(Layer.mergeAll(database(), gatewayOn(chainProcess.proxyUrl)))
-  await oursRuntime.runPromise(Effect.void)
-  const pass = runPass({ lockName: "reconciler", batchSize: BATCH_SIZE, repair: true, minGapMs: 0 })
-  const reconciled = (outcome: Effect.Success<typeof pass>) => {
-    if (outcome._tag !== "Reconciled") throw new Error(`no pass: ${outcome._tag}`)
-    return outcome.report
-  }
-  // Three cold passes, the tree's checkpoint cleared before each (the data unchanged: nothing
-  // to repair); the median is the figure, the samples are printed too.
-  const clearCheckpoints = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.asVoid(sql`UPDATE trees SET checkpoint_signature = NULL`)
-  )
-  const cold: Array<{ seconds: number; report: ReconciliationReport; calls: number; byMethod: string }> = []
-  for (let sample = 0; sample < 3; sample++) {
-    await oursRuntime.runPromise(clearCheckpoints)
-    const callsBefore = await oursRuntime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
-    const started = performance.now()
-    const report = reconciled(await oursRuntime.runPromise(pass))
-    const elapsed = seconds(started)
-    const callsAfter = await oursRuntime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
-    if (report.counts.success !== MINTS || report.findings.length > 0) {
-      throw new Error(`the pass found problems on clean data: ${JSON.stringify(report.counts)}`)
-    }
-    const byMethod = Object.entries(callsAfter.byMethod)
-      .map(([method, n]) => [method, n - (callsBefore.byMethod[method] ?? 0)] as const)
-      .filter(([, n]) => n > 0)
-      .map(([method, n]) => `${method} ${n}`)
-      .join(", ")
-    cold.push({ seconds: elapsed, report, calls: callsAfter.calls - callsBefore.calls, byMethod })
-  }
-  const median = [...cold].sort((a, b) => a.seconds - b.seconds)[1]!
+  const headline = await runSize(MINTS, 3)
+  const { median } = headline
   const report = median.report
-  const oursSeconds = median.seconds
+  // The baseline on the same mints the cold passes judged.
+  const baseline = await headline.runtime.runPromise(seedMethod(chainProcess.proxyUrl))
+  const incremental = await headline.incremental()
+  await headline.runtime.dispose()
   log(
-    `ours:     one pass, cold (tree scanned from its first signature, ${report.examined.toLocaleString("en-US")} leaves and mints examined): ` +
-      `${oursSeconds.toFixed(3)} s (median of ${cold.map((c) => c.seconds.toFixed(3)).join(", ")}), ` +
+    `ours:     one pass, cold (every transaction of the tree read and applied, the root proved, ${report.examined.toLocaleString("en-US")} leaves and mints judged): ` +
+      `${median.seconds.toFixed(3)} s (median of ${headline.cold.map((c) => c.seconds.toFixed(3)).join(", ")}), ` +
       `${report.rpcCalls} RPC requests (${median.calls} JSON-RPC calls: ${median.byMethod}), ` +
       `${report.counts.success.toLocaleString("en-US")} success`
   )
-  const warmStarted = performance.now()
-  const warm = reconciled(await oursRuntime.runPromise(pass))
   log(
-    `ours:     the next pass, from the checkpoint: ${seconds(warmStarted).toFixed(3)} s, ${warm.rpcCalls} RPC requests, ${warm.counts.success.toLocaleString("en-US")} success`
+    `ours:     incremental, after ${INCREMENT} new mints: ${incremental.seconds.toFixed(3)} s, ${incremental.report.rpcCalls} RPC requests (${incremental.byMethod}), ` +
+      `${incremental.report.counts.success.toLocaleString("en-US")} success`
   )
 
-  const baseline = await oursRuntime.runPromise(seedMethod(chainProcess.proxyUrl))
-  await oursRuntime.dispose()
   log(
     `baseline: the seed's method (one getTransaction per completed mint, one after another; no chain-to-DB): ` +
       `${baseline.seconds.toFixed(3)} s, ${baseline.requests} RPC requests, ${baseline.counts.success.toLocaleString("en-US")} success`
   )
+
+  if (SIZES.length > 0) {
+    const rows: Array<ReadonlyArray<string>> = [
+      ["mints", "first pass s", "first pass RPC", "incremental s", "incremental RPC"]
+    ]
+    for (const size of SIZES) {
+      const measured = await runSize(size, 1)
+      const next = await measured.incremental()
+      await measured.runtime.dispose()
+      rows.push([
+        size.toLocaleString("en-US"),
+        measured.median.seconds.toFixed(3),
+        String(measured.median.report.rpcCalls),
+        next.seconds.toFixed(3),
+        String(next.report.rpcCalls)
+      ])
+    }
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+    for (const row of rows) log(row.map((cell, c) => cell.padStart(widths[c]!)).join("  "))
+  }
   log(`(RPC through a loopback proxy adding ${LATENCY_MS} ms per HTTP request; localnet in its own process)`)
   log(
     JSON.stringify({
       bench: "reconcile",
       unit: "s",
-      ours: round(oursSeconds, 3),
+      ours: round(median.seconds, 3),
       baseline: round(baseline.seconds, 3),
-      ratio: round(baseline.seconds / oursSeconds, 2),
+      ratio: round(baseline.seconds / median.seconds, 2),
       rpc_calls_ours: report.rpcCalls,
-      rpc_calls_baseline: baseline.requests
+      rpc_calls_baseline: baseline.requests,
+      incremental_rpc_calls: incremental.report.rpcCalls,
+      incremental_s: round(incremental.seconds, 3)
     })
   )
 } finally {
   chainProcess.child.kill("SIGTERM")
   await once(chainProcess.child, "exit")
-  await admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(dbName)} WITH (FORCE)`)
+  for (const dbName of databases)
+    await admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(dbName)} WITH (FORCE)`)
 }

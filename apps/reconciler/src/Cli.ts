@@ -22,6 +22,11 @@ export interface Command {
 export const usage = `Usage:
   pnpm reconciler [--no-repair]          the daemon: a pass every RECONCILE_INTERVAL under the leader lock
   pnpm reconcile --once [options]        one pass, then a summary
+  pnpm reconcile adopt <assetId> --order-id ID --event-id ID [--collection-id ID] [--metadata JSON]
+                                         restore the row of a ticket that is on chain but not in the
+                                         database (a chain_orphaned leaf whose URI names the ticket);
+                                         refused unless the request's on-chain metadata hashes to
+                                         the leaf's data hash (order and event ids are off chain)
 
 Options:
   --once        run one pass and exit
@@ -34,6 +39,7 @@ Options:
                 RECONCILE_REPAIR_LIMIT (only after looking at why so many are missing)
   --help        this text
 
+Exit codes (adopt): 0 adopted, 1 refused (the reason is printed), 2 bad usage.
 Exit codes (--once): 0 done, 1 --strict and something other than success was found,
 2 bad usage or configuration, 3 no pass ran (it failed, or another replica holds the lock).
 
@@ -73,6 +79,53 @@ export const parseCommand = (args: ReadonlyArray<string>): Command | string => {
       limit,
       help: values.help,
       acceptMassRepair: values["accept-mass-repair"]
+    }
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error)
+  }
+}
+
+export interface AdoptCommand {
+  readonly assetId: string
+  readonly orderId: string
+  readonly eventId: string
+  readonly collectionId: string | undefined
+  /** The request's `metadata` object, as JSON. */
+  readonly metadata: unknown
+}
+
+/** `adopt <assetId> --order-id ID --event-id ID [--collection-id ID] [--metadata JSON]`, or what is wrong. */
+export const parseAdopt = (args: ReadonlyArray<string>): AdoptCommand | string => {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        "order-id": { type: "string" },
+        "event-id": { type: "string" },
+        "collection-id": { type: "string" },
+        metadata: { type: "string" }
+      }
+    })
+    const [assetId, ...rest] = positionals
+    if (assetId === undefined || rest.length > 0) return "adopt takes one asset id"
+    if (values["order-id"] === undefined || values["event-id"] === undefined) {
+      return "adopt needs --order-id and --event-id: the chain does not hold them (take them from the platform's ticket)"
+    }
+    let metadata: unknown
+    if (values.metadata !== undefined) {
+      try {
+        metadata = JSON.parse(values.metadata)
+      } catch {
+        return "--metadata must be JSON (the request's metadata object)"
+      }
+    }
+    return {
+      assetId,
+      orderId: values["order-id"],
+      eventId: values["event-id"],
+      collectionId: values["collection-id"],
+      metadata
     }
   } catch (error) {
     return error instanceof Error ? error.message : String(error)

@@ -5,8 +5,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import * as Postgres from "@tickettoken/minting-postgres"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { runAdopt } from "./Adopt.ts"
 import * as Chain from "./Chain.ts"
-import { parseCommand, usage } from "./Cli.ts"
+import { parseAdopt, parseCommand, usage } from "./Cli.ts"
 import * as Daemon from "./Daemon.ts"
 import * as Database from "./Database.ts"
 import { environment } from "./Environment.ts"
@@ -21,7 +22,13 @@ const fatal: (message: string, fields?: Record<string, unknown>) => never = (mes
   process.exit(ExitCode.usage)
 }
 
-const command = parseCommand(process.argv.slice(2))
+const argv = process.argv.slice(2)
+const adopt = argv[0] === "adopt" ? parseAdopt(argv.slice(1)) : undefined
+if (typeof adopt === "string") {
+  process.stderr.write(`${adopt}\n\n${usage}\n`)
+  process.exit(ExitCode.usage)
+}
+const command = parseCommand(adopt === undefined ? argv : ["--once"])
 if (typeof command === "string") {
   process.stderr.write(`${command}\n\n${usage}\n`)
   process.exit(ExitCode.usage)
@@ -48,6 +55,7 @@ const program = Effect.gen(function* () {
     )
   }
   yield* Effect.logInfo(`chain: ${net.description}`)
+  if (adopt !== undefined) return yield* runAdopt(adopt)
   if (command.once) {
     return yield* runOnce({
       lockName: env.lockName,

@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Finding, Reconciliation, ReconciliationReport } from "@tickettoken/minting-core"
 import { DateTime } from "effect"
-import { parseCommand } from "../src/Cli.ts"
+import { parseAdopt, parseCommand } from "../src/Cli.ts"
 import { parseInterval } from "../src/Interval.ts"
 import { foundProblems, summary, toJson, worstFirst } from "../src/Summary.ts"
 
@@ -118,5 +118,35 @@ describe("summary", () => {
     const json = JSON.parse(toJson(report(findings))) as { startedAt: string; counts: { success: number } }
     assert.strictEqual(json.startedAt, "1970-01-01T00:00:01.000Z")
     assert.strictEqual(json.counts.success, 11)
+  })
+})
+
+describe("adopt", () => {
+  it("takes one asset id and the ids the chain does not hold", () => {
+    assert.deepStrictEqual(parseAdopt(["Asset1", "--order-id", "o-1", "--event-id", "e-1"]), {
+      assetId: "Asset1",
+      orderId: "o-1",
+      eventId: "e-1",
+      collectionId: undefined,
+      metadata: undefined
+    })
+    assert.deepStrictEqual(
+      (
+        parseAdopt(["A", "--order-id", "o", "--event-id", "e", "--metadata", '{"name":"VIP"}']) as {
+          metadata: unknown
+        }
+      ).metadata,
+      { name: "VIP" }
+    )
+    assert.include(parseAdopt(["A"]) as string, "--order-id and --event-id")
+    assert.strictEqual(parseAdopt([]), "adopt takes one asset id")
+    assert.strictEqual(
+      parseAdopt(["A", "B", "--order-id", "o", "--event-id", "e"]),
+      "adopt takes one asset id"
+    )
+    assert.include(
+      parseAdopt(["A", "--order-id", "o", "--event-id", "e", "--metadata", "{"]) as string,
+      "JSON"
+    )
   })
 })

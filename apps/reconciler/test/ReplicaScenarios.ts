@@ -5,6 +5,7 @@
  */
 import { assert } from "@effect/vitest"
 import {
+  adoptLeaf,
   assetProof,
   type Finding,
   FindingRepository,
@@ -15,6 +16,7 @@ import {
   requestMint,
   retryMint,
   TicketMetadata,
+  TicketMetadataInput,
   TreeRegistry
 } from "@tickettoken/minting-core"
 import { Effect, Option } from "effect"
@@ -141,6 +143,35 @@ export const tamperedDatabase = Effect.gen(function* () {
   assert.strictEqual(open.items.length, 1)
   assert.strictEqual(open.items[0]!.reportId, again.id)
   assert.strictEqual(again.counts.byReason.double_mint, 0)
+
+  // The operator adopts the deleted ticket's leaf: refused with metadata other than what was
+  // minted (it would not be the row that was minted), accepted with the request's own; the next
+  // pass resolves the orphan.
+  const wrong = yield* Effect.flip(
+    adoptLeaf({
+      assetId: deleted.asset!.assetId,
+      orderId: "order-7",
+      eventId: "event-7",
+      metadata: new TicketMetadataInput({ name: "Not what was minted" })
+    })
+  )
+  assert.strictEqual(wrong._tag, "AdoptRefused")
+  assert.include(wrong.message, "hashes to")
+  const adopted = yield* adoptLeaf({
+    assetId: deleted.asset!.assetId,
+    orderId: "order-7",
+    eventId: "event-7"
+  })
+  assert.strictEqual(adopted.status, "completed")
+  assert.strictEqual(adopted.asset?.assetId, deleted.asset!.assetId)
+  const third = yield* pass()
+  assert.isUndefined(findingOf(third.findings, "deleted"), "adopted: a plain success")
+  const closed = yield* (yield* FindingRepository).list({
+    state: "resolved",
+    reason: "chain_orphaned",
+    limit: 10
+  })
+  assert.strictEqual(closed.items[0]?.resolvedBy, "chain")
   yield* noTicketTwice
   return { report, again }
 })

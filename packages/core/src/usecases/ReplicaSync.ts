@@ -129,7 +129,7 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
     const written = new Map<number, Uint8Array>()
     const touched = new Map<number, ReplicaLeaf>()
     let seq = state.seq
-    let root = state.root
+    let rootBytes: Uint8Array | undefined
     let problem: Finding | null = null
     let stopAt: string | undefined
 
@@ -168,10 +168,11 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
       )
       if (leaf !== undefined) touched.set(c.change.leafIndex, leaf)
       seq = c.change.seq
-      root = hashText(result.root)
+      rootBytes = result.root
       applied++
     }
 
+    const root = rootBytes === undefined ? state.root : hashText(rootBytes)
     // The checkpoint: past the whole page, or only up to the transaction before the gap.
     let checkpoint = page.checkpoint
     if (stopAt !== undefined) {

@@ -1,3 +1,4 @@
+export * from "./AdoptLeaf.ts"
 export * from "./AssetProof.ts"
 export * from "./MintingSettings.ts"
 export * as MintLifecycle from "./MintLifecycle.ts"
