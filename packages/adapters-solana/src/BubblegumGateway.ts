@@ -332,12 +332,22 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
       .flatMap((tx, i) => (tx === null ? [] : treeChanges(landed[i]!.signature, tx)))
       .filter((change) => change.change.tree === tree)
       .sort((a, b) => a.change.seq - b.change.seq)
-    const leaves = txs.flatMap((tx, i) =>
-      tx === null || known?.has(landed[i]!.signature) === true
+    // The mints among the changes are the leaves (each parsed once: a mint's change carries its
+    // leaf event and its URI).
+    const leaves = changes.flatMap((c) =>
+      c.mintedUri === null || c.leaf === null || known?.has(c.signature) === true
         ? []
-        : mintLeafEvents(tx)
-            .filter((event) => event.tree === tree)
-            .map((event) => toAsset(landed[i]!.signature, tx.slot, event))
+        : [
+            new MintedAsset({
+              assetId: c.leaf.assetId,
+              tree,
+              leafIndex: c.change.leafIndex,
+              signature: c.signature,
+              slot: c.slot,
+              owner: c.leaf.owner,
+              dataHash: c.leaf.dataHash
+            })
+          ]
     )
     yield* Effect.annotateCurrentSpan({ "solana.signatures": page.length, "solana.leaves": leaves.length })
     // Listed at `confirmed`: each one landed, as a status read would say.

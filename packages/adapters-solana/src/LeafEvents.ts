@@ -20,8 +20,11 @@ import {
   type LeafSchema
 } from "@metaplex-foundation/mpl-bubblegum"
 import { type Context, publicKey } from "@metaplex-foundation/umi"
-import { base58 } from "@metaplex-foundation/umi/serializers"
+import { Base58 } from "@tickettoken/minting-core"
 import { BUBBLEGUM_PROGRAM } from "./RpcErrors.ts"
+
+/** An instruction's base58 data as bytes (core's decoder: umi's took milliseconds per change log). */
+export const bytesOf = (data: string): Uint8Array => Base58.decode(data) ?? new Uint8Array()
 
 export const SPL_NOOP_PROGRAM = "noopb9bkMVfRPU8AsbpTUg8AQkHtKwMYZiFUjNRtMmV"
 /** Metaplex's own noop, the log wrapper of Bubblegum's V2 instructions. */
@@ -138,10 +141,10 @@ export const mintLeafEvents = (tx: RpcTransaction): ReadonlyArray<MintLeafEvent>
     for (const ix of [outer, ...(inner.get(index) ?? [])]) {
       const program = keys[ix.programIdIndex]
       if (program === BUBBLEGUM_PROGRAM) {
-        const data = base58.serialize(ix.data)
+        const data = bytesOf(ix.data)
         pendingTree = hasMintDiscriminator(data) ? keys[ix.accounts[MERKLE_TREE_ACCOUNT] ?? -1] : undefined
       } else if (pendingTree !== undefined && program !== undefined && logWrappers.has(program)) {
-        const leaf = decodeLeafEvent(base58.serialize(ix.data))
+        const leaf = decodeLeafEvent(bytesOf(ix.data))
         if (leaf === undefined) continue
         events.push({
           tree: pendingTree,
@@ -149,8 +152,8 @@ export const mintLeafEvents = (tx: RpcTransaction): ReadonlyArray<MintLeafEvent>
           assetId: leaf.id,
           owner: leaf.owner,
           delegate: leaf.delegate,
-          dataHash: base58.deserialize(leaf.dataHash)[0],
-          creatorHash: base58.deserialize(leaf.creatorHash)[0]
+          dataHash: Base58.encode(leaf.dataHash),
+          creatorHash: Base58.encode(leaf.creatorHash)
         })
         pendingTree = undefined
       }

@@ -10,8 +10,7 @@
  * sequence number; the one k places before it (wrapping) is at sequence number - k, for the
  * `buffer size` entries filled so far.
  */
-import { base58 } from "@metaplex-foundation/umi/serializers"
-import type { TreeAccount } from "@tickettoken/minting-core"
+import { Base58, type TreeAccount } from "@tickettoken/minting-core"
 
 export const ACCOUNT_COMPRESSION_PROGRAM = "cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK"
 
@@ -44,7 +43,7 @@ export const readTreeAccount = (
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const maxBufferSize = view.getUint32(2, true)
   const maxDepth = view.getUint32(6, true)
-  const authority = base58.deserialize(data.subarray(10, 42))[0]
+  const authority = Base58.encode(data.subarray(10, 42))
   if (authority !== expectedAuthority)
     return foreign(`its authority is ${authority}, not Bubblegum's tree config ${expectedAuthority}`)
   const seq = Number(view.getBigUint64(HEADER_BYTES, true))
@@ -63,7 +62,7 @@ export const readTreeAccount = (
   for (let k = 0; k < bufferSize && k <= seq; k++) {
     const position = (activeIndex - k + maxBufferSize) % maxBufferSize
     const at = logsAt + position * changeLogBytes
-    roots.set(seq - k, base58.deserialize(data.subarray(at, at + 32))[0])
+    roots.set(seq - k, Base58.encode(data.subarray(at, at + 32)))
   }
   return { _tag: "Tree", address, maxDepth, maxBufferSize, seq, roots }
 }

@@ -16,9 +16,9 @@ import {
   getMintToCollectionV1InstructionDataSerializer,
   getMintV1InstructionDataSerializer
 } from "@metaplex-foundation/mpl-bubblegum"
-import { base58 } from "@metaplex-foundation/umi/serializers"
-import type { TreeChange } from "@tickettoken/minting-core"
+import { Base58, type TreeChange } from "@tickettoken/minting-core"
 import {
+  bytesOf,
   decodeLeafEvent,
   MINT_TO_COLLECTION_V1_DISCRIMINATOR,
   MINT_V1_DISCRIMINATOR,
@@ -46,7 +46,7 @@ export const decodeChangeLog = (data: Uint8Array): ChangeLogEvent | undefined =>
   if (data.length < 2 + 32 + 4 || data[0] !== CHANGE_LOG_EVENT || data[1] !== CHANGE_LOG_V1) return undefined
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   let at = 2
-  const tree = base58.deserialize(data.subarray(at, at + 32))[0]
+  const tree = Base58.encode(data.subarray(at, at + 32))
   at += 32
   const length = view.getUint32(at, true)
   at += 4
@@ -97,11 +97,11 @@ export const treeChanges = (signature: string, tx: RpcTransaction): ReadonlyArra
       if (program === BUBBLEGUM_PROGRAM) {
         // A new Bubblegum instruction: what an earlier one logged is not this one's.
         leaf = null
-        mintedUri = mintedUriOf(base58.serialize(ix.data)) ?? null
+        mintedUri = mintedUriOf(bytesOf(ix.data)) ?? null
         continue
       }
       if (program === undefined || !logWrappers.has(program)) continue
-      const data = base58.serialize(ix.data)
+      const data = bytesOf(ix.data)
       const schema = decodeLeafEvent(data)
       if (schema !== undefined) {
         leaf = {
@@ -109,8 +109,8 @@ export const treeChanges = (signature: string, tx: RpcTransaction): ReadonlyArra
           owner: schema.owner,
           delegate: schema.delegate,
           nonce: Number(schema.nonce),
-          dataHash: base58.deserialize(schema.dataHash)[0],
-          creatorHash: base58.deserialize(schema.creatorHash)[0]
+          dataHash: Base58.encode(schema.dataHash),
+          creatorHash: Base58.encode(schema.creatorHash)
         }
         continue
       }
