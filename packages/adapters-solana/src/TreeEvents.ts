@@ -12,14 +12,9 @@
  * belongs to the next change log of the same outer instruction. Nothing is assumed about where
  * an instruction sits in the transaction.
  */
-import {
-  getMintToCollectionV1InstructionDataSerializer,
-  getMintV1InstructionDataSerializer
-} from "@metaplex-foundation/mpl-bubblegum"
 import { Base58, type TreeChange } from "@tickettoken/minting-core"
 import {
   bytesOf,
-  decodeLeafEvent,
   MINT_TO_COLLECTION_V1_DISCRIMINATOR,
   MINT_V1_DISCRIMINATOR,
   MPL_NOOP_PROGRAM,
@@ -65,18 +60,60 @@ export const decodeChangeLog = (data: Uint8Array): ChangeLogEvent | undefined =>
 const startsWith = (data: Uint8Array, prefix: ReadonlyArray<number>) =>
   data.length >= prefix.length && prefix.every((byte, i) => data[i] === byte)
 
-/** The metadata URI of a Bubblegum mint instruction, or undefined for any other instruction. */
-const mintedUriOf = (data: Uint8Array): string | undefined => {
-  try {
-    if (startsWith(data, MINT_V1_DISCRIMINATOR))
-      return getMintV1InstructionDataSerializer().deserialize(data)[0].metadata.uri
-    if (startsWith(data, MINT_TO_COLLECTION_V1_DISCRIMINATOR)) {
-      return getMintToCollectionV1InstructionDataSerializer().deserialize(data)[0].metadata.uri
-    }
-  } catch {
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * The metadata URI of a Bubblegum mint instruction, or undefined for any other instruction. Both
+ * mint instructions' data is the discriminator and then MetadataArgs, which begins with three
+ * borsh strings: name, symbol, uri. Read directly: umi's full MetadataArgs deserializer was a
+ * large share of a pass's parsing (test/TreeReplica.test.ts checks the URIs of real mints).
+ */
+export const mintedUriOf = (data: Uint8Array): string | undefined => {
+  if (!startsWith(data, MINT_V1_DISCRIMINATOR) && !startsWith(data, MINT_TO_COLLECTION_V1_DISCRIMINATOR)) {
     return undefined
   }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  let at = 8
+  for (let field = 0; field < 3; field++) {
+    if (at + 4 > data.length) return undefined
+    const length = view.getUint32(at, true)
+    at += 4
+    if (at + length > data.length) return undefined
+    if (field === 2) {
+      try {
+        return utf8.decode(data.subarray(at, at + length))
+      } catch {
+        return undefined
+      }
+    }
+    at += length
+  }
   return undefined
+}
+
+const LEAF_SCHEMA_V1 = 0
+
+/**
+ * Bubblegum's LeafSchema V1 in a leaf event, field by field (after the 8-byte header: the
+ * variant, id, owner, delegate, nonce as u64 LE, data hash, creator hash; the leaf hash follows).
+ * Read directly with core's base58, for the same reason as the URI (test/TreeReplica.test.ts
+ * checks that the fields of real leaf events hash to the leaves their change logs wrote).
+ */
+export const decodeLeafSchema = (data: Uint8Array): TreeChange["leaf"] | undefined => {
+  if (data.length < 9 || data[0] !== 1 || data[1] !== 0 || data[6] !== 1) return undefined
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  if (view.getUint32(2, true) !== data.length - 6 || data[8] !== LEAF_SCHEMA_V1) return undefined
+  const at = 9
+  if (data.length < at + 32 * 5 + 8) return undefined
+  const key = (offset: number) => Base58.encode(data.subarray(offset, offset + 32))
+  return {
+    assetId: key(at),
+    owner: key(at + 32),
+    delegate: key(at + 64),
+    nonce: Number(view.getBigUint64(at + 96, true)),
+    dataHash: key(at + 104),
+    creatorHash: key(at + 136)
+  }
 }
 
 /** Every change the transaction made to any tree, in the order they happened. */
@@ -102,16 +139,9 @@ export const treeChanges = (signature: string, tx: RpcTransaction): ReadonlyArra
       }
       if (program === undefined || !logWrappers.has(program)) continue
       const data = bytesOf(ix.data)
-      const schema = decodeLeafEvent(data)
+      const schema = decodeLeafSchema(data)
       if (schema !== undefined) {
-        leaf = {
-          assetId: schema.id,
-          owner: schema.owner,
-          delegate: schema.delegate,
-          nonce: Number(schema.nonce),
-          dataHash: Base58.encode(schema.dataHash),
-          creatorHash: Base58.encode(schema.creatorHash)
-        }
+        leaf = schema
         continue
       }
       const change = decodeChangeLog(data)

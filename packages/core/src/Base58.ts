@@ -9,6 +9,8 @@ const digitOf = new Int8Array(128).fill(-1)
 for (let i = 0; i < alphabet.length; i++) digitOf[alphabet.charCodeAt(i)] = i
 const NINE = 58n ** 9n
 const powers = Array.from({ length: 10 }, (_, k) => 58n ** BigInt(k))
+const nibbleOf = new Uint8Array(128)
+for (let d = 0; d < 16; d++) nibbleOf[d.toString(16).charCodeAt(0)] = d
 const hexByte = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"))
 
 export const encode = (bytes: Uint8Array): string => {
@@ -58,7 +60,9 @@ export const decode = (text: string): Uint8Array | undefined => {
   let hex = value === 0n ? "" : value.toString(16)
   if (hex.length % 2 === 1) hex = `0${hex}`
   const out = new Uint8Array(zeros + hex.length / 2)
-  for (let i = 0; i < hex.length / 2; i++) out[zeros + i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  for (let i = 0, j = 0; j < hex.length; i++, j += 2) {
+    out[zeros + i] = (nibbleOf[hex.charCodeAt(j)]! << 4) | nibbleOf[hex.charCodeAt(j + 1)]!
+  }
   return out
 }
 

@@ -9,7 +9,7 @@
  * next pass reads it again); a path the replica's siblings cannot produce means the stored
  * replica is wrong, and it is forgotten so the next pass rebuilds the tree from its start.
  */
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import * as Base58 from "../Base58.ts"
 import { ChainGateway, type TreeChange } from "../ports/ChainGateway.ts"
 import { ReplicaRepository } from "../ports/ReplicaRepository.ts"
@@ -110,8 +110,14 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
   const depth = tree.maxDepth
   let state = yield* replica.state(tree.address)
   let applied = 0
+  let next = yield* Effect.forkChild(chain.scanTree(tree.address, state.checkpoint, batchSize))
   while (true) {
-    const page = yield* chain.scanTree(tree.address, state.checkpoint, batchSize)
+    const page = yield* Fiber.join(next)
+    // Read ahead: the next page's transactions are fetched while this one is applied and stored
+    // (the RPC's time overlaps the pass's own). Dropped if this page stops short of its end.
+    const ahead = !page.done && page.checkpoint !== null && page.checkpoint !== state.checkpoint
+    if (ahead) next = yield* Effect.forkChild(chain.scanTree(tree.address, page.checkpoint, batchSize))
+    const stop = (result: SyncResult) => Effect.as(ahead ? Fiber.interrupt(next) : Effect.void, result)
     const order = (page.signatures ?? []).map((s) => s.signature)
     for (const observed of page.signatures ?? []) listed.set(observed.signature, observed)
     const changes = page.changes
@@ -158,7 +164,7 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
           `tree ${tree.address}: change ${c.change.seq} (leaf ${c.change.leafIndex}) disagrees with the replica: ${why}; the replica is rebuilt from the tree's start`
         )
         yield* replica.reset(tree.address)
-        return { tree: tree.address, applied, problem } satisfies SyncResult
+        return yield* stop({ tree: tree.address, applied, problem })
       }
       for (const [index, hash] of result.writes) written.set(index, hash)
       const leaf = leafAfter(
@@ -191,7 +197,9 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
       })
       state = { tree: tree.address, seq, root, checkpoint }
     }
-    if (problem !== null) return { tree: tree.address, applied, problem } satisfies SyncResult
-    if (page.done || !moved) return { tree: tree.address, applied, problem: null } satisfies SyncResult
+    if (problem !== null) return yield* stop({ tree: tree.address, applied, problem })
+    if (page.done || !moved || checkpoint !== page.checkpoint) {
+      return yield* stop({ tree: tree.address, applied, problem: null })
+    }
   }
 })
