@@ -82,6 +82,19 @@ export const clusterKind = (rpcUrl: string, genesisHash: string): "localnet" | "
   return ["127.0.0.1", "localhost", "0.0.0.0", "[::1]", "::1"].includes(host) ? "localnet" : "cluster"
 }
 
+/**
+ * The endpoint as it may be shown: scheme, host and port. Providers put API keys in the path or
+ * the query and some URLs carry user:password; none of that may reach a page or a log.
+ */
+export const publicEndpoint = (rpcUrl: string): string => {
+  try {
+    const url = new URL(rpcUrl)
+    return `${url.protocol}//${url.host}`
+  } catch {
+    return "(unparseable RPC URL)"
+  }
+}
+
 const invalid = (message: string) => chainError(new InvalidRequest({ message }))
 
 /** The PDA old Bubblegum builds sign Token Metadata's collection CPI with. */
@@ -260,6 +273,26 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     )
   })
 
+  const accountsExist = Effect.fn("BubblegumGateway.accountsExist")(function* (
+    addresses: ReadonlyArray<string>
+  ) {
+    if (addresses.length === 0) return []
+    const bad = addresses.find((a) => !Base58.isPublicKey(a))
+    if (bad !== undefined) return yield* Effect.fail(invalid(`${bad} is not a Solana address`))
+    // getMultipleAccounts takes at most 100 keys; the managed trees are a handful.
+    const pages: Array<ReadonlyArray<string>> = []
+    for (let i = 0; i < addresses.length; i += 100) pages.push(addresses.slice(i, i + 100))
+    const answers = yield* Effect.forEach(pages, (page) =>
+      rpc.call<{ value: ReadonlyArray<unknown> }>("getMultipleAccounts", [
+        page,
+        { commitment: settings.commitment, encoding: "base64", dataSlice: { offset: 0, length: 0 } }
+      ])
+    )
+    return answers.flatMap((answer) =>
+      answer.value.map((account) => account !== null && account !== undefined)
+    )
+  })
+
   const mintedLeaf = Effect.fn("BubblegumGateway.mintedLeaf")(function* (signature: string) {
     if (Base58.decode(signature)?.length !== 64)
       return yield* Effect.fail(invalid(`${signature} is not a signature`))
@@ -374,21 +407,21 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     } satisfies CreatedTree
   })
 
-  let genesisHash: string | undefined
   const info = Effect.gen(function* () {
+    // The genesis is read every time: a changed one (a reset chain behind the same URL) is news.
     const [genesis, slot, blockHeight, balance] = yield* Effect.all(
       [
-        genesisHash === undefined ? rpc.call<string>("getGenesisHash", []) : Effect.succeed(genesisHash),
+        rpc.call<string>("getGenesisHash", []),
         rpc.call<number>("getSlot", [{ commitment: settings.commitment }]),
         transactions.blockHeight,
         rpc.call<{ value: number }>("getBalance", [client.feePayer, { commitment: settings.commitment }])
       ],
       { concurrency: 4 }
     )
-    genesisHash = genesis
     return {
       kind: clusterKind(settings.rpcUrl, genesis),
-      rpcUrl: settings.rpcUrl,
+      rpcUrl: publicEndpoint(settings.rpcUrl),
+      genesisHash: genesis,
       slot,
       blockHeight,
       feePayer: client.feePayer,
@@ -404,6 +437,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     mintedLeaf,
     scanTree,
     createTree,
+    accountsExist,
     hashMetadata: (metadata) => Effect.sync(() => dataHash(metadata)),
     info,
     rpcCalls: Effect.sync(() => client.tally.requests)

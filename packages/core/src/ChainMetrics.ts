@@ -37,6 +37,7 @@ export const meter = (gateway: ChainGateway["Service"]): ChainGateway["Service"]
     mintedLeaf: (signature) => metered("mintedLeaf", gateway.mintedLeaf(signature)),
     scanTree: (tree, after, limit, known) => metered("scanTree", gateway.scanTree(tree, after, limit, known)),
     createTree: (input) => metered("createTree", gateway.createTree(input)),
+    accountsExist: (addresses) => metered("accountsExist", gateway.accountsExist(addresses)),
     hashMetadata: gateway.hashMetadata,
     info: metered("info", gateway.info),
     rpcCalls: gateway.rpcCalls

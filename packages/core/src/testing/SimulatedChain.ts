@@ -33,6 +33,7 @@ type Method =
   | "mintedLeaf"
   | "scanTree"
   | "createTree"
+  | "accountsExist"
   | "info"
 
 interface PendingTransaction {
@@ -312,11 +313,15 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         }
       }),
 
+    accountsExist: (addresses) =>
+      Effect.map(call("accountsExist"), () => addresses.map((a) => trees.has(a) || a === feePayer)),
+
     hashMetadata: (metadata) => Effect.succeed(metadataHash(metadata)),
 
     info: Effect.map(call("info"), (now) => ({
       kind: "simulated" as const,
       rpcUrl: null,
+      genesisHash: address("simulated genesis"),
       slot: now,
       blockHeight: now,
       feePayer,
