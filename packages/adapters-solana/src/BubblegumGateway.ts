@@ -52,7 +52,7 @@ import {
 import { Effect, Layer, Option } from "effect"
 import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
 import { assetIdOf, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
-import { chainError } from "./RpcErrors.ts"
+import { BUBBLEGUM_PROGRAM, chainError, fromTransactionError } from "./RpcErrors.ts"
 import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
 import { SolanaConfig } from "./SolanaConfig.ts"
 import { makeTransactions, type RpcSignatureStatus, reached } from "./Transactions.ts"
@@ -93,6 +93,33 @@ export const publicEndpoint = (rpcUrl: string): string => {
   } catch {
     return "(unparseable RPC URL)"
   }
+}
+
+/** The merkle tree of a Bubblegum mint instruction (mintV1 and mintToCollectionV1 both name it fourth). */
+const MINT_TREE_ACCOUNT = 3
+
+/**
+ * What a landed transaction's error means, read from the transaction itself: its logs name the
+ * failing program and Anchor's account, its message the programs and the tree. The status
+ * alone carries only `{"InstructionError":[i,{"Custom":n}]}`, which cannot tell Bubblegum's
+ * 6017 from anyone else's.
+ */
+export const landedReason = (tx: RpcTransaction, feePayer: string) => {
+  const keys = [
+    ...tx.transaction.message.accountKeys,
+    ...(tx.meta?.loadedAddresses?.writable ?? []),
+    ...(tx.meta?.loadedAddresses?.readonly ?? [])
+  ]
+  const instructions = tx.transaction.message.instructions
+  const programIds = instructions.map((ix) => keys[ix.programIdIndex] ?? "")
+  const mint = instructions.find((ix) => keys[ix.programIdIndex] === BUBBLEGUM_PROGRAM)
+  const treeIndex = mint?.accounts[MINT_TREE_ACCOUNT]
+  return fromTransactionError(tx.meta?.err, tx.meta?.logMessages ?? [], {
+    feePayer,
+    tree: treeIndex === undefined ? undefined : keys[treeIndex],
+    accountKeys: keys,
+    programIds
+  })
 }
 
 const invalid = (message: string) => chainError(new InvalidRequest({ message }))
@@ -258,7 +285,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
         ]),
       { concurrency: settings.rpcConcurrency }
     )
-    return answers.flatMap((answer, c) =>
+    const observed = answers.flatMap((answer, c) =>
       chunks[c]!.map((signature, i): Reconciliation.SignatureObservation => {
         const status = answer.value[i] ?? null
         // Below the configured commitment a transaction may still vanish with its fork.
@@ -271,6 +298,28 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
         }
       })
     )
+    // Failures are rare: each is classified from its transaction's logs, all in one batch. One
+    // that cannot be read stays unclassified (the worker counts it as a failed attempt).
+    const failed = observed.filter((o) => o.state === "landed" && o.err !== null)
+    if (failed.length === 0) return observed
+    const txs = yield* rpc
+      .batch<RpcTransaction | null>(
+        "getTransaction",
+        failed.map((o) => getTransactionParams(o.signature))
+      )
+      .pipe(Effect.orElseSucceed(() => failed.map(() => null)))
+    const reasons = new Map(
+      failed.flatMap((o, i) => {
+        const tx = txs[i]
+        return tx === null || tx === undefined
+          ? []
+          : [[o.signature, landedReason(tx, client.feePayer)] as const]
+      })
+    )
+    return observed.map((o) => {
+      const reason = reasons.get(o.signature)
+      return reason === undefined || o.state !== "landed" ? o : { ...o, reason }
+    })
   })
 
   const accountsExist = Effect.fn("BubblegumGateway.accountsExist")(function* (

@@ -19,7 +19,7 @@ export const outcomes = Metric.counter("mint_outcomes_total", {
 /** Conditions an operator must hear about at once: an empty fee payer, a tree that filled up. */
 export const alerts = Metric.counter("mint_alerts_total", {
   description:
-    "Alert-level conditions met by the mint worker, by alert (fee_payer_insufficient_funds, tree_full)",
+    "Alert-level conditions met by the mint worker, by alert (fee_payer_insufficient_funds, tree_full, tree_missing, worker_stalled)",
   incremental: true
 })
 
@@ -39,8 +39,9 @@ export const recordCompleted = (mint: Mint) =>
 export const recordOutcome = (outcome: "requeued" | "deferred" | "failed", code: string) =>
   Metric.update(Metric.withAttributes(outcomes, { outcome, code }), 1)
 
-export const recordAlert = (alert: "fee_payer_insufficient_funds" | "tree_full") =>
-  Metric.update(Metric.withAttributes(alerts, { alert }), 1)
+export type Alert = "fee_payer_insufficient_funds" | "tree_full" | "tree_missing" | "worker_stalled"
+
+export const recordAlert = (alert: Alert) => Metric.update(Metric.withAttributes(alerts, { alert }), 1)
 
 export const recordFindings = (counts: Readonly<Record<ReasonCode, number>>) =>
   Effect.forEach(

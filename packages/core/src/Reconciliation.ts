@@ -5,6 +5,7 @@
  * expired unseen, mark a completed mint missing. They never mint.
  */
 import { Schema } from "effect"
+import type { ChainErrorReason } from "./ChainError.ts"
 import type { Mint, MintedAsset } from "./Mint.ts"
 
 export const ReasonCode = Schema.Literals([
@@ -39,6 +40,11 @@ export type SignatureObservation =
       readonly state: "landed"
       readonly slot: number
       readonly err: string | null
+      /**
+       * What `err` means, classified by the adapter (which can read the failed transaction's
+       * logs): the worker acts on this, never on the text of `err`.
+       */
+      readonly reason?: ChainErrorReason | undefined
     }
 
 /** Everything the chain told us about one mint, gathered in batches by the pass. */
