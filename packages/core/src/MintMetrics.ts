@@ -23,6 +23,11 @@ export const alerts = Metric.counter("mint_alerts_total", {
   incremental: true
 })
 
+/** 1 while mints wait and none has completed for STALL_WARN_AFTER (see ProgressWatchdog), else 0. */
+export const workerStalled = Metric.gauge("mint_worker_stalled", {
+  description: "1 while mints are waiting and none has completed for STALL_WARN_AFTER, by reason; 0 otherwise"
+})
+
 export const findings = Metric.counter("reconciliation_findings_total", {
   description: "Reconciliation findings, by reason code",
   incremental: true

@@ -66,9 +66,18 @@ export interface ChainGate {
         deferred: number
       }
     | undefined
+  /**
+   * The last trouble any mint met with the chain (a deferral, a missing tree, a status read
+   * that went unanswered) and when: what the progress watchdog reports when nothing completes.
+   */
+  trouble: { readonly reason: ChainErrorReason["_tag"]; readonly at: DateTime.Utc } | undefined
 }
 
-export const makeGate = (streak = 0): ChainGate => ({ streak, held: undefined })
+export const makeGate = (streak = 0): ChainGate => ({ streak, held: undefined, trouble: undefined })
+
+const noteTrouble = Effect.fnUntraced(function* (gate: ChainGate, reason: ChainErrorReason["_tag"]) {
+  gate.trouble = { reason, at: yield* DateTime.now }
+})
 
 /** Whether the gate holds mints back at `now`. */
 export const isHeld = (gate: ChainGate, now: DateTime.Utc): boolean =>
@@ -194,6 +203,7 @@ const deferOnGate = Effect.fnUntraced(function* (
   gate: ChainGate
 ) {
   const error = new ChainError({ reason })
+  yield* noteTrouble(gate, reason._tag)
   if (!isHeld(gate, yield* DateTime.now)) {
     gate.streak++
     const settings = yield* MintingSettings
@@ -220,8 +230,10 @@ const rotate = Effect.fnUntraced(function* (
   mint: Mint,
   reason: Extract<ChainErrorReason, { readonly _tag: "TreeFull" | "TreeMissing" }>,
   settledSignature: string | null,
-  tree: string
+  tree: string,
+  gate: ChainGate
 ) {
+  yield* noteTrouble(gate, reason._tag)
   if (reason._tag === "TreeFull") yield* retireFullTree(tree, mint)
   else if (!(yield* replaceMissingTree(tree))) {
     const settings = yield* MintingSettings
@@ -283,7 +295,7 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
           return yield* deferOnGate(mint, action.reason, action.delayMs, null, gate)
         case "Rotate":
           if (tree === null) return yield* deferOnGate(mint, action.reason, 0, null, gate)
-          return yield* rotate(mint, action.reason, null, tree)
+          return yield* rotate(mint, action.reason, null, tree, gate)
         case "Fail":
           return yield* failAttempt(mint, action)
         default:
@@ -347,14 +359,19 @@ const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader
       yield* reached("sent", mint)
     }
 
-    const read = yield* reader.status(tx.signature).pipe(Effect.option)
-    const status = Option.getOrUndefined(read)
-    if (status === undefined) unanswered++
-    else unanswered = 0
+    const read = yield* reader.status(tx.signature).pipe(Effect.result)
+    const status = read._tag === "Success" ? read.success : undefined
+    if (read._tag === "Failure") {
+      unanswered++
+      yield* noteTrouble(gate, read.failure.reason._tag)
+    } else unanswered = 0
     if (status?.state === "absent" && !recheck) {
-      const height = yield* reader.blockHeight.pipe(Effect.option)
-      blockHeight = Option.getOrUndefined(height)
-      if (blockHeight === undefined) unanswered++
+      const height = yield* reader.blockHeight.pipe(Effect.result)
+      blockHeight = height._tag === "Success" ? height.success : undefined
+      if (height._tag === "Failure") {
+        unanswered++
+        yield* noteTrouble(gate, height.failure.reason._tag)
+      }
     }
     const action = MintStep.decide(
       mint,
@@ -392,7 +409,7 @@ const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader
           mintId: mint.id,
           code: action.reason._tag
         })
-        return yield* rotate(mint, action.reason, action.settledSignature, tx.tree)
+        return yield* rotate(mint, action.reason, action.settledSignature, tx.tree, gate)
       case "Defer":
         yield* Effect.logWarning("mint transaction landed with an error", {
           mintId: mint.id,
