@@ -87,6 +87,11 @@ export const isHeld = (gate: ChainGate, now: DateTime.Utc): boolean =>
 export interface ChainReader {
   readonly status: (signature: string) => Effect.Effect<SignatureObservation, ChainError>
   readonly blockHeight: Effect.Effect<number, ChainError>
+  /**
+   * Whether waits end on a shared grid (multiples of the poll interval), so the mints in flight
+   * read their statuses in the same window and a batch carries them all.
+   */
+  readonly aligned?: boolean
 }
 
 /** One read per call: for a single mint's turn (tests, recovery). */
@@ -136,7 +141,7 @@ export const batchedReader = Effect.fnUntraced(function* (windowMs: number) {
       return yield* Deferred.await(done)
     })
   const blockHeight = yield* Effect.cachedWithTTL(chain.blockHeight, Duration.millis(windowMs))
-  return { status, blockHeight } satisfies ChainReader
+  return { status, blockHeight, aligned: true } satisfies ChainReader
 })
 
 /** A tree out of room: retired once, with an alert (one at a time here, so concurrent mints alert once). */
@@ -427,7 +432,11 @@ const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader
           })
         }
         const ms =
-          unanswered === 0 ? action.ms : yield* FailurePolicy.jittered(action.ms, settings.retryPolicy.jitter)
+          unanswered > 0
+            ? yield* FailurePolicy.jittered(action.ms, settings.retryPolicy.jitter)
+            : reader.aligned === true
+              ? action.ms - (DateTime.toEpochMillis(yield* DateTime.now) % action.ms)
+              : action.ms
         yield* Effect.sleep(Duration.millis(ms))
       }
     }
