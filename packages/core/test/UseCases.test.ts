@@ -14,6 +14,7 @@ import {
   Outbox,
   ProgramFailed,
   RateLimited,
+  RpcUnavailable,
   requestMint,
   requestMints,
   retryMint,
@@ -530,6 +531,24 @@ describe("MintWorker", () => {
       const registry = yield* TreeRegistry
       assert.strictEqual(Option.getOrThrow(yield* registry.active).address, tree.address)
     }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "a landed mint whose transaction cannot be read for a while is kept, not abandoned, and completes",
+    () =>
+      Effect.gen(function* () {
+        const { mint } = yield* requestMint(request())
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        // The outage of the issue, between the status read and the transaction read.
+        const away = new RpcUnavailable({ method: "getTransaction", message: "ECONNREFUSED" })
+        yield* chain.failNextCalls("mintedLeaf", [away, away, away])
+        const round = yield* withTime(MintWorker.runRound({ batchSize: 1, concurrency: 1 }), 30)
+        assert.strictEqual(round.outcomes.completed, 1)
+        assert.strictEqual(round.outcomes.abandoned, 0)
+        const done = yield* reload(mint)
+        assert.deepStrictEqual([done.status, done.attempts], ["completed", 0])
+        assert.strictEqual((yield* chain.calls).mintedLeaf, 4)
+      }).pipe(Effect.provide(layer))
   )
 
   it.effect("an operator retry brings a failed mint back", () =>

@@ -85,6 +85,9 @@ describe.skipIf(!withPrograms)("the worker never stalls silently", () => {
       status: "degraded",
       worker: { status: "degraded", reason: "chain_unreachable" }
     })
+    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    expect(metrics).toMatch(/mint_alerts_total\{[^}]*alert="worker_stalled"[^}]*\} [1-9]/)
+    expect(metrics).toMatch(/mint_worker_stalled\{[^}]*reason="chain_unreachable"[^}]*\} 1/)
     // Said once per stall, not on every look.
     await sleep(Math.max(0, outageMs - (Date.now() - started)))
     expect(stalledLines(logsBefore).filter((l) => l.raw.reason === "chain_unreachable")).toHaveLength(1)

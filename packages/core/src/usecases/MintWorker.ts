@@ -287,6 +287,9 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
   }
   const chain = yield* ChainGateway
   const collections = yield* CollectionRepository
+  // The hold in force when this prepare began: a success proves the chain took mints then, not
+  // after a hold another mint armed meanwhile (under load a prepare can take seconds).
+  const holdAtStart = gate.held
   const onFailure = (reason: ChainErrorReason, tree: string | null) =>
     Effect.gen(function* () {
       const action = MintStep.decide(
@@ -327,13 +330,30 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
     .pipe(Effect.result)
   if (prepared._tag === "Failure") return yield* onFailure(prepared.failure.reason, tree.address)
   // The chain took a mint: whatever held the others back is over.
-  gate.streak = 0
-  gate.held = undefined
+  if (gate.held === holdAtStart) {
+    gate.streak = 0
+    gate.held = undefined
+  }
   const signed = new SignedTransaction({ ...prepared.success, signedAt: yield* DateTime.now })
   yield* reached("signed", mint)
   const stored = yield* Lifecycle.recordSigned(mint, signed)
   yield* reached("persisted", stored)
   return stored
+})
+
+/** Renews the lease once half of it is gone, so a mint waiting on the chain stays this worker's. */
+const keepLease = Effect.fnUntraced(function* (mint: Mint) {
+  const settings = yield* MintingSettings
+  const now = yield* DateTime.now
+  const lease = mint.lease
+  if (lease === null) return mint
+  if (DateTime.toEpochMillis(lease.expiresAt) - DateTime.toEpochMillis(now) >= settings.leaseMs / 2)
+    return mint
+  return yield* Lifecycle.apply(mint, {
+    _tag: "LeaseRenewed",
+    owner: lease.owner,
+    leaseExpiresAt: DateTime.add(now, { milliseconds: settings.leaseMs })
+  })
 })
 
 /**
@@ -393,7 +413,20 @@ const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader
     recheck = false
     switch (action._tag) {
       case "Complete": {
-        const leaf = yield* chain.mintedLeaf(tx.signature)
+        const read = yield* chain.mintedLeaf(tx.signature).pipe(Effect.result)
+        if (read._tag === "Failure") {
+          // Landed, but its transaction could not be read now (the endpoint went away between
+          // the two reads): the mint is kept, and read again at the next poll.
+          unanswered++
+          yield* noteTrouble(gate, read.failure.reason._tag)
+          mint = yield* keepLease(mint)
+          const pause = FailurePolicy.pollBackoffMs(settings.confirmPollMs, unanswered)
+          yield* Effect.sleep(
+            Duration.millis(yield* FailurePolicy.jittered(pause, settings.retryPolicy.jitter))
+          )
+          continue
+        }
+        const leaf = read.success
         if (Option.isNone(leaf))
           return yield* Effect.die(new Error(`signature ${tx.signature} landed without a leaf`))
         yield* reached("confirmed", mint)
@@ -424,13 +457,7 @@ const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader
       case "Fail":
         return yield* failAttempt(mint, action)
       case "Wait": {
-        if (action.renewLease && mint.lease !== null) {
-          mint = yield* Lifecycle.apply(mint, {
-            _tag: "LeaseRenewed",
-            owner: mint.lease.owner,
-            leaseExpiresAt: DateTime.add(yield* DateTime.now, { milliseconds: settings.leaseMs })
-          })
-        }
+        if (action.renewLease) mint = yield* keepLease(mint)
         const ms =
           unanswered > 0
             ? yield* FailurePolicy.jittered(action.ms, settings.retryPolicy.jitter)
