@@ -9,6 +9,7 @@ import type { Server } from "node:http"
 import { NodeCrypto } from "@effect/platform-node"
 import { serve } from "@hono/node-server"
 import {
+  ChainGateway,
   ChainMetrics,
   MintingSettings,
   type RetryPolicy,
@@ -121,6 +122,8 @@ const main = async () => {
   // Events go to RabbitMQ when RABBITMQ_URL is set; otherwise they accumulate in the outbox.
   const layer = OutboxRelay.layerConfig.pipe(Layer.provideMerge(services))
   const runtime = ManagedRuntime.make(layer as Layer.Layer<Layer.Success<typeof layer>, never>)
+  /** The cluster's identity at start: /health/chain reports a different one. */
+  let genesisHash: string | null = null
   try {
     await runtime.runPromise(Effect.void)
     log("INFO", `database: ${database.kind}`, { database: database.kind })
@@ -130,9 +133,15 @@ const main = async () => {
       const retired = await runtime.runPromise(retireTrees)
       if (retired > 0) log("WARN", "local devnet was reset: trees of earlier runs retired", { retired })
     }
-    // A tree to mint into, created on first start.
-    const tree = await runtime.runPromise(TreeRotation.activeTree())
+    // A tree to mint into, created on first start; one the chain no longer holds is replaced.
+    const tree = await runtime.runPromise(TreeRotation.verifyActiveTree())
     log("INFO", "active tree", { tree: tree.address, capacity: tree.capacity, minted: tree.minted })
+    genesisHash = await runtime.runPromise(
+      Effect.gen(function* () {
+        const gateway = yield* ChainGateway
+        return (yield* gateway.info).genesisHash
+      })
+    )
   } catch (error) {
     log("ERROR", "start-up failed", { error: causes(error) })
     await runtime.dispose().catch(() => {})
@@ -140,6 +149,16 @@ const main = async () => {
     process.exit(1)
   }
 
+  const worker = settings.workerEnabled
+    ? WorkerLoop.start(runtime, {
+        batchSize: settings.workerBatch,
+        concurrency: settings.workerConcurrency,
+        maxInFlight: settings.workerMaxInFlight,
+        idleMs: settings.workerIdleMs,
+        recoveryIntervalMs: settings.recoveryIntervalMs,
+        stallWarnAfterMs: settings.stallWarnAfterMs
+      })
+    : null
   const app = makeApp(runtime, {
     auth: {
       internalSecrets,
@@ -147,7 +166,16 @@ const main = async () => {
       jwtAudience: Option.getOrNull(settings.jwtAudience),
       jwtIssuer: Option.getOrNull(settings.jwtIssuer)
     },
-    health: { chain: chain.kind, database: database.kind },
+    health: {
+      chain: chain.kind,
+      database: database.kind,
+      worker: worker?.health,
+      chainChecks: {
+        feePayerMinMints: settings.feePayerMinMints,
+        mintCostLamports: settings.mintCostLamports,
+        genesisHash: () => genesisHash
+      }
+    },
     bodyLimit: settings.bodyLimit,
     accessLog: (line) =>
       process.stdout.write(`${JSON.stringify({ ...line, timestamp: new Date().toISOString() })}\n`)
@@ -157,14 +185,6 @@ const main = async () => {
   const url = `http://${settings.host}:${settings.port}`
   log("INFO", `listening on ${url}`, { url, docs: `${url}/docs` })
 
-  const worker = settings.workerEnabled
-    ? WorkerLoop.start(runtime, {
-        batchSize: settings.workerBatch,
-        concurrency: settings.workerConcurrency,
-        idleMs: settings.workerIdleMs,
-        recoveryIntervalMs: settings.recoveryIntervalMs
-      })
-    : null
   log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
 
   if (embeddedSecret !== null) {

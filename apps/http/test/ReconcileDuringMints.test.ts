@@ -28,8 +28,10 @@ describe("reconciliation passes during minting", () => {
     const worker = WorkerLoop.start(t.runtime, {
       batchSize: 16,
       concurrency: 8,
+      maxInFlight: 64,
       idleMs: 10,
-      recoveryIntervalMs: 60_000
+      recoveryIntervalMs: 60_000,
+      stallWarnAfterMs: 30_000
     })
     try {
       const mints = Array.from({ length: 120 }, (_, i) => ({

@@ -53,7 +53,7 @@ import {
 import { Effect, Layer, Option } from "effect"
 import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
 import { assetIdOf, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
-import { chainError } from "./RpcErrors.ts"
+import { BUBBLEGUM_PROGRAM, chainError, fromTransactionError } from "./RpcErrors.ts"
 import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
 import { SolanaConfig } from "./SolanaConfig.ts"
 import { makeTransactions, type RpcSignatureStatus, reached } from "./Transactions.ts"
@@ -83,6 +83,46 @@ export const clusterKind = (rpcUrl: string, genesisHash: string): "localnet" | "
     return "cluster"
   }
   return ["127.0.0.1", "localhost", "0.0.0.0", "[::1]", "::1"].includes(host) ? "localnet" : "cluster"
+}
+
+/**
+ * The endpoint as it may be shown: scheme, host and port. Providers put API keys in the path or
+ * the query and some URLs carry user:password; none of that may reach a page or a log.
+ */
+export const publicEndpoint = (rpcUrl: string): string => {
+  try {
+    const url = new URL(rpcUrl)
+    return `${url.protocol}//${url.host}`
+  } catch {
+    return "(unparseable RPC URL)"
+  }
+}
+
+/** The merkle tree of a Bubblegum mint instruction (mintV1 and mintToCollectionV1 both name it fourth). */
+const MINT_TREE_ACCOUNT = 3
+
+/**
+ * What a landed transaction's error means, read from the transaction itself: its logs name the
+ * failing program and Anchor's account, its message the programs and the tree. The status
+ * alone carries only `{"InstructionError":[i,{"Custom":n}]}`, which cannot tell Bubblegum's
+ * 6017 from anyone else's.
+ */
+export const landedReason = (tx: RpcTransaction, feePayer: string) => {
+  const keys = [
+    ...tx.transaction.message.accountKeys,
+    ...(tx.meta?.loadedAddresses?.writable ?? []),
+    ...(tx.meta?.loadedAddresses?.readonly ?? [])
+  ]
+  const instructions = tx.transaction.message.instructions
+  const programIds = instructions.map((ix) => keys[ix.programIdIndex] ?? "")
+  const mint = instructions.find((ix) => keys[ix.programIdIndex] === BUBBLEGUM_PROGRAM)
+  const treeIndex = mint?.accounts[MINT_TREE_ACCOUNT]
+  return fromTransactionError(tx.meta?.err, tx.meta?.logMessages ?? [], {
+    feePayer,
+    tree: treeIndex === undefined ? undefined : keys[treeIndex],
+    accountKeys: keys,
+    programIds
+  })
 }
 
 const invalid = (message: string) => chainError(new InvalidRequest({ message }))
@@ -248,7 +288,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
         ]),
       { concurrency: settings.rpcConcurrency }
     )
-    return answers.flatMap((answer, c) =>
+    const observed = answers.flatMap((answer, c) =>
       chunks[c]!.map((signature, i): Reconciliation.SignatureObservation => {
         const status = answer.value[i] ?? null
         // Below the configured commitment a transaction may still vanish with its fork.
@@ -260,6 +300,48 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
           err: status.err === null || status.err === undefined ? null : JSON.stringify(status.err)
         }
       })
+    )
+    // Failures are rare: each is classified from its transaction's logs, all in one batch. One
+    // that cannot be read stays unclassified (the worker counts it as a failed attempt).
+    const failed = observed.filter((o) => o.state === "landed" && o.err !== null)
+    if (failed.length === 0) return observed
+    const txs = yield* rpc
+      .batch<RpcTransaction | null>(
+        "getTransaction",
+        failed.map((o) => getTransactionParams(o.signature))
+      )
+      .pipe(Effect.orElseSucceed(() => failed.map(() => null)))
+    const reasons = new Map(
+      failed.flatMap((o, i) => {
+        const tx = txs[i]
+        return tx === null || tx === undefined
+          ? []
+          : [[o.signature, landedReason(tx, client.feePayer)] as const]
+      })
+    )
+    return observed.map((o) => {
+      const reason = reasons.get(o.signature)
+      return reason === undefined || o.state !== "landed" ? o : { ...o, reason }
+    })
+  })
+
+  const accountsExist = Effect.fn("BubblegumGateway.accountsExist")(function* (
+    addresses: ReadonlyArray<string>
+  ) {
+    if (addresses.length === 0) return []
+    const bad = addresses.find((a) => !Base58.isPublicKey(a))
+    if (bad !== undefined) return yield* Effect.fail(invalid(`${bad} is not a Solana address`))
+    // getMultipleAccounts takes at most 100 keys; the managed trees are a handful.
+    const pages: Array<ReadonlyArray<string>> = []
+    for (let i = 0; i < addresses.length; i += 100) pages.push(addresses.slice(i, i + 100))
+    const answers = yield* Effect.forEach(pages, (page) =>
+      rpc.call<{ value: ReadonlyArray<unknown> }>("getMultipleAccounts", [
+        page,
+        { commitment: settings.commitment, encoding: "base64", dataSlice: { offset: 0, length: 0 } }
+      ])
+    )
+    return answers.flatMap((answer) =>
+      answer.value.map((account) => account !== null && account !== undefined)
     )
   })
 
@@ -391,21 +473,21 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     } satisfies CreatedTree
   })
 
-  let genesisHash: string | undefined
   const info = Effect.gen(function* () {
+    // The genesis is read every time: a changed one (a reset chain behind the same URL) is news.
     const [genesis, slot, blockHeight, balance] = yield* Effect.all(
       [
-        genesisHash === undefined ? rpc.call<string>("getGenesisHash", []) : Effect.succeed(genesisHash),
+        rpc.call<string>("getGenesisHash", []),
         rpc.call<number>("getSlot", [{ commitment: settings.commitment }]),
         transactions.blockHeight,
         rpc.call<{ value: number }>("getBalance", [client.feePayer, { commitment: settings.commitment }])
       ],
       { concurrency: 4 }
     )
-    genesisHash = genesis
     return {
       kind: clusterKind(settings.rpcUrl, genesis),
-      rpcUrl: settings.rpcUrl,
+      rpcUrl: publicEndpoint(settings.rpcUrl),
+      genesisHash: genesis,
       slot,
       blockHeight,
       feePayer: client.feePayer,
@@ -455,6 +537,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     mintedLeaf,
     scanTree,
     createTree,
+    accountsExist,
     hashMetadata: (metadata) => Effect.sync(() => dataHash(metadata)),
     info,
     rpcCalls: Effect.sync(() => client.tally.requests)

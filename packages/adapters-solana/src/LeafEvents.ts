@@ -84,6 +84,7 @@ export interface RpcTransaction {
   }
   readonly meta: {
     readonly err: unknown
+    readonly logMessages?: ReadonlyArray<string> | null
     readonly innerInstructions?: ReadonlyArray<{
       readonly index: number
       readonly instructions: ReadonlyArray<RpcInstruction>

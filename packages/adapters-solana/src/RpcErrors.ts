@@ -21,7 +21,8 @@ import {
   RateLimited,
   RpcUnavailable,
   Timeout,
-  TreeFull
+  TreeFull,
+  TreeMissing
 } from "@tickettoken/minting-core"
 import { Predicate } from "effect"
 
@@ -33,6 +34,8 @@ export const COMPRESSION_PROGRAM = "cmtDvXumGCrqC1Age74AVPhSRVXJMd8PJS91L8KbNCK"
 const BUBBLEGUM_INSUFFICIENT_MINT_CAPACITY = 6017
 /** SPL account compression's ConcurrentMerkleTreeError, which wraps TreeFull among others. */
 const COMPRESSION_CONCURRENT_MERKLE_TREE_ERROR = 6001
+/** Anchor's AccountNotInitialized (0xbc4): an account the instruction reads does not exist. */
+const ANCHOR_ACCOUNT_NOT_INITIALIZED = 3012
 /** SystemError::ResultWithNegativeLamports: a transfer from an account that has too little. */
 const SYSTEM_RESULT_WITH_NEGATIVE_LAMPORTS = 1
 
@@ -73,6 +76,18 @@ const failedProgramLine = (logs: ReadonlyArray<string>): { program: string; why:
 
 const mentionsTreeFull = (logs: ReadonlyArray<string>) =>
   logs.some((line) => /tree is full|treefull|insufficient ?mint ?capacity/i.test(line))
+
+/** The account Anchor names in its error log ("AnchorError caused by account: tree_authority. ..."). */
+const anchorAccount = (logs: ReadonlyArray<string>): string | undefined => {
+  for (const line of logs) {
+    const match = /AnchorError caused by account: (\w+)/.exec(line)
+    if (match !== null) return match[1]
+  }
+  return undefined
+}
+
+/** Bubblegum's names for the tree's own accounts: the merkle tree and its config PDA. */
+const treeAccounts = new Set(["merkle_tree", "tree_authority", "tree_config"])
 
 const mentionsInsufficientLamports = (logs: ReadonlyArray<string>) =>
   logs.some((line) => /insufficient lamports/i.test(line))
@@ -143,6 +158,17 @@ export const fromTransactionError = (
       mentionsTreeFull(logs)
     ) {
       return new TreeFull({ tree: context.tree ?? "unknown" })
+    }
+    // A mint into a tree whose accounts are gone (a chain restarted empty, another cluster):
+    // Bubblegum's Anchor checks find the tree config uninitialised. Any other account named
+    // (a collection's, say) is a refusal of this request, not a missing tree.
+    if (
+      code === ANCHOR_ACCOUNT_NOT_INITIALIZED &&
+      program === BUBBLEGUM_PROGRAM &&
+      context.tree !== undefined
+    ) {
+      const account = anchorAccount(logs)
+      if (account === undefined || treeAccounts.has(account)) return new TreeMissing({ tree: context.tree })
     }
     return new ProgramFailed({
       program,

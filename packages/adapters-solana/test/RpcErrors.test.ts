@@ -174,9 +174,42 @@ describe("RPC failures through the gateway", () => {
 
   it.live("statuses ask for at most 256 signatures per call, searching history, and keep the order", () =>
     Effect.gen(function* () {
+      const failedTree = "Tree11111111111111111111111111111111111111"
       const before = requests.length
       handler = (body, res) => {
-        const { id, params } = body as { id: number; params: [ReadonlyArray<string>] }
+        const { id, params, method } = body as { id: number; params: [ReadonlyArray<string>]; method: string }
+        if (method === "getTransaction") {
+          // The failed one's transaction, read to classify its error: its logs name Bubblegum's 6017.
+          const bubblegum = "BGUMAp9Gq7iTEuizy4pqaxsTyUCBK68MDfK752saRPUY"
+          json(res, 200, {
+            jsonrpc: "2.0",
+            id,
+            result: {
+              slot: 8,
+              transaction: {
+                signatures: ["b-failed"],
+                message: {
+                  accountKeys: [
+                    "Payer1111111111111111111111111111111111111",
+                    "x",
+                    "y",
+                    failedTree,
+                    bubblegum
+                  ],
+                  instructions: [{ programIdIndex: 4, accounts: [1, 2, 2, 3], data: "" }]
+                }
+              },
+              meta: {
+                err: { InstructionError: [0, { Custom: 6017 }] },
+                logMessages: [
+                  `Program ${bubblegum} invoke [1]`,
+                  `Program ${bubblegum} failed: custom program error: 0x1781`
+                ]
+              }
+            }
+          })
+          return
+        }
         json(res, 200, {
           jsonrpc: "2.0",
           id,
@@ -206,15 +239,19 @@ describe("RPC failures through the gateway", () => {
       const observed = yield* chain.statuses(signatures)
       expect(observed.map((o) => o.signature)).toEqual(signatures)
       expect(observed[0]).toEqual({ signature: "a-landed", state: "landed", slot: 7, err: null })
-      expect(observed[300]).toEqual({
+      // The failure is classified from its transaction (one batched read), not from the status's JSON.
+      expect(observed[300]).toMatchObject({
         signature: "b-failed",
         state: "landed",
         slot: 8,
-        err: '{"InstructionError":[2,{"Custom":1}]}'
+        err: '{"InstructionError":[2,{"Custom":1}]}',
+        reason: { _tag: "TreeFull", tree: failedTree }
       })
       // Processed is not yet confirmed: it may still vanish with its fork.
       expect(observed[599]).toEqual({ signature: "c-processed", state: "absent" })
-      const calls = requests.slice(before) as Array<{ method: string; params: [Array<string>, object] }>
+      const all = requests.slice(before) as Array<{ method: string; params: [Array<string>, object] }>
+      expect(all.filter((c) => c.method === "getTransaction").map((c) => c.params[0])).toEqual(["b-failed"])
+      const calls = all.filter((c) => c.method === "getSignatureStatuses")
       expect(calls.map((c) => c.params[0].length).sort((a, b) => a - b)).toEqual([88, 256, 256])
       for (const c of calls) expect(c.params[1]).toEqual({ searchTransactionHistory: true })
     })
@@ -317,6 +354,32 @@ describe("transaction errors", () => {
     )
     expect(compression._tag).toBe("TreeFull")
     expect(new ChainError({ reason: compression }).retryable).toBe(false)
+  })
+
+  it("Anchor's AccountNotInitialized (0xbc4) on the tree's accounts is TreeMissing, not a permanent failure", () => {
+    // As Bubblegum logs it when the chain no longer holds the tree (a local devnet restarted empty).
+    const logs = (account: string) => [
+      `Program ${BUBBLEGUM_PROGRAM} invoke [1]`,
+      "Program log: Instruction: MintV1",
+      `Program log: AnchorError caused by account: ${account}. Error Code: AccountNotInitialized. Error Number: 3012. Error Message: The program expected this account to be already initialized.`,
+      `Program ${BUBBLEGUM_PROGRAM} failed: custom program error: 0xbc4`
+    ]
+    for (const account of ["tree_authority", "merkle_tree"]) {
+      const reason = fromTransactionError({ InstructionError: [2, { Custom: 3012 }] }, logs(account), context)
+      expect(reason).toEqual(expect.objectContaining({ _tag: "TreeMissing", tree: context.tree }))
+    }
+    // Another account missing (a collection's) is the request's problem.
+    expect(
+      fromTransactionError({ InstructionError: [2, { Custom: 3012 }] }, logs("collection_metadata"), context)
+        ._tag
+    ).toBe("ProgramFailed")
+    // Without a tree in the transaction there is nothing to replace.
+    expect(
+      fromTransactionError({ InstructionError: [2, { Custom: 3012 }] }, logs("tree_authority"), {
+        ...context,
+        tree: undefined
+      })._tag
+    ).toBe("ProgramFailed")
   })
 
   it("other program errors are ProgramFailed with the failing program, the code, its name and the logs", () => {

@@ -1,8 +1,9 @@
 /**
- * The one error of the chain port. Adapters classify every failure; the worker decides from
- * `retryable` alone whether to back off and try again or to fail the mint.
+ * The one error of the chain port. Adapters classify every failure, landed transactions' errors
+ * included, onto these reasons; what the worker does about each is FailurePolicy's to say.
  */
 import { Schema } from "effect"
+import { isRetryable } from "./FailurePolicy.ts"
 
 /** HTTP 429 or the RPC's own rate limit. */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
@@ -30,6 +31,13 @@ export class InsufficientFunds extends Schema.TaggedError<InsufficientFunds>()("
 /** The merkle tree has no leaf left. A new tree must take over. */
 export class TreeFull extends Schema.TaggedError<TreeFull>()("TreeFull", { tree: Schema.String }) {}
 
+/**
+ * The tree account (or its Bubblegum config) does not exist on this chain: a chain reset, a
+ * different cluster, or a tree closed by someone else. Anchor says AccountNotInitialized (3012,
+ * 0xbc4) on the tree's accounts. A new tree must take over; the mint did nothing wrong.
+ */
+export class TreeMissing extends Schema.TaggedError<TreeMissing>()("TreeMissing", { tree: Schema.String }) {}
+
 /** A program refused the instruction (custom error code, constraint, invalid account). */
 export class ProgramFailed extends Schema.TaggedError<ProgramFailed>()("ProgramFailed", {
   program: Schema.String,
@@ -50,21 +58,16 @@ export const ChainErrorReason = Schema.Union([
   BlockhashNotFound,
   InsufficientFunds,
   TreeFull,
+  TreeMissing,
   ProgramFailed,
   InvalidRequest
 ])
 export type ChainErrorReason = typeof ChainErrorReason.Type
 
-const retryableReasons = new Set<ChainErrorReason["_tag"]>([
-  "RateLimited",
-  "Timeout",
-  "RpcUnavailable",
-  "BlockhashNotFound"
-])
-
 export class ChainError extends Schema.TaggedError<ChainError>()("ChainError", { reason: ChainErrorReason }) {
+  /** Whether the same call may succeed if made again later (FailurePolicy owns the list). */
   get retryable(): boolean {
-    return retryableReasons.has(this.reason._tag)
+    return isRetryable(this.reason._tag)
   }
   /** A stable snake_case code for mint failures, metrics and API errors. */
   get code(): string {
@@ -83,6 +86,8 @@ export class ChainError extends Schema.TaggedError<ChainError>()("ChainError", {
         return "blockhash not found"
       case "TreeFull":
         return `tree ${r.tree} is full`
+      case "TreeMissing":
+        return `tree ${r.tree} does not exist on this chain`
       default:
         return r.message
     }

@@ -38,6 +38,7 @@ export const meter = (gateway: ChainGateway["Service"]): ChainGateway["Service"]
     scanTree: (tree, after, limit, known) => metered("scanTree", gateway.scanTree(tree, after, limit, known)),
     observeTrees: (addresses) => metered("observeTrees", gateway.observeTrees(addresses)),
     createTree: (input) => metered("createTree", gateway.createTree(input)),
+    accountsExist: (addresses) => metered("accountsExist", gateway.accountsExist(addresses)),
     hashMetadata: gateway.hashMetadata,
     info: metered("info", gateway.info),
     rpcCalls: gateway.rpcCalls

@@ -19,8 +19,13 @@ export const outcomes = Metric.counter("mint_outcomes_total", {
 /** Conditions an operator must hear about at once: an empty fee payer, a tree that filled up. */
 export const alerts = Metric.counter("mint_alerts_total", {
   description:
-    "Alert-level conditions met by the mint worker, by alert (fee_payer_insufficient_funds, tree_full)",
+    "Alert-level conditions met by the mint worker, by alert (fee_payer_insufficient_funds, tree_full, tree_missing, worker_stalled)",
   incremental: true
+})
+
+/** 1 while mints wait and none has completed for STALL_WARN_AFTER (see ProgressWatchdog), else 0. */
+export const workerStalled = Metric.gauge("mint_worker_stalled", {
+  description: "1 while mints are waiting and none has completed for STALL_WARN_AFTER, by reason; 0 otherwise"
 })
 
 export const findings = Metric.counter("reconciliation_findings_total", {
@@ -39,8 +44,9 @@ export const recordCompleted = (mint: Mint) =>
 export const recordOutcome = (outcome: "requeued" | "deferred" | "failed", code: string) =>
   Metric.update(Metric.withAttributes(outcomes, { outcome, code }), 1)
 
-export const recordAlert = (alert: "fee_payer_insufficient_funds" | "tree_full") =>
-  Metric.update(Metric.withAttributes(alerts, { alert }), 1)
+export type Alert = "fee_payer_insufficient_funds" | "tree_full" | "tree_missing" | "worker_stalled"
+
+export const recordAlert = (alert: Alert) => Metric.update(Metric.withAttributes(alerts, { alert }), 1)
 
 export const recordFindings = (counts: Readonly<Record<ReasonCode, number>>) =>
   Effect.forEach(

@@ -12,6 +12,7 @@
  * ticket has no leaf. They never mint, and never touch a ticket with two leaves.
  */
 import { Schema } from "effect"
+import type { ChainErrorReason } from "./ChainError.ts"
 import type { Mint } from "./Mint.ts"
 import type { ReplicaLeaf } from "./ReplicaLeaf.ts"
 
@@ -62,6 +63,11 @@ export type SignatureObservation =
       readonly state: "landed"
       readonly slot: number
       readonly err: string | null
+      /**
+       * What `err` means, classified by the adapter (which can read the failed transaction's
+       * logs): the worker acts on this, never on the text of `err`.
+       */
+      readonly reason?: ChainErrorReason | undefined
     }
 
 /** Everything the chain told us about one mint, gathered in batches by the pass. */

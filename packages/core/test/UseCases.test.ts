@@ -14,11 +14,13 @@ import {
   Outbox,
   ProgramFailed,
   RateLimited,
+  RpcUnavailable,
   requestMint,
   requestMints,
   retryMint,
   TicketMetadataInput,
   Timeout,
+  TreeMissing,
   TreeRegistry,
   TreeRotation,
   WorkerHooks
@@ -451,12 +453,103 @@ describe("MintWorker", () => {
       }).pipe(Effect.provide(layer))
   )
 
-  it("recognises a full tree in a landed error as a status reports it", () => {
-    assert.isTrue(MintWorker.isTreeFullError('{"InstructionError":[1,{"Custom":6017}]}'))
-    assert.isTrue(MintWorker.isTreeFullError("tree is full"))
-    assert.isFalse(MintWorker.isTreeFullError('{"InstructionError":[1,{"Custom":6012}]}'))
-    assert.isFalse(MintWorker.isTreeFullError('{"InstructionError":[1,{"Custom":60170}]}'))
-  })
+  it.effect(
+    "a tree the chain lost (restarted empty) is retired and replaced; the mint is deferred, not failed, no attempt counted",
+    () =>
+      Effect.gen(function* () {
+        // The issue's case: every queued mint failed for good with program_failed 0xbc4.
+        yield* requestMints([request("a"), request("b")], 1)
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        const registry = yield* TreeRegistry
+        const first = yield* TreeRotation.activeTree()
+        yield* chain.removeTree(first.address)
+        const round = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+        assert.strictEqual(round.outcomes.deferred, 1)
+        assert.isNull(
+          round.deferral,
+          "a missing tree holds nothing back: the next attempt signs into a new tree"
+        )
+        assert.strictEqual(Option.getOrThrow(yield* registry.get(first.address)).status, "full")
+        const mints = yield* MintRepository
+        const deferred = (yield* mints.list({ limit: 10 })).items.find((m) => m.failure !== null)
+        assert.deepStrictEqual(
+          [deferred?.status, deferred?.attempts, deferred?.failure?.code],
+          ["pending", 0, "tree_missing"]
+        )
+        yield* MintWorker.runRound({ batchSize: 2, concurrency: 2 })
+        const done = (yield* mints.list({ limit: 10 })).items
+        assert.deepStrictEqual(
+          done.map((m) => [m.status, m.attempts]),
+          [
+            ["completed", 0],
+            ["completed", 0]
+          ]
+        )
+        const second = Option.getOrThrow(yield* registry.active)
+        assert.notStrictEqual(second.address, first.address)
+        assert.isTrue(done.every((m) => m.asset?.tree === second.address))
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "a mint that lands after its tree vanished (0xbc4 at landing) rotates the tree and completes in a new one",
+    () =>
+      Effect.gen(function* () {
+        const { mint } = yield* requestMint(request())
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        const tree = yield* TreeRotation.activeTree()
+        // Signed while the tree existed; it is gone before the transaction lands.
+        const vanish = Layer.succeed(WorkerHooks, {
+          reached: (point) => (point === "persisted" ? chain.removeTree(tree.address) : Effect.void)
+        })
+        const first = yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 }).pipe(
+          Effect.provide(vanish)
+        )
+        assert.strictEqual(first.outcomes.deferred, 1)
+        const deferred = yield* reload(mint)
+        assert.deepStrictEqual([deferred.status, deferred.attempts], ["pending", 0])
+        yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+        const done = yield* reload(mint)
+        assert.strictEqual(done.status, "completed")
+        const mints = yield* MintRepository
+        assert.deepStrictEqual(
+          (yield* mints.attempts(mint.id)).map((a) => a.outcome),
+          ["failed", "landed"]
+        )
+      }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a tree error for a tree the chain still holds is a failed attempt, and the tree stays", () =>
+    Effect.gen(function* () {
+      const { mint } = yield* requestMint(request())
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      const tree = yield* TreeRotation.activeTree()
+      yield* chain.failNextCalls("prepareMint", [new TreeMissing({ tree: tree.address })])
+      yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
+      const failed = yield* reload(mint)
+      assert.deepStrictEqual([failed.status, failed.attempts], ["pending", 1])
+      const registry = yield* TreeRegistry
+      assert.strictEqual(Option.getOrThrow(yield* registry.active).address, tree.address)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect(
+    "a landed mint whose transaction cannot be read for a while is kept, not abandoned, and completes",
+    () =>
+      Effect.gen(function* () {
+        const { mint } = yield* requestMint(request())
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        // The outage of the issue, between the status read and the transaction read.
+        const away = new RpcUnavailable({ method: "getTransaction", message: "ECONNREFUSED" })
+        yield* chain.failNextCalls("mintedLeaf", [away, away, away])
+        const round = yield* withTime(MintWorker.runRound({ batchSize: 1, concurrency: 1 }), 30)
+        assert.strictEqual(round.outcomes.completed, 1)
+        assert.strictEqual(round.outcomes.abandoned, 0)
+        const done = yield* reload(mint)
+        assert.deepStrictEqual([done.status, done.attempts], ["completed", 0])
+        assert.strictEqual((yield* chain.calls).mintedLeaf, 4)
+      }).pipe(Effect.provide(layer))
+  )
 
   it.effect("an operator retry brings a failed mint back", () =>
     Effect.gen(function* () {

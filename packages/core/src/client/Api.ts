@@ -155,11 +155,21 @@ const mintLinks = {
   GetMetadata: { operation: "getMetadata", parameters: { ticketId: "$response.body#/ticketId" } }
 } as const
 
+export const WorkerHealth = Schema.Struct({
+  status: Schema.Literals(["ok", "degraded", "off"]),
+  /** Why it is stalled: chain_unreachable, fee_payer_empty, tree_missing, database_away, ... */
+  reason: Schema.optionalKey(Schema.String),
+  stalledForMs: Schema.optionalKey(Schema.Number),
+  inFlight: Schema.optionalKey(Schema.Number)
+})
+
 export const Health = Schema.Struct({
-  status: Schema.Literal("ok"),
+  /** `degraded` while the worker makes no progress on mints that are due (the API still takes tickets). */
+  status: Schema.Literals(["ok", "degraded"]),
   service: Schema.String,
   chain: Schema.Literals(["simulated", "localnet", "cluster"]),
-  database: Schema.Literals(["postgresql", "pglite", "memory"])
+  database: Schema.Literals(["postgresql", "pglite", "memory"]),
+  worker: Schema.optionalKey(WorkerHealth)
 })
 
 export const HealthDb = Schema.Struct({
@@ -170,10 +180,18 @@ export const HealthDb = Schema.Struct({
 })
 
 export const HealthChain = Schema.Struct({
-  status: Schema.Literals(["ok", "error"]),
+  status: Schema.Literals(["ok", "degraded", "error"]),
+  /**
+   * Why it is degraded: fee_payer_low, active_tree_missing, active_tree_nearly_full,
+   * genesis_changed, chain_reset.
+   */
+  problems: Schema.optionalKey(
+    Schema.Array(Schema.Struct({ reason: Schema.String, message: Schema.String }))
+  ),
   kind: Schema.String,
   simulated: Schema.optionalKey(Schema.Boolean),
   rpcHost: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  genesisHash: Schema.optionalKey(Schema.String),
   slot: Schema.optionalKey(Schema.Number),
   blockHeight: Schema.optionalKey(Schema.Number),
   activeTree: Schema.optionalKey(
@@ -182,7 +200,8 @@ export const HealthChain = Schema.Struct({
         address: Schema.String,
         capacity: Schema.Number,
         minted: Schema.Number,
-        fill: Schema.Number
+        fill: Schema.Number,
+        exists: Schema.optionalKey(Schema.Boolean)
       })
     )
   ),

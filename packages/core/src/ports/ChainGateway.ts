@@ -98,7 +98,10 @@ export interface TreeObservation {
 export interface ChainInfo {
   /** `simulated` is the in-memory chain of core/testing: nothing is real there. */
   readonly kind: "simulated" | "localnet" | "cluster"
+  /** The endpoint, for operators: scheme, host and port only (never a path key, query or credentials). */
   readonly rpcUrl: string | null
+  /** The cluster's identity: a changed one means every tree and signature of the old one is gone. */
+  readonly genesisHash: string
   readonly slot: number
   readonly blockHeight: number
   readonly feePayer: string
@@ -140,6 +143,11 @@ export class ChainGateway extends Context.Service<
      */
     observeTrees(addresses: ReadonlyArray<string>): Effect.Effect<TreeObservation, ChainError>
     createTree(input: CreateTreeInput): Effect.Effect<CreatedTree, ChainError>
+    /**
+     * Whether each account exists on chain, in order, in one batched read: the worker checks the
+     * active tree at start and whenever a failure says a tree is missing, before retiring it.
+     */
+    accountsExist(addresses: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<boolean>, ChainError>
     /** Bubblegum's hash of this metadata, to compare with a leaf's. */
     hashMetadata(metadata: OnChainMetadata): Effect.Effect<string>
     readonly info: Effect.Effect<ChainInfo, ChainError>

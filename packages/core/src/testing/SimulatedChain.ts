@@ -15,7 +15,8 @@ import {
   type ChainErrorReason,
   InsufficientFunds,
   InvalidRequest,
-  TreeFull
+  TreeFull,
+  TreeMissing
 } from "../ChainError.ts"
 import { MintedAsset } from "../Mint.ts"
 import { ChainGateway, type PreparedMint, type TreeAccount, type TreeChange } from "../ports/ChainGateway.ts"
@@ -35,6 +36,7 @@ type Method =
   | "scanTree"
   | "createTree"
   | "observeTrees"
+  | "accountsExist"
   | "info"
 
 interface PendingTransaction {
@@ -49,8 +51,13 @@ interface PendingTransaction {
 interface Landed {
   readonly slot: number
   readonly err: string | null
+  /** The landed error as an adapter that read the logs would classify it. */
+  readonly reason?: ChainErrorReason | undefined
   readonly leaf: MintedAsset | null
 }
+
+/** A landing failure to inject: the raw error alone (unclassified), or a classified reason. */
+export type LandingFailure = string | ChainErrorReason
 
 interface SimulatedTree {
   readonly depth: number
@@ -74,7 +81,7 @@ interface Faults {
   /** Sends that land only after this many more blocks. */
   delayBlocks: number
   /** Sends that land with this error. */
-  failLanding: Array<string>
+  failLanding: Array<LandingFailure>
   /** Calls that fail before reaching the chain, per method. */
   callFailures: Map<Method, Array<ChainErrorReason>>
 }
@@ -91,7 +98,9 @@ export class SimulatedChainControl extends Context.Service<
     /** Every send from now on lands `blocks` blocks late (0 restores). */
     delayLanding(blocks: number): Effect.Effect<void>
     /** The next sends land with these errors, one each. */
-    failNextLandings(errors: ReadonlyArray<string>): Effect.Effect<void>
+    failNextLandings(errors: ReadonlyArray<LandingFailure>): Effect.Effect<void>
+    /** The tree's account vanishes, as on a chain restarted empty. */
+    removeTree(tree: string): Effect.Effect<void>
     /** The next calls of `method` fail with these reasons, one each. */
     failNextCalls(method: Method, reasons: ReadonlyArray<ChainErrorReason>): Effect.Effect<void>
     setFeePayerLamports(lamports: number): Effect.Effect<void>
@@ -161,7 +170,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
   const wires = new Map<string, string>()
   const landed = new Map<string, Landed>()
   /** Sends waiting to land: the height at which each lands. */
-  const inbound = new Map<string, { readonly at: number; readonly err: string | null }>()
+  const inbound = new Map<string, { readonly at: number; readonly err: LandingFailure | null }>()
   const trees = new Map<string, SimulatedTree>()
   const changes = new Map<string, Array<TreeChange>>()
   let genesisHash = address("genesis")
@@ -275,14 +284,29 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
       if (due.at > now) continue
       inbound.delete(signature)
       const tx = prepared.get(signature)!
-      const tree = trees.get(tx.tree)!
-      tree.signatures.push(signature)
+      const tree = trees.get(tx.tree)
+      tree?.signatures.push(signature)
       if (due.err !== null) {
-        landed.set(signature, { slot: now, err: due.err, leaf: null })
+        const err = due.err
+        landed.set(
+          signature,
+          typeof err === "string"
+            ? { slot: now, err, leaf: null }
+            : { slot: now, err: JSON.stringify({ simulated: err._tag }), reason: err, leaf: null }
+        )
+      } else if (tree === undefined) {
+        // Bubblegum's tree config is gone: Anchor's AccountNotInitialized.
+        landed.set(signature, {
+          slot: now,
+          err: `{"InstructionError":[0,{"Custom":3012}]}`,
+          reason: new TreeMissing({ tree: tx.tree }),
+          leaf: null
+        })
       } else if (tree.leaves.length >= tree.capacity) {
         landed.set(signature, {
           slot: now,
           err: `{"InstructionError":[0,{"Custom":6017}]}`,
+          reason: new TreeFull({ tree: tx.tree }),
           leaf: null
         })
       } else {
@@ -314,8 +338,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
           return yield* fail(new InvalidRequest({ message: `owner ${input.owner} is not a Solana address` }))
         }
         const tree = trees.get(input.tree)
-        if (tree === undefined)
-          return yield* fail(new InvalidRequest({ message: `unknown tree ${input.tree}` }))
+        if (tree === undefined) return yield* fail(new TreeMissing({ tree: input.tree }))
         if (tree.leaves.length >= tree.capacity) return yield* fail(new TreeFull({ tree: input.tree }))
         if (balance < feeLamports) {
           return yield* fail(
@@ -367,9 +390,10 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
       Effect.map(call("statuses"), () =>
         signatures.map((signature): SignatureObservation => {
           const l = landed.get(signature)
-          return l === undefined
-            ? { signature, state: "absent" }
-            : { signature, state: "landed", slot: l.slot, err: l.err }
+          if (l === undefined) return { signature, state: "absent" }
+          return l.reason === undefined
+            ? { signature, state: "landed", slot: l.slot, err: l.err }
+            : { signature, state: "landed", slot: l.slot, err: l.err, reason: l.reason }
         })
       ),
 
@@ -446,12 +470,15 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
               }
         })
       })),
+    accountsExist: (addresses) =>
+      Effect.map(call("accountsExist"), () => addresses.map((a) => trees.has(a) || a === feePayer)),
 
     hashMetadata: (metadata) => Effect.succeed(metadataHash(metadata)),
 
     info: Effect.map(call("info"), (now) => ({
       kind: "simulated" as const,
       rpcUrl: null,
+      genesisHash: address("simulated genesis"),
       slot: now,
       blockHeight: now,
       feePayer,
@@ -487,6 +514,10 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         const queue = faults.callFailures.get(method) ?? []
         queue.push(...reasons)
         faults.callFailures.set(method, queue)
+      }),
+    removeTree: (treeAddress) =>
+      Effect.sync(() => {
+        trees.delete(treeAddress)
       }),
     setFeePayerLamports: (lamports) =>
       Effect.sync(() => {

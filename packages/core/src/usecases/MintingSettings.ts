@@ -1,5 +1,5 @@
 import { Context } from "effect"
-import { defaultPolicy, type RetryPolicy } from "../RetryPolicy.ts"
+import { defaultPolicy, type RetryPolicy } from "../FailurePolicy.ts"
 
 /** The knobs of the use cases, with defaults that suit a real cluster. */
 export interface MintingSettingsShape {

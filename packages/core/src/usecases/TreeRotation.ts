@@ -3,6 +3,7 @@
  * active one passed the rotation threshold, a new tree is created on chain and takes over.
  */
 import { DateTime, Duration, Effect, Option, Semaphore } from "effect"
+import * as MintMetrics from "../MintMetrics.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
 import { LeaderLock } from "../ports/LeaderLock.ts"
 import { TreeRegistry } from "../ports/TreeRegistry.ts"
@@ -68,4 +69,59 @@ export const activeTree = Effect.fn("TreeRotation.activeTree")(function* () {
       })
     })
   )
+})
+
+/**
+ * A tree the chain no longer holds (restarted empty, another cluster behind the same URL): once
+ * the chain confirms its account is gone, it is retired under the leader lock (so replicas that
+ * meet it together retire it once, with one alert) and the next `activeTree` creates a new one.
+ * True when the tree is gone (retired now or before), false when the chain still holds it.
+ */
+export const replaceMissingTree = Effect.fn("TreeRotation.replaceMissingTree")(function* (address: string) {
+  const chain = yield* ChainGateway
+  const registry = yield* TreeRegistry
+  const lock = yield* LeaderLock
+  const retired = Effect.map(
+    registry.get(address),
+    (tree) => Option.isNone(tree) || tree.value.status === "full"
+  )
+  return yield* creating.withPermits(1)(
+    Effect.gen(function* () {
+      if (yield* retired) return true
+      const [exists] = yield* chain.accountsExist([address])
+      if (exists === true) return false
+      for (let waits = 0; waits < maxWaits; waits++) {
+        const done = yield* lock.withLock(
+          lockName,
+          Effect.gen(function* () {
+            if (yield* retired) return
+            yield* registry.markFull(address)
+            yield* MintMetrics.recordAlert("tree_missing")
+            yield* Effect.logError("tree missing on chain; retired, a new tree takes over", {
+              alert: "tree_missing",
+              tree: address
+            })
+          })
+        )
+        if (Option.isSome(done) || (yield* retired)) return true
+        yield* Effect.sleep(waitForOther)
+      }
+      return yield* new RepositoryError({
+        reason: new Contention({
+          message: "another replica holds the tree-rotation lock and retired nothing"
+        })
+      })
+    })
+  )
+})
+
+/**
+ * At start: the active tree must exist on the chain we are talking to. One that does not (a
+ * local devnet restarted, a cluster reset) is retired and replaced before any mint is signed.
+ */
+export const verifyActiveTree = Effect.fn("TreeRotation.verifyActiveTree")(function* () {
+  const registry = yield* TreeRegistry
+  const current = yield* registry.active
+  if (Option.isSome(current)) yield* replaceMissingTree(current.value.address)
+  return yield* activeTree()
 })

@@ -383,6 +383,45 @@ export const suite = <R, E>(
     )
 
     test(
+      "a tree the chain does not hold: prepareMint fails with TreeMissing; accountsExist tells which exist",
+      Effect.gen(function* () {
+        const chain = yield* ChainGateway
+        const tree = yield* createTree(smallTree)
+        const nowhere = randomAddress()
+        const error = yield* failureOf(prepare(nowhere, 1))
+        assert.deepStrictEqual(
+          { tag: error.reason._tag, tree: (error.reason as { tree?: string }).tree },
+          {
+            tag: "TreeMissing",
+            tree: nowhere
+          }
+        )
+        assert.deepStrictEqual(yield* chain.accountsExist([tree.address, nowhere]), [true, false])
+        assert.deepStrictEqual(yield* chain.accountsExist([]), [])
+      })
+    )
+
+    test(
+      "a mint that lands after its tree filled is reported landed with TreeFull as its reason",
+      Effect.gen(function* () {
+        const chain = yield* ChainGateway
+        const tree = yield* createTree(smallTree)
+        yield* mintInOrder(tree.address, 2 ** smallTree.maxDepth - 1)
+        // Both signed while one leaf is left; only one can have it.
+        const a = yield* prepare(tree.address, 100)
+        const b = yield* prepare(tree.address, 101)
+        yield* chain.send(a.wire)
+        yield* awaitLanded([a.signature])
+        yield* chain.send(b.wire)
+        const [second] = yield* awaitLanded([b.signature])
+        assert.strictEqual(second?.state, "landed")
+        if (second?.state !== "landed") return
+        assert.isNotNull(second.err)
+        assert.strictEqual(second.reason?._tag, "TreeFull")
+      })
+    )
+
+    test(
       "bad input is an InvalidRequest, never retried",
       Effect.gen(function* () {
         const tree = yield* createTree()

@@ -1,0 +1,328 @@
+/**
+ * `pnpm bench:e2e [--rate R] [--seconds S] [--sweep R1,R2,...] [--slot-ms MS]`
+ *
+ * Accept -> completed latency and throughput of the whole service: signed POST /v1/mints at a
+ * fixed rate (50/s) for S seconds (60) through the HTTP service (its own process, the real
+ * worker), on a PostgreSQL server of the run's own, minting on the local devnet with the real
+ * Bubblegum programs in its own process (400 ms slots, as `pnpm localnet`). Latency is the
+ * database's: a mint's created_at (accepted) to its completed_at (confirmed on chain).
+ *
+ * The baseline is `bench:chain`'s bare in-process rate (umi-built mintV1 transactions straight
+ * into LiteSVM), measured in the same run. `--sweep` runs each rate in turn on the same stack
+ * and reports the highest one sustained (everything completed, at least 95% of the offered
+ * rate, p99 under 3 s); the last line is then that rate's figure.
+ *
+ * Prints one row per rate; the last line is one JSON object:
+ * {"bench":"e2e","unit":"mints/s","ours":N,"baseline":N,"ratio":N,"p50_ms":N,"p99_ms":N}.
+ * Without the program binaries it says so and exits 0 with no figure.
+ */
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { once } from "node:events"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { DisposableServer } from "@tickettoken/minting-postgres/testing"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { makeAuditor } from "../src/Audit.ts"
+import { repoRoot, ServiceProcess, sleep } from "../src/ServiceProcess.ts"
+import { freePort, programsCached, writeKeypair } from "../src/Stack.ts"
+import { call, client, ticket } from "../src/Tickets.ts"
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: "string", default: "50" },
+    seconds: { type: "string", default: "60" },
+    sweep: { type: "string" },
+    "slot-ms": { type: "string", default: "400" },
+    concurrency: { type: "string" },
+    batch: { type: "string" }
+  }
+})
+const seconds = Number(values.seconds)
+const rates = (values.sweep ?? values.rate).split(",").map(Number)
+const slotMs = Number(values["slot-ms"])
+
+if (!programsCached()) {
+  console.log(
+    "bench:e2e: skipped: the Bubblegum programs are not in the cache (pnpm programs:fetch --rpc <URL>)"
+  )
+  process.exit(0)
+}
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+
+/** bench:chain's bare in-process rate, from its own run (its last line is JSON). */
+const baselineRate = async (): Promise<number> => {
+  const script = join(repoRoot, "packages", "adapters-solana", "scripts", "bench-chain.ts")
+  const child = spawn(process.execPath, [script, "--in-process", "--rounds", "2", "--mints", "200"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let out = ""
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString()
+  })
+  await once(child, "exit")
+  const last = out.trim().split("\n").at(-1) ?? ""
+  return (JSON.parse(last) as { baseline: number }).baseline
+}
+
+/** The local devnet in a process of its own, as a validator would be. */
+const startLocalnetProcess = async () => {
+  const cli = fileURLToPath(new URL("./cli/localnet.ts", import.meta.resolve("@tickettoken/solana-localnet")))
+  const child = spawn(
+    process.execPath,
+    [cli, "--port", String(await freePort()), "--slot-ms", String(slotMs)],
+    {
+      stdio: ["ignore", "pipe", "inherit"]
+    }
+  )
+  const rpcUrl = await new Promise<string>((resolve, reject) => {
+    let out = ""
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /JSON-RPC (http:\/\/\S+)/.exec(out)
+      if (match !== null) resolve(match[1]!)
+    })
+    child.once("exit", (code) =>
+      reject(new Error(`the localnet exited (${code}) before it listened:\n${out}`))
+    )
+  })
+  const rpc = async (method: string, params: ReadonlyArray<unknown>) => {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })
+    })
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } }
+    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
+    return body.result
+  }
+  return {
+    rpcUrl,
+    fund: async (address: string) => {
+      const signature = (await rpc("requestAirdrop", [address, 10_000 * 1_000_000_000])) as string
+      for (;;) {
+        const statuses = (await rpc("getSignatureStatuses", [[signature]])) as {
+          value: Array<{ confirmationStatus: string } | null>
+        }
+        const status = statuses.value[0]
+        if (status != null && status.confirmationStatus !== "processed") return
+        await sleep(20)
+      }
+    },
+    close: async () => {
+      child.kill("SIGTERM")
+      await once(child, "exit")
+    }
+  }
+}
+
+/** The environment without anything that would point the service elsewhere. */
+const inherited = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined &&
+        !/^(TT_FAULT_|SOLANA_RPC_URL$|SOLANA_KEYPAIR$|DATABASE_URL$|DB_|PG|WORKER_|PORT$|INTERNAL_AUTH|JWT_|RABBITMQ_)/.test(
+          e[0]
+        )
+    )
+  )
+
+interface Row {
+  readonly rate: number
+  readonly accepted: number
+  readonly completed: number
+  readonly failed: number
+  readonly throughput: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly max: number
+  readonly sustained: boolean
+}
+
+const dir = mkdtempSync(join(tmpdir(), "tt-bench-e2e-"))
+const baseline = await baselineRate()
+console.log(`bench:e2e: baseline (bench:chain in-process) ${baseline.toFixed(0)} mints/s`)
+const localnet = await startLocalnetProcess()
+const pg = await DisposableServer.make()
+const payerPath = join(dir, "fee-payer.json")
+const payer = writeKeypair(payerPath)
+await localnet.fund(payer)
+const secret = randomBytes(16).toString("hex")
+const service = new ServiceProcess("bench", await freePort(), {
+  ...inherited(),
+  HOST: "127.0.0.1",
+  DATABASE_URL: pg.url,
+  SOLANA_RPC_URL: localnet.rpcUrl,
+  SOLANA_KEYPAIR: payerPath,
+  INTERNAL_AUTH_SECRETS: secret,
+  DATA_DIR: dir,
+  PUBLIC_BASE_URL: "https://tickets.example",
+  LOG_LEVEL: "warn",
+  ...(values.concurrency === undefined ? {} : { WORKER_CONCURRENCY: values.concurrency }),
+  ...(values.batch === undefined ? {} : { WORKER_BATCH: values.batch })
+})
+const auditor = makeAuditor({ databaseUrl: pg.url, rpcUrl: localnet.rpcUrl })
+const api = client(service.url, secret)
+
+const latencies = (prefix: string) =>
+  auditor.run(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) =>
+        sql<{ status: string; created: number; signed: number | null; completed: number | null }>`
+        SELECT m.status, extract(epoch FROM m.created_at) * 1000 AS created,
+               extract(epoch FROM (SELECT max(a.created_at) FROM mint_attempts a WHERE a.mint_id = m.id)) * 1000 AS signed,
+               extract(epoch FROM m.completed_at) * 1000 AS completed
+        FROM mints m WHERE m.ticket_id LIKE ${`${prefix}-%`}`
+    )
+  )
+
+/** Offers `rate` POSTs a second for `seconds`, then waits for them to settle. */
+const runRate = async (rate: number): Promise<Row> => {
+  const prefix = `e2e${rate}r${Date.now() % 100_000}`
+  const total = Math.round(rate * seconds)
+  const start = Date.now()
+  const inFlight: Array<Promise<boolean>> = []
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate
+    const wait = due - Date.now()
+    if (wait > 0) await sleep(wait)
+    inFlight.push(
+      call(api.requestMint(ticket(`${prefix}-${i}`))).then(
+        () => true,
+        () => false
+      )
+    )
+  }
+  const accepted = (await Promise.all(inFlight)).filter(Boolean).length
+  const offeredFor = (Date.now() - start) / 1000
+  // Drain: everything accepted completes (or fails), within 2 minutes.
+  const deadline = Date.now() + 120_000
+  let rows = await latencies(prefix)
+  while (rows.some((r) => r.status === "pending" || r.status === "minting") && Date.now() < deadline) {
+    await sleep(250)
+    rows = await latencies(prefix)
+  }
+  const done = rows.filter((r) => r.status === "completed" && r.completed !== null)
+  const lat = done.map((r) => Number(r.completed) - Number(r.created)).sort((a, b) => a - b)
+  const first = Math.min(...rows.map((r) => Number(r.created)))
+  const last = Math.max(...done.map((r) => Number(r.completed)))
+  const throughput = done.length / ((last - first) / 1000)
+  const p99 = percentile(lat, 99)
+  // Where the time goes: waiting to be claimed and signed, then waiting for the chain.
+  const toSigned = done.map((r) => Number(r.signed) - Number(r.created)).sort((a, b) => a - b)
+  const toLanded = done.map((r) => Number(r.completed) - Number(r.signed)).sort((a, b) => a - b)
+  console.log(
+    `  accept->signed p50 ${percentile(toSigned, 50).toFixed(0)} ms, p99 ${percentile(toSigned, 99).toFixed(0)} ms; ` +
+      `signed->completed p50 ${percentile(toLanded, 50).toFixed(0)} ms, p99 ${percentile(toLanded, 99).toFixed(0)} ms`
+  )
+  return {
+    rate,
+    accepted,
+    completed: done.length,
+    failed: rows.filter((r) => r.status === "failed").length,
+    throughput,
+    p50: percentile(lat, 50),
+    p90: percentile(lat, 90),
+    p99,
+    max: lat.at(-1) ?? Number.NaN,
+    sustained:
+      done.length === total &&
+      accepted === total &&
+      throughput >= rate * 0.95 * (seconds / Math.max(seconds, offeredFor)) &&
+      p99 < 3_000
+  }
+}
+
+/** CPU time the service process has used so far, in ms (utime + stime from /proc). */
+const serviceCpuMs = (): number => {
+  try {
+    const fields = readFileSync(`/proc/${service.pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** The service's chain calls so far, by operation (its /metrics). */
+const chainCalls = async (): Promise<Record<string, number>> => {
+  const text = await (await fetch(`${service.url}/metrics`)).text()
+  const out: Record<string, number> = {}
+  for (const match of text.matchAll(/^chain_calls_total\{[^}]*operation="(\w+)"[^}]*\} (\d+)/gm))
+    out[match[1]!] = Number(match[2])
+  return out
+}
+
+const rows: Array<Row> = []
+try {
+  await service.start()
+  // Warm-up: the first tree, the first blockhash, the JIT.
+  await runRateWarm()
+  for (const rate of rates) {
+    const callsBefore = await chainCalls()
+    const cpuBefore = serviceCpuMs()
+    const row = await runRate(rate)
+    const cpuPerMint = (serviceCpuMs() - cpuBefore) / Math.max(1, row.completed)
+    const callsAfter = await chainCalls()
+    console.log(`  service CPU per mint (intake, worker, everything): ${cpuPerMint.toFixed(1)} ms`)
+    // Load-independent: how many chain calls a mint costs (status reads batched across mints).
+    console.log(
+      `  chain calls per mint: ${Object.entries(callsAfter)
+        .map(([op, n]) => `${op} ${((n - (callsBefore[op] ?? 0)) / Math.max(1, row.completed)).toFixed(2)}`)
+        .join(", ")}`
+    )
+    rows.push(row)
+    console.log(
+      `rate ${row.rate}/s for ${seconds} s: accepted ${row.accepted}, completed ${row.completed}, failed ${row.failed}; ` +
+        `achieved ${row.throughput.toFixed(1)} mints/s; accept->completed p50 ${row.p50.toFixed(0)} ms, ` +
+        `p90 ${row.p90.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, max ${row.max.toFixed(0)} ms; ` +
+        `ratio ${(row.throughput / baseline).toFixed(3)}${row.sustained ? "" : " (not sustained)"}`
+    )
+  }
+} finally {
+  await service.stop(10_000).catch(() => undefined)
+  await auditor.dispose()
+  await localnet.close()
+  pg.dispose()
+  rmSync(dir, { recursive: true, force: true })
+}
+
+async function runRateWarm() {
+  await Promise.all(Array.from({ length: 20 }, (_, i) => call(api.requestMint(ticket(`warm-${i}`)))))
+  for (let i = 0; i < 200; i++) {
+    const rows = await latencies("warm")
+    if (rows.every((r) => r.status === "completed")) return
+    await sleep(100)
+  }
+}
+
+const sustained = rows.filter((r) => r.sustained)
+const figure = values.sweep === undefined ? rows[0]! : (sustained.at(-1) ?? rows[0]!)
+if (values.sweep !== undefined)
+  console.log(
+    sustained.length === 0
+      ? "bench:e2e: no rate of the sweep was sustained"
+      : `bench:e2e: highest sustained rate ${figure.rate}/s (ratio ${(figure.throughput / baseline).toFixed(3)})`
+  )
+console.log(
+  JSON.stringify({
+    bench: "e2e",
+    unit: "mints/s",
+    ours: Number(figure.throughput.toFixed(1)),
+    baseline: Number(baseline.toFixed(1)),
+    ratio: Number((figure.throughput / baseline).toFixed(3)),
+    p50_ms: Math.round(figure.p50),
+    p99_ms: Math.round(figure.p99)
+  })
+)
