@@ -478,7 +478,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
     info: Effect.map(call("info"), (now) => ({
       kind: "simulated" as const,
       rpcUrl: null,
-      genesisHash: address("simulated genesis"),
+      genesisHash,
       slot: now,
       blockHeight: now,
       feePayer,

@@ -30,6 +30,9 @@ export const createAndActivate = Effect.fn("TreeRotation.createAndActivate")(fun
     createdAt: yield* DateTime.now
   })
   yield* registry.register(tree)
+  // The cluster the trees live on, recorded with the first one: the reconciler refuses to repair
+  // anything on a chain with another genesis hash (chain_reset).
+  yield* registry.recordGenesis((yield* chain.info).genesisHash)
   yield* Effect.logInfo("tree created and active", { tree: tree.address, capacity: tree.capacity })
   return tree
 })
