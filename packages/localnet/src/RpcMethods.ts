@@ -280,7 +280,8 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
       const address = addressAt(params, 0)
       const config = configAt(params, 1)
       const slot = contextSlot(config, commitmentOf(config))
-      const encoding = accountEncodingOf(config.encoding, "base58")
+      // Without an encoding a validator answers the legacy "binary" form: a bare base58 string.
+      const encoding = accountEncodingOf(config.encoding, "binary")
       return withContext(slot, accountAnswer(address, encoding, config))
     },
 
@@ -304,7 +305,7 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
       const program = addressAt(params, 0)
       const config = configAt(params, 1)
       const slot = contextSlot(config, commitmentOf(config))
-      const encoding = accountEncodingOf(config.encoding, "base58")
+      const encoding = accountEncodingOf(config.encoding, "binary")
       const slice = dataSliceOf(config.dataSlice)
       const filters = programAccountFilters(config.filters)
       const result = svm

@@ -77,6 +77,13 @@ export const encodeAccountData = (data: Uint8Array, encoding: AccountEncoding): 
 }
 
 export const encodeAccount = (account: AccountLike, encoding: AccountEncoding, slice?: DataSlice) => {
+  // A validator parses whole accounts only; it refuses to parse a slice rather than guess.
+  if (encoding === "jsonParsed" && slice) {
+    throw new RpcError(
+      ErrorCode.InvalidRequest,
+      "Sliced account data can only be encoded using binary (base 58) or base64 encoding."
+    )
+  }
   const data = slice ? account.data.subarray(slice.offset, slice.offset + slice.length) : account.data
   return {
     data: encodeAccountData(data, encoding),
@@ -94,6 +101,33 @@ export const transactionEncodingOf = (value: unknown): TransactionEncoding => {
   if (value === undefined || value === null) return "json"
   if (value === "json" || value === "jsonParsed" || value === "base64" || value === "base58") return value
   throw invalidParams(`unsupported transaction encoding ${JSON.stringify(value)}`)
+}
+
+// The block cost model's terms (agave cost-model): per signature, per write lock, per 4 bytes
+// of instruction data, plus the compute units the run consumed. The loaded-accounts-data term
+// (8 units per 32 KiB loaded) is left out: it would mean reading every program's ELF on each send.
+const SIGNATURE_COST = 720n
+const WRITE_LOCK_UNITS = 300n
+const INSTRUCTION_DATA_BYTES_PER_UNIT = 4
+
+export const costUnitsOf = (record: TransactionRecord): bigint => {
+  const tx = record.transaction
+  const keyCount =
+    tx.staticAccountKeys.length +
+    record.loadedAddresses.writable.length +
+    record.loadedAddresses.readonly.length
+  let writable = 0n
+  for (let index = 0; index < keyCount; index++) {
+    if (isWritableIndex(tx, index, record.loadedAddresses.writable.length)) writable += 1n
+  }
+  let dataBytes = 0
+  for (const ix of tx.instructions) dataBytes += ix.data.length
+  return (
+    SIGNATURE_COST * BigInt(tx.signatures.length) +
+    WRITE_LOCK_UNITS * writable +
+    BigInt(Math.floor(dataBytes / INSTRUCTION_DATA_BYTES_PER_UNIT)) +
+    record.computeUnitsConsumed
+  )
 }
 
 const statusOf = (record: TransactionRecord) => (record.err === null ? { Ok: null } : { Err: record.err })
@@ -184,8 +218,11 @@ const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) =>
     preTokenBalances: [],
     postTokenBalances: [],
     rewards: [],
-    loadedAddresses: record.loadedAddresses,
+    // A validator leaves the loaded addresses out of parsed answers: the parsed account keys
+    // already say which came from a lookup table.
+    ...(encoding === "jsonParsed" ? {} : { loadedAddresses: record.loadedAddresses }),
     computeUnitsConsumed: record.computeUnitsConsumed,
+    costUnits: costUnitsOf(record),
     ...(record.returnData
       ? {
           returnData: {
