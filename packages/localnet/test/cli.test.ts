@@ -25,7 +25,9 @@ const startCli = async (args: ReadonlyArray<string> = []) => {
   child.stderr!.on("data", (chunk: Buffer) => {
     output += chunk.toString()
   })
-  const rpcUrl = await eventually(() => /JSON-RPC (http:\/\/\S+)/.exec(output)?.[1], 20_000)
+  const rpcUrl = await eventually(() => /JSON-RPC (http:\/\/\S+)/.exec(output)?.[1], 20_000).catch(() => {
+    throw new Error(`pnpm localnet did not start:\n${output}`)
+  })
   return { child, rpcUrl, output: () => output }
 }
 
@@ -51,4 +53,40 @@ const stopsOn = async (signal: NodeJS.Signals) => {
 describe("pnpm localnet", () => {
   it("stops on SIGTERM", { timeout: 30_000 }, () => stopsOn("SIGTERM"))
   it("stops on SIGINT", { timeout: 30_000 }, () => stopsOn("SIGINT"))
+
+  it("says a start without a ledger is a new chain, and resumes one kept with --ledger after SIGTERM", {
+    timeout: 60_000
+  }, async () => {
+    const plain = await startCli()
+    await eventually(() =>
+      /NEW chain \(genesis \w+\); nothing is kept/.test(plain.output()) ? true : undefined
+    )
+    plain.child.kill("SIGTERM")
+    await once(plain.child, "exit")
+
+    const dir = mkdtempSync(join(tmpdir(), "cli-ledger-"))
+    const first = await startCli(["--ledger", dir])
+    await eventually(() => (first.output().includes(`NEW chain (genesis`) ? true : undefined))
+    const genesis = (await rpc(first.rpcUrl, "getGenesisHash")).result
+    const airdrop = await rpc(first.rpcUrl, "requestAirdrop", [
+      "8N2nmrR3Nzdk18pmcxvg3n6MPQtereSyhDdiEZcu9SqU",
+      1_000_000_000
+    ])
+    first.child.kill("SIGTERM")
+    await once(first.child, "exit")
+
+    const second = await startCli(["--ledger", dir])
+    try {
+      await eventually(() => (second.output().includes("RESUMED") ? true : undefined))
+      expect((await rpc(second.rpcUrl, "getGenesisHash")).result).toBe(genesis)
+      const status = await rpc(second.rpcUrl, "getSignatureStatuses", [
+        [airdrop.result],
+        { searchTransactionHistory: true }
+      ])
+      expect(status.result.value[0].err).toBeNull()
+    } finally {
+      second.child.kill("SIGTERM")
+      await once(second.child, "exit")
+    }
+  })
 })
