@@ -31,6 +31,7 @@ export const ErrorCode = {
   SendTransactionPreflightFailure: -32002,
   TransactionSignatureVerificationFailure: -32003,
   BlockNotAvailable: -32004,
+  SlotSkipped: -32007,
   TransactionVersionNotSupported: -32015,
   MinContextSlotNotReached: -32016
 } as const

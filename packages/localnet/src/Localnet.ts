@@ -14,7 +14,7 @@ import {
   loadPrograms,
   type ProgramLoadReport
 } from "./ProgramCache.ts"
-import { makeRpcMethods } from "./RpcMethods.ts"
+import { makeRpcMethods, readAccount } from "./RpcMethods.ts"
 import { startRpcServer } from "./RpcServer.ts"
 import { SlotClock } from "./SlotClock.ts"
 import { TransactionProcessor } from "./TransactionProcessor.ts"
@@ -109,12 +109,15 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
       ? { dir: options.programsDir ?? "", present: [], missing: [], loaded: [], failed: [] }
       : loadPrograms(svm, options.programsDir)
   const store = new TransactionStore()
+  const funded = new Set<string>()
   for (const record of restored?.transactions ?? []) store.add(record)
   const processor = new TransactionProcessor(svm, clock, store, options.maxTransactionsPerSlot ?? 256)
   const faucet = new Faucet(svm, clock, processor, options.faucetLamports ?? 500_000_000n * 1_000_000_000n)
   // A new chain gets a new genesis hash, so a client can tell it from the one before.
   const genesisHash = restored?.genesisHash ?? toBase58(randomBytes(32))
-  const subscriptions = new WebSocketSubscriptions(clock, store, processor)
+  const subscriptions = new WebSocketSubscriptions(clock, store, processor, (address) =>
+    readAccount(svm, address)
+  )
   const dispatch = makeHandler(
     makeRpcMethods({
       svm,
@@ -123,7 +126,8 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
       processor,
       faucet,
       genesisHash,
-      version: { "solana-core": "2.3.0", "feature-set": 0 }
+      version: { "solana-core": "2.3.0", "feature-set": 0 },
+      knownAddresses: () => new Set([...store.addresses(), ...funded, faucet.address])
     })
   )
 
@@ -217,6 +221,7 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
     },
     fund: (address, lamports) => {
       setBalance(svm, address as Address, BigInt(lamports))
+      funded.add(address)
       dirty = true
     },
     checkpoint,

@@ -3,6 +3,7 @@
 // no per-slot snapshots, so only slots, blockhashes and transaction visibility follow commitment.
 import type { Address } from "@solana/kit"
 import type { LiteSVM } from "litesvm"
+import { makeBlockMethods } from "./BlockMethods.ts"
 import { fromBase58, fromBase64, isAddress, isBase58, toBase58, toBase64 } from "./Encoding.ts"
 import type { Faucet } from "./Faucet.ts"
 import { feeFor } from "./Fees.ts"
@@ -19,7 +20,9 @@ import {
   RpcError,
   stringAt
 } from "./JsonRpc.ts"
+import { programAccountFilters } from "./ProgramAccountFilters.ts"
 import type { Commitment, SlotClock } from "./SlotClock.ts"
+import { makeTokenMethods } from "./TokenMethods.ts"
 import type { SimulationResult, TransactionProcessor } from "./TransactionProcessor.ts"
 import type { TransactionStore } from "./TransactionStore.ts"
 import {
@@ -54,9 +57,11 @@ export interface RpcContext {
   readonly faucet: Faucet
   readonly genesisHash: string
   readonly version: { readonly "solana-core": string; readonly "feature-set": number }
+  /** Every address the devnet has seen (named by a transaction, funded, or loaded), for getSupply. */
+  readonly knownAddresses: () => Iterable<string>
 }
 
-const readAccount = (svm: LiteSVM, address: string): AccountLike | null => {
+export const readAccount = (svm: LiteSVM, address: string): AccountLike | null => {
   const account = svm.getAccount(address as Address)
   if (!account.exists) return null
   return {
@@ -126,9 +131,13 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
     value
   })
 
+  const lookup = (address: string) => readAccount(svm, address)
+
   const accountAnswer = (address: string, encoding: AccountEncoding, config: Record<string, unknown>) => {
     const account = readAccount(svm, address)
-    return account === null ? null : encodeAccount(account, encoding, dataSliceOf(config.dataSlice))
+    return account === null
+      ? null
+      : encodeAccount(account, encoding, dataSliceOf(config.dataSlice), { address, lookup })
   }
 
   const simulationValue = (simulation: SimulationResult, extra: Record<string, unknown>) => ({
@@ -146,6 +155,9 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
   })
 
   const methods: Record<string, MethodHandler> = {
+    ...makeBlockMethods({ svm, clock, store, withContext, contextSlot, knownAddresses: ctx.knownAddresses }),
+    ...makeTokenMethods({ svm, withContext, contextSlot, readAccount: lookup }),
+
     getHealth: () => "ok",
 
     getVersion: () => ctx.version,
@@ -321,7 +333,8 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
               executable: account.executable
             },
             encoding,
-            slice
+            slice,
+            { address: account.address, lookup }
           )
         }))
       return optionalBoolean(config, "withContext", false) ? withContext(slot, result) : result
@@ -396,7 +409,7 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
         extra.accounts = (addresses as string[]).map((address) => {
           if (simulation.err) return null
           const post = simulation.postAccounts.get(address) ?? readAccount(svm, address)
-          return post === null ? null : encodeAccount(post, encoding)
+          return post === null ? null : encodeAccount(post, encoding, undefined, { address, lookup })
         })
       }
       if (optionalBoolean(config, "innerInstructions", false)) {
@@ -479,28 +492,4 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
     }
   }
   return methods
-}
-
-type AccountFilter = (data: Uint8Array) => boolean
-
-const programAccountFilters = (raw: unknown): AccountFilter[] => {
-  if (raw === undefined || raw === null) return []
-  if (!Array.isArray(raw)) throw invalidParams("filters must be an array")
-  return raw.map((filter: unknown): AccountFilter => {
-    const f = filter as {
-      dataSize?: unknown
-      memcmp?: { offset?: unknown; bytes?: unknown; encoding?: unknown }
-    }
-    if (typeof f?.dataSize === "number") {
-      const size = f.dataSize
-      return (data) => data.length === size
-    }
-    if (f?.memcmp && typeof f.memcmp.offset === "number" && typeof f.memcmp.bytes === "string") {
-      const offset = f.memcmp.offset
-      const bytes = f.memcmp.encoding === "base64" ? fromBase64(f.memcmp.bytes) : fromBase58(f.memcmp.bytes)
-      return (data) =>
-        data.length >= offset + bytes.length && bytes.every((byte, i) => data[offset + i] === byte)
-    }
-    throw invalidParams("unsupported filter")
-  })
 }

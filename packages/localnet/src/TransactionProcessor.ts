@@ -8,6 +8,7 @@ import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from "li
 import { toBase58 } from "./Encoding.ts"
 import { computeBudgetOf, feeFor } from "./Fees.ts"
 import type { SlotClock } from "./SlotClock.ts"
+import { isTokenProgram, kindOf, readMint, readTokenAccount } from "./TokenLayout.ts"
 import {
   alreadyProcessed,
   blockhashNotFound,
@@ -18,6 +19,7 @@ import {
 import type {
   InnerInstructions,
   LoadedAddresses,
+  TokenBalance,
   TransactionRecord,
   TransactionStore
 } from "./TransactionStore.ts"
@@ -162,14 +164,16 @@ export class TransactionProcessor {
 
     const loadedAddresses = this.loadedAddresses(tx)
     const keys = [...tx.staticAccountKeys, ...loadedAddresses.writable, ...loadedAddresses.readonly]
-    const preBalances = keys.map((key) => this.balance(key))
+    const pre = this.balances(keys)
     let outcome: TransactionMetadata | FailedTransactionMetadata
     try {
       outcome = this.svm.sendTransaction(this.toKit(tx))
     } catch {
       return { kind: "signatureFailure", signature: tx.signature }
     }
-    const postBalances = keys.map((key) => this.balance(key))
+    const post = this.balances(keys)
+    const preBalances = pre.lamports
+    const postBalances = post.lamports
     const failed = "err" in outcome ? describeTransactionError(outcome.err()) : null
     if (failed && errorName(failed.json) === "SignatureFailure") {
       return { kind: "signatureFailure", signature: tx.signature }
@@ -190,6 +194,8 @@ export class TransactionProcessor {
       fee: feeFor(tx),
       preBalances,
       postBalances,
+      preTokenBalances: pre.tokens,
+      postTokenBalances: post.tokens,
       ...this.metaFields(meta)
     })
     const writable = keys.filter((_, index) => isWritableIndex(tx, index, loadedAddresses.writable.length))
@@ -203,8 +209,47 @@ export class TransactionProcessor {
     return { kind: "landed", record }
   }
 
-  private balance(address: string): bigint {
-    return this.svm.getBalance(address as Address) ?? 0n
+  /**
+   * Lamports of every key, and the token balance of each that is a token account: one account
+   * read per key (reading the balance alone copies the account all the same).
+   */
+  private balances(keys: ReadonlyArray<string>): { lamports: bigint[]; tokens: TokenBalance[] } {
+    const lamports: bigint[] = []
+    const tokens: TokenBalance[] = []
+    keys.forEach((key, accountIndex) => {
+      const account = this.svm.getAccount(key as Address)
+      if (!account.exists) {
+        lamports.push(0n)
+        return
+      }
+      lamports.push(account.lamports)
+      const owner = account.programAddress
+      if (!isTokenProgram(owner) || kindOf(account.data as Uint8Array) !== "account") return
+      const state = readTokenAccount(account.data as Uint8Array)
+      const decimals = this.decimalsOf(state.mint)
+      if (decimals === undefined) return
+      tokens.push({
+        accountIndex,
+        mint: state.mint,
+        owner: state.owner,
+        programId: owner,
+        amount: state.amount,
+        decimals
+      })
+    })
+    return { lamports, tokens }
+  }
+
+  /** A mint's decimals never change once it is initialized, so they are read once. */
+  private readonly decimals = new Map<string, number>()
+  private decimalsOf(mint: string): number | undefined {
+    const known = this.decimals.get(mint)
+    if (known !== undefined) return known
+    const account = this.svm.getAccount(mint as Address)
+    if (!account.exists || !isTokenProgram(account.programAddress)) return undefined
+    const { decimals, isInitialized } = readMint(account.data as Uint8Array)
+    if (isInitialized) this.decimals.set(mint, decimals)
+    return decimals
   }
 
   private toKit(tx: WireTransaction): Transaction {

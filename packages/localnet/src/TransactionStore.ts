@@ -26,6 +26,16 @@ export interface LoadedAddresses {
   readonly readonly: ReadonlyArray<string>
 }
 
+/** A token account's balance before or after a transaction, as meta.pre/postTokenBalances give it. */
+export interface TokenBalance {
+  readonly accountIndex: number
+  readonly mint: string
+  readonly owner: string
+  readonly programId: string
+  readonly amount: bigint
+  readonly decimals: number
+}
+
 export interface TransactionRecord {
   /** Order of arrival; larger is newer. */
   readonly seq: number
@@ -38,6 +48,8 @@ export interface TransactionRecord {
   readonly fee: bigint
   readonly preBalances: ReadonlyArray<bigint>
   readonly postBalances: ReadonlyArray<bigint>
+  readonly preTokenBalances: ReadonlyArray<TokenBalance>
+  readonly postTokenBalances: ReadonlyArray<TokenBalance>
   readonly logs: ReadonlyArray<string>
   readonly innerInstructions: ReadonlyArray<InnerInstructions>
   readonly computeUnitsConsumed: bigint
@@ -93,6 +105,11 @@ export class TransactionStore {
       else this.byAddress.set(key, [record.seq])
     }
     return record
+  }
+
+  /** Every address some transaction named. */
+  addresses(): Iterable<string> {
+    return this.byAddress.keys()
   }
 
   /** The transactions of one block, in the order they landed. */
