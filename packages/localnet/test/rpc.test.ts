@@ -270,7 +270,7 @@ describe("accounts", () => {
     expect(info?.owner.toBase58()).toBe("11111111111111111111111111111111")
     expect(info?.lamports).toBe(await connection.getBalance(payer.publicKey, "processed"))
     const parsed = await connection.getParsedAccountInfo(SYSVAR_CLOCK_PUBKEY)
-    expect((parsed.value?.data as { program?: string }).program).toBe("sysvar")
+    expect((parsed.value?.data as { program?: string } | undefined)?.program).toBe("sysvar")
     const nobody = Keypair.generate().publicKey
     const many = await connection.getMultipleAccountsInfo([payer.publicKey, nobody, SYSVAR_CLOCK_PUBKEY])
     expect(many[0]?.lamports).toBeGreaterThan(0)
