@@ -4,6 +4,8 @@
 import { randomBytes } from "node:crypto"
 import type { Address } from "@solana/kit"
 import { LiteSVM } from "litesvm"
+import { AssetIndex } from "./AssetIndex.ts"
+import { makeDasMethods } from "./DasMethods.ts"
 import { toBase58 } from "./Encoding.ts"
 import { Faucet, setBalance } from "./Faucet.ts"
 import { type JsonRpcResponse, makeHandler } from "./JsonRpc.ts"
@@ -118,8 +120,13 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
   const subscriptions = new WebSocketSubscriptions(clock, store, processor, (address) =>
     readAccount(svm, address)
   )
-  const dispatch = makeHandler(
-    makeRpcMethods({
+  // The DAS index: rebuilt from the stored transactions, then kept current as they land.
+  const assets = new AssetIndex()
+  for (const record of store.since(0)) assets.index(record)
+  processor.onLanded((record) => assets.index(record))
+  const dispatch = makeHandler({
+    ...makeDasMethods(assets),
+    ...makeRpcMethods({
       svm,
       clock,
       store,
@@ -129,7 +136,7 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
       version: { "solana-core": "2.3.0", "feature-set": 0 },
       knownAddresses: () => new Set([...store.addresses(), ...funded, faucet.address])
     })
-  )
+  })
 
   let landedInRequest = 0
   let dirty = restored === undefined
