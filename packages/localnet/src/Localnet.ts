@@ -74,6 +74,8 @@ export interface Localnet {
   readonly ledgerDir: string | undefined
   readonly faucetAddress: string
   readonly transactions: TransactionStore
+  /** Every HTTP JSON-RPC method served (DAS included), sorted. */
+  readonly methods: ReadonlyArray<string>
   /** The JSON-RPC handler the HTTP server uses: a request or batch in, its response out. */
   handle(request: unknown): JsonRpcResponse | JsonRpcResponse[]
   slot(): number
@@ -124,7 +126,7 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
   const assets = new AssetIndex()
   for (const record of store.since(0)) assets.index(record)
   processor.onLanded((record) => assets.index(record))
-  const dispatch = makeHandler({
+  const methods = {
     ...makeDasMethods(assets),
     ...makeRpcMethods({
       svm,
@@ -136,7 +138,8 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
       version: { "solana-core": "2.3.0", "feature-set": 0 },
       knownAddresses: () => new Set([...store.addresses(), ...funded, faucet.address])
     })
-  })
+  }
+  const dispatch = makeHandler(methods)
 
   let landedInRequest = 0
   let dirty = restored === undefined
@@ -211,6 +214,7 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
     ledgerDir: ledger?.dir,
     faucetAddress: faucet.address,
     transactions: store,
+    methods: Object.keys(methods).sort(),
     handle,
     slot: () => clock.slot,
     blockHeight: () => clock.blockHeight,
