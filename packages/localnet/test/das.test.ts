@@ -2,6 +2,10 @@
 // mints, a transfer built by mpl-bubblegum's getAssetWithProof (so the proof must verify on
 // chain), delegate, collection, burn; read back through @metaplex-foundation/digital-asset-
 // standard-api's umi client. Skipped without the program binaries (SOLANA_PROGRAMS_DIR).
+
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { type DasApiInterface, dasApi } from "@metaplex-foundation/digital-asset-standard-api"
 import {
   burn,
@@ -44,6 +48,7 @@ if (!withPrograms) console.log(`das.test: SKIPPED: program binaries missing from
 let localnet: Localnet
 let umi: Umi & { rpc: DasApiInterface }
 let tree: PublicKey
+const ledgerDir = mkdtempSync(join(tmpdir(), "das-ledger-"))
 const metadata = (name: string, creator?: PublicKey) => ({
   name,
   symbol: "TIX",
@@ -63,7 +68,7 @@ const assetIdOf = async (signature: Uint8Array): Promise<string> =>
 
 beforeAll(async () => {
   if (!withPrograms) return
-  localnet = await startLocalnet({ slotIntervalMs: 10 })
+  localnet = await startLocalnet({ slotIntervalMs: 10, ledgerDir })
   umi = createUmi(localnet.rpcUrl, "confirmed").use(dasApi()).use(mplTokenMetadata()) as typeof umi
   const payer = generateSigner(umi)
   umi.use(keypairIdentity(payer))
@@ -230,5 +235,20 @@ describe.skipIf(!withPrograms)("DAS", () => {
       .address
     const byAuthority = await das().getAssetsByAuthority({ authority })
     expect(byAuthority.items.length).toBeGreaterThan(0)
+  })
+
+  it("rebuilds the index from the ledger after a restart", { timeout: 60_000 }, async () => {
+    const before = await das().searchAssets({ burnt: false, sortBy: { sortBy: "id", sortDirection: "asc" } })
+    const proofBefore = await das().getAssetProof(before.items[0].id)
+    await localnet.close()
+    localnet = await startLocalnet({ slotIntervalMs: 10, ledgerDir })
+    expect(localnet.fresh).toBe(false)
+    const again = createUmi(localnet.rpcUrl, "confirmed").use(dasApi()) as typeof umi
+    const after = await (again.rpc as unknown as typeof umi.rpc).searchAssets({
+      burnt: false,
+      sortBy: { sortBy: "id", sortDirection: "asc" }
+    })
+    expect(after.items).toEqual(before.items)
+    expect(await again.rpc.getAssetProof(publicKey(before.items[0].id))).toEqual(proofBefore)
   })
 })

@@ -10,6 +10,7 @@ import {
   createTransferCheckedInstruction,
   getAssociatedTokenAddressSync,
   MINT_SIZE,
+  TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID
 } from "@solana/spl-token"
 import {
@@ -237,6 +238,55 @@ describe("jsonParsed accounts", () => {
     expect(parsedClock.program).toBe("sysvar")
     expect(parsedClock.parsed.type).toBe("clock")
     expect(parsedClock.parsed.info.slot).toBe(localnet.slot())
+  })
+
+  it("parses Token-2022 mints and accounts under spl-token-2022, with their token balances", async () => {
+    const mint22 = Keypair.generate()
+    const ata22 = getAssociatedTokenAddressSync(mint22.publicKey, holder.publicKey, false, TOKEN_2022_PROGRAM_ID)
+    const rent = await connection.getMinimumBalanceForRentExemption(MINT_SIZE)
+    const signature = await send(
+      new Transaction().add(
+        SystemProgram.createAccount({
+          fromPubkey: payer.publicKey,
+          newAccountPubkey: mint22.publicKey,
+          lamports: rent,
+          space: MINT_SIZE,
+          programId: TOKEN_2022_PROGRAM_ID
+        }),
+        createInitializeMint2Instruction(mint22.publicKey, 6, payer.publicKey, payer.publicKey, TOKEN_2022_PROGRAM_ID),
+        createAssociatedTokenAccountInstruction(
+          payer.publicKey,
+          ata22,
+          holder.publicKey,
+          mint22.publicKey,
+          TOKEN_2022_PROGRAM_ID
+        ),
+        createMintToCheckedInstruction(mint22.publicKey, ata22, payer.publicKey, 1_234_500n, 6, [], TOKEN_2022_PROGRAM_ID)
+      ),
+      mint22
+    )
+    const tx = await connection.getParsedTransaction(signature, { maxSupportedTransactionVersion: 0 })
+    expect(tx?.meta?.err).toBeNull()
+    // Instructions of both token programs are "spl-token" to agave; their accounts are not.
+    expect(tx?.transaction.message.instructions[1]).toMatchObject({
+      program: "spl-token",
+      parsed: { type: "initializeMint2", info: { freezeAuthority: payer.publicKey.toBase58(), decimals: 6 } }
+    })
+    expect(tx?.meta?.postTokenBalances?.[0]).toMatchObject({
+      programId: TOKEN_2022_PROGRAM_ID.toBase58(),
+      uiTokenAmount: { amount: "1234500", decimals: 6, uiAmount: 1.2345, uiAmountString: "1.2345" }
+    })
+    const account = await connection.getParsedAccountInfo(ata22)
+    expect(account.value?.data).toMatchObject({
+      program: "spl-token-2022",
+      parsed: { type: "account", info: { owner: holder.publicKey.toBase58(), state: "initialized" } }
+    })
+    const mintAccount = await connection.getParsedAccountInfo(mint22.publicKey)
+    expect(mintAccount.value?.data).toMatchObject({ program: "spl-token-2022", parsed: { type: "mint" } })
+    const byOwner = await connection.getParsedTokenAccountsByOwner(holder.publicKey, {
+      programId: TOKEN_2022_PROGRAM_ID
+    })
+    expect(byOwner.value.map((entry) => entry.pubkey.toBase58())).toEqual([ata22.toBase58()])
   })
 
   it("parses upgradeable-loader program and programData accounts", async () => {
