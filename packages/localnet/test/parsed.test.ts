@@ -242,7 +242,12 @@ describe("jsonParsed accounts", () => {
 
   it("parses Token-2022 mints and accounts under spl-token-2022, with their token balances", async () => {
     const mint22 = Keypair.generate()
-    const ata22 = getAssociatedTokenAddressSync(mint22.publicKey, holder.publicKey, false, TOKEN_2022_PROGRAM_ID)
+    const ata22 = getAssociatedTokenAddressSync(
+      mint22.publicKey,
+      holder.publicKey,
+      false,
+      TOKEN_2022_PROGRAM_ID
+    )
     const rent = await connection.getMinimumBalanceForRentExemption(MINT_SIZE)
     const signature = await send(
       new Transaction().add(
@@ -253,7 +258,13 @@ describe("jsonParsed accounts", () => {
           space: MINT_SIZE,
           programId: TOKEN_2022_PROGRAM_ID
         }),
-        createInitializeMint2Instruction(mint22.publicKey, 6, payer.publicKey, payer.publicKey, TOKEN_2022_PROGRAM_ID),
+        createInitializeMint2Instruction(
+          mint22.publicKey,
+          6,
+          payer.publicKey,
+          payer.publicKey,
+          TOKEN_2022_PROGRAM_ID
+        ),
         createAssociatedTokenAccountInstruction(
           payer.publicKey,
           ata22,
@@ -261,7 +272,15 @@ describe("jsonParsed accounts", () => {
           mint22.publicKey,
           TOKEN_2022_PROGRAM_ID
         ),
-        createMintToCheckedInstruction(mint22.publicKey, ata22, payer.publicKey, 1_234_500n, 6, [], TOKEN_2022_PROGRAM_ID)
+        createMintToCheckedInstruction(
+          mint22.publicKey,
+          ata22,
+          payer.publicKey,
+          1_234_500n,
+          6,
+          [],
+          TOKEN_2022_PROGRAM_ID
+        )
       ),
       mint22
     )
