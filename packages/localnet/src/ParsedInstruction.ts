@@ -432,6 +432,23 @@ const parsers: ReadonlyArray<
   [(id) => id === UPGRADEABLE_LOADER, "bpf-upgradeable-loader", parseUpgradeableLoader]
 ]
 
+/**
+ * getSignaturesForAddress' `memo`: each memo instruction of the message as "[length] text",
+ * joined with "; " (agave's extract_and_fmt_memos), or null without one.
+ */
+export const memoOf = (
+  instructions: ReadonlyArray<{ readonly programIdIndex: number; readonly data: Uint8Array }>,
+  keys: ReadonlyArray<string>
+): string | null => {
+  const memos = instructions
+    .filter((ix) => MEMO_PROGRAMS.has(keys[ix.programIdIndex] ?? ""))
+    .map((ix) => {
+      // The length is in bytes, as Rust's str::len counts.
+      return `[${ix.data.length}] ${new TextDecoder().decode(ix.data)}`
+    })
+  return memos.length === 0 ? null : memos.join("; ")
+}
+
 /** `{program, programId, parsed, stackHeight}`, or the partially decoded form. */
 export const parsedInstruction = (
   programId: string,

@@ -20,11 +20,12 @@ import {
   RpcError,
   stringAt
 } from "./JsonRpc.ts"
+import { memoOf } from "./ParsedInstruction.ts"
 import { programAccountFilters } from "./ProgramAccountFilters.ts"
 import type { Commitment, SlotClock } from "./SlotClock.ts"
 import { makeTokenMethods } from "./TokenMethods.ts"
 import type { SimulationResult, TransactionProcessor } from "./TransactionProcessor.ts"
-import type { TransactionStore } from "./TransactionStore.ts"
+import { allAccountKeys, type TransactionStore } from "./TransactionStore.ts"
 import {
   type AccountEncoding,
   type AccountLike,
@@ -485,7 +486,7 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
         signature: record.signature,
         slot: record.slot,
         err: record.err,
-        memo: null,
+        memo: memoOf(record.transaction.instructions, allAccountKeys(record)),
         blockTime: record.blockTime,
         confirmationStatus: clock.commitmentOf(record.slot)
       }))

@@ -154,6 +154,10 @@ describe("jsonParsed transactions", () => {
       }
     })
     expect(memo).toMatchObject({ program: "spl-memo", parsed: "tickets for all" })
+    // getSignaturesForAddress carries the memo as "[length] text".
+    const history = await connection.getSignaturesForAddress(mint.publicKey)
+    expect(history.find((entry) => entry.signature === createSignature)?.memo).toBe("[15] tickets for all")
+    expect(history.find((entry) => entry.signature === transferSignature)?.memo).toBeNull()
     // The ATA program's own calls into System and Token come back parsed as inner instructions.
     const inner = tx!.meta!.innerInstructions!.find((group) => group.index === 3)!.instructions as Array<
       Record<string, unknown>
