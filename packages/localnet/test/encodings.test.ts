@@ -1,5 +1,7 @@
 // Encodings and meta fields as an Agave validator gives them, checked with raw JSON-RPC (the
 // point is the exact shape) against a localnet without a slot timer.
+
+import { type Address, createSolanaRpc } from "@solana/kit"
 import { Connection, Keypair, LAMPORTS_PER_SOL, SystemProgram, Transaction } from "@solana/web3.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fromBase58 } from "../src/Encoding.ts"
@@ -44,6 +46,11 @@ describe("account encodings", () => {
     expect(fromBase58(bare.result.value.data).length).toBe(40)
     const explicit = await rpc(localnet.rpcUrl, "getAccountInfo", [clock, { encoding: "base58" }])
     expect(explicit.result.value.data).toEqual([bare.result.value.data, "base58"])
+    // @solana/kit types an answer without an encoding as a bare base58 string; so it is.
+    const viaKit = await createSolanaRpc(localnet.rpcUrl)
+      .getAccountInfo(clock as Address)
+      .send()
+    expect(viaKit.value?.data).toBe(bare.result.value.data)
     // getMultipleAccounts defaults to base64, as a validator.
     const many = await rpc(localnet.rpcUrl, "getMultipleAccounts", [[clock]])
     expect(many.result.value[0].data[1]).toBe("base64")

@@ -1,7 +1,7 @@
 // jsonParsed, token balances, token queries and block queries, through @solana/web3.js (and
 // @solana/kit where it adds a second client), compared with the shapes of the Solana RPC docs.
 import { readFileSync } from "node:fs"
-import { createSolanaRpc } from "@solana/kit"
+import { createSolanaRpc, type Signature } from "@solana/kit"
 import {
   createAssociatedTokenAccountIdempotentInstruction,
   createAssociatedTokenAccountInstruction,
@@ -154,6 +154,18 @@ describe("jsonParsed transactions", () => {
       }
     })
     expect(memo).toMatchObject({ program: "spl-memo", parsed: "tickets for all" })
+    // The same through @solana/kit.
+    const viaKit = await createSolanaRpc(localnet.rpcUrl)
+      .getTransaction(createSignature as Signature, {
+        encoding: "jsonParsed",
+        maxSupportedTransactionVersion: 0,
+        commitment: "confirmed"
+      })
+      .send()
+    expect(viaKit?.transaction.message.instructions[1]).toMatchObject({
+      program: "system",
+      parsed: { type: "createAccount", info: { space: BigInt(MINT_SIZE) } }
+    })
     // getSignaturesForAddress carries the memo as "[length] text".
     const history = await connection.getSignaturesForAddress(mint.publicKey)
     expect(history.find((entry) => entry.signature === createSignature)?.memo).toBe("[15] tickets for all")
