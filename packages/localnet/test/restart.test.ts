@@ -114,6 +114,35 @@ describe("--ledger", () => {
     }
   })
 
+  it("keeps blocks with transactions and recent ones; older empty slots read as skipped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "localnet-ledger-"))
+    const payer = Keypair.generate()
+    const first = await start(dir)
+    first.fund(payer.publicKey.toBase58(), BigInt(LAMPORTS_PER_SOL))
+    const emptySlot = first.slot()
+    first.advanceSlots(5)
+    const signature = await transfer(first, payer, 1_000_000)
+    const landedIn = first.transactions.get(signature)!.slot
+    first.advanceSlots(400)
+    await first.close()
+
+    const second = await start(dir)
+    try {
+      const block = await rpc(second.rpcUrl, "getBlock", [landedIn, { transactionDetails: "signatures" }])
+      expect(block.result.signatures).toEqual([signature])
+      const skipped = await rpc(second.rpcUrl, "getBlock", [emptySlot + 1])
+      expect(skipped.error).toEqual({
+        code: -32007,
+        message: `Slot ${emptySlot + 1} was skipped, or missing due to ledger jump to recent snapshot`
+      })
+      const blocks = await rpc(second.rpcUrl, "getBlocks", [emptySlot, landedIn])
+      expect(blocks.result).toContain(landedIn)
+      expect(blocks.result).not.toContain(emptySlot + 1)
+    } finally {
+      await second.close()
+    }
+  })
+
   it("gives every start without a ledger a new random genesis hash", async () => {
     const a = await start(undefined)
     const b = await start(undefined)
