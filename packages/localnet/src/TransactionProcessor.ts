@@ -164,14 +164,17 @@ export class TransactionProcessor {
 
     const loadedAddresses = this.loadedAddresses(tx)
     const keys = [...tx.staticAccountKeys, ...loadedAddresses.writable, ...loadedAddresses.readonly]
-    const pre = this.balances(keys)
+    // Reading whole accounts costs twice a balance read (a Bubblegum mint's tree is 30 KB), so
+    // token balances are looked for only when a token program is among the keys.
+    const withTokens = keys.some(isTokenProgram)
+    const pre = this.balances(keys, withTokens)
     let outcome: TransactionMetadata | FailedTransactionMetadata
     try {
       outcome = this.svm.sendTransaction(this.toKit(tx))
     } catch {
       return { kind: "signatureFailure", signature: tx.signature }
     }
-    const post = this.balances(keys)
+    const post = this.balances(keys, withTokens)
     const preBalances = pre.lamports
     const postBalances = post.lamports
     const failed = "err" in outcome ? describeTransactionError(outcome.err()) : null
@@ -209,11 +212,13 @@ export class TransactionProcessor {
     return { kind: "landed", record }
   }
 
-  /**
-   * Lamports of every key, and the token balance of each that is a token account: one account
-   * read per key (reading the balance alone copies the account all the same).
-   */
-  private balances(keys: ReadonlyArray<string>): { lamports: bigint[]; tokens: TokenBalance[] } {
+  /** Lamports of every key and, with `withTokens`, the balance of each that is a token account. */
+  private balances(
+    keys: ReadonlyArray<string>,
+    withTokens: boolean
+  ): { lamports: bigint[]; tokens: TokenBalance[] } {
+    if (!withTokens)
+      return { lamports: keys.map((key) => this.svm.getBalance(key as Address) ?? 0n), tokens: [] }
     const lamports: bigint[] = []
     const tokens: TokenBalance[] = []
     keys.forEach((key, accountIndex) => {
