@@ -1,7 +1,7 @@
 // State that survives a restart: with a ledger folder, a second start resumes the same chain
 // (genesis hash, accounts, transactions, slot and block height moving on, programs that still
 // run); without one, each start is a new chain with a new genesis hash; `reset` starts over.
-import { mkdtempSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInitializeMint2Instruction, getMint, MINT_SIZE, TOKEN_PROGRAM_ID } from "@solana/spl-token"
@@ -141,6 +141,26 @@ describe("--ledger", () => {
     } finally {
       await second.close()
     }
+  })
+
+  it("ignores transaction lines a checkpoint appended but never recorded (a crash mid-write)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "localnet-ledger-"))
+    const payer = Keypair.generate()
+    const first = await start(dir)
+    first.fund(payer.publicKey.toBase58(), BigInt(LAMPORTS_PER_SOL))
+    const kept = await transfer(first, payer, 1_000_000)
+    await first.close()
+    // What a checkpoint cut short between appending and rewriting ledger.json leaves behind.
+    const lines = readFileSync(join(dir, "transactions.ndjson"), "utf8")
+    appendFileSync(join(dir, "transactions.ndjson"), lines)
+    const second = await start(dir)
+    try {
+      expect(second.transactions.size).toBe(1)
+      expect(second.transactions.get(kept)).toBeDefined()
+    } finally {
+      await second.close()
+    }
+    expect(readFileSync(join(dir, "transactions.ndjson"), "utf8")).toBe(lines)
   })
 
   it("gives every start without a ledger a new random genesis hash", async () => {
