@@ -409,7 +409,7 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
         const encoding = accountEncodingOf(accountsConfig.encoding, "base64")
         extra.accounts = (addresses as string[]).map((address) => {
           if (simulation.err) return null
-          const post = simulation.postAccounts.get(address) ?? readAccount(svm, address)
+          const post = simulation.postAccount(address) ?? readAccount(svm, address)
           return post === null ? null : encodeAccount(post, encoding, undefined, { address, lookup })
         })
       }

@@ -50,8 +50,12 @@ export interface SimulationResult {
   readonly innerInstructions: ReadonlyArray<InnerInstructions>
   readonly transaction: WireTransaction
   readonly loadedAddresses: LoadedAddresses
-  /** State of the transaction's accounts after it ran (only when it ran without error). */
-  readonly postAccounts: ReadonlyMap<string, AccountSnapshot>
+  /**
+   * An account's state after the run (only when it ran without error). Built on first use:
+   * converting every post-state account (a 30 KB tree among them) on each preflight was a
+   * measurable share of a send, and only simulateTransaction's `accounts` option reads them.
+   */
+  postAccount(address: string): AccountSnapshot | undefined
 }
 
 export type SendResult =
@@ -109,7 +113,7 @@ export class TransactionProcessor {
       computeUnitsConsumed: 0n,
       returnData: null,
       innerInstructions: [],
-      postAccounts: new Map<string, AccountSnapshot>()
+      postAccount: (_address: string): AccountSnapshot | undefined => undefined
     }
     const admission = options.replaceRecentBlockhash
       ? this.store.has(tx.signature)
@@ -136,16 +140,22 @@ export class TransactionProcessor {
       if (errorName(err.json) === "SignatureFailure") return "signatureFailure"
       return { ...base, ...this.metaFields(outcome.meta()), err }
     }
-    const postAccounts = new Map<string, AccountSnapshot>()
-    for (const account of outcome.postAccounts()) {
-      postAccounts.set(account.address, {
-        lamports: account.lamports,
-        owner: account.programAddress,
-        data: account.data as Uint8Array,
-        executable: account.executable
-      })
+    let postAccounts: Map<string, AccountSnapshot> | undefined
+    const postAccount = (address: string): AccountSnapshot | undefined => {
+      if (!postAccounts) {
+        postAccounts = new Map()
+        for (const account of outcome.postAccounts()) {
+          postAccounts.set(account.address, {
+            lamports: account.lamports,
+            owner: account.programAddress,
+            data: account.data as Uint8Array,
+            executable: account.executable
+          })
+        }
+      }
+      return postAccounts.get(address)
     }
-    return { ...base, ...this.metaFields(outcome.meta()), err: null, postAccounts }
+    return { ...base, ...this.metaFields(outcome.meta()), err: null, postAccount }
   }
 
   send(tx: WireTransaction, options: { readonly skipPreflight: boolean }): SendResult {
@@ -174,7 +184,11 @@ export class TransactionProcessor {
     } catch {
       return { kind: "signatureFailure", signature: tx.signature }
     }
-    const post = this.balances(keys, withTokens)
+    // Only writable accounts can change: the runtime refuses any change to a read-only one.
+    const writableIndexes = keys.flatMap((_, index) =>
+      isWritableIndex(tx, index, loadedAddresses.writable.length) ? [index] : []
+    )
+    const post = this.balances(keys, withTokens, writableIndexes, pre)
     const preBalances = pre.lamports
     const postBalances = post.lamports
     const failed = "err" in outcome ? describeTransactionError(outcome.err()) : null
@@ -201,7 +215,7 @@ export class TransactionProcessor {
       postTokenBalances: post.tokens,
       ...this.metaFields(meta)
     })
-    const writable = keys.filter((_, index) => isWritableIndex(tx, index, loadedAddresses.writable.length))
+    const writable = writableIndexes.map((index) => keys[index]!)
     const countInSlot = this.clock.noteTransaction(
       computeBudgetOf(tx).computeUnitPriceMicroLamports,
       writable
@@ -215,8 +229,27 @@ export class TransactionProcessor {
   /** Lamports of every key and, with `withTokens`, the balance of each that is a token account. */
   private balances(
     keys: ReadonlyArray<string>,
-    withTokens: boolean
+    withTokens: boolean,
+    /** Read only these keys again; the others keep their values from `before`. */
+    changed?: ReadonlyArray<number>,
+    before?: { readonly lamports: ReadonlyArray<bigint>; readonly tokens: ReadonlyArray<TokenBalance> }
   ): { lamports: bigint[]; tokens: TokenBalance[] } {
+    if (changed && before) {
+      const lamports = [...before.lamports]
+      const isChanged = new Set(changed)
+      const tokens = before.tokens.filter((balance) => !isChanged.has(balance.accountIndex))
+      const reread = this.balances(
+        changed.map((index) => keys[index]!),
+        withTokens
+      )
+      changed.forEach((index, i) => {
+        lamports[index] = reread.lamports[i]!
+      })
+      for (const balance of reread.tokens)
+        tokens.push({ ...balance, accountIndex: changed[balance.accountIndex]! })
+      tokens.sort((a, b) => a.accountIndex - b.accountIndex)
+      return { lamports, tokens }
+    }
     if (!withTokens)
       return { lamports: keys.map((key) => this.svm.getBalance(key as Address) ?? 0n), tokens: [] }
     const lamports: bigint[] = []
