@@ -290,8 +290,16 @@ export class TransactionProcessor {
     return decimals
   }
 
+  /**
+   * A send with preflight decodes once for the simulation and the run. One entry only: stored
+   * records keep their WireTransaction, so a map keyed by it would keep every decoding too.
+   */
+  private lastDecoded: { readonly tx: WireTransaction; readonly kit: Transaction } | undefined
   private toKit(tx: WireTransaction): Transaction {
-    return this.decoder.decode(tx.bytes) as Transaction
+    if (this.lastDecoded?.tx === tx) return this.lastDecoded.kit
+    const kit = this.decoder.decode(tx.bytes) as Transaction
+    this.lastDecoded = { tx, kit }
+    return kit
   }
 
   private metaFields(meta: TransactionMetadata) {
