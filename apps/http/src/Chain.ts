@@ -34,7 +34,7 @@ export const choose = async (env: Environment): Promise<ChainChoice> => {
   if (cache.missing.length === 0) {
     let localnet: Localnet
     try {
-      localnet = await startLocalnet({ port: env.localnetPort })
+      localnet = await startLocalnet({ port: env.localnetPort, ledgerDir: `${env.dataDir}/localnet` })
     } catch {
       // The usual port is taken (another localnet): run ours on a free one.
       localnet = await startLocalnet({ port: 0 })

@@ -31,6 +31,7 @@ export const ErrorCode = {
   SendTransactionPreflightFailure: -32002,
   TransactionSignatureVerificationFailure: -32003,
   BlockNotAvailable: -32004,
+  SlotSkipped: -32007,
   TransactionVersionNotSupported: -32015,
   MinContextSlotNotReached: -32016
 } as const
@@ -89,11 +90,17 @@ export const makeHandler =
       const method = Object.hasOwn(methods, entry.method) ? methods[entry.method] : undefined
       if (!method) return failure(id, new RpcError(ErrorCode.MethodNotFound, "Method not found"))
       // umi's rpc.call() sends `{}` for a method without parameters.
-      const params =
+      let params: unknown =
         entry.params === undefined || entry.params === null || isEmptyObject(entry.params) ? [] : entry.params
-      if (!Array.isArray(params)) return failure(id, invalidParams("params must be an array"))
+      if (!Array.isArray(params)) {
+        // DAS methods take their parameters by name; every other method wants an array.
+        if (!(method as { namedParams?: boolean }).namedParams || typeof params !== "object") {
+          return failure(id, invalidParams("params must be an array"))
+        }
+        params = [params]
+      }
       try {
-        return { jsonrpc: "2.0", id, result: method(params) }
+        return { jsonrpc: "2.0", id, result: method(params as ReadonlyArray<unknown>) }
       } catch (error) {
         if (error instanceof RpcError) return failure(id, error)
         const message = error instanceof Error ? error.message : String(error)

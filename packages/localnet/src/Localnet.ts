@@ -1,19 +1,22 @@
 // A local Solana cluster in one process: LiteSVM for execution, a slot clock for time, a
 // transaction store for history, and JSON-RPC + WebSocket endpoints that @solana/web3.js and umi
 // use unchanged. Tests start it in-process on an ephemeral port; `pnpm localnet` runs it on 8899.
-import { createHash } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import type { Address } from "@solana/kit"
 import { LiteSVM } from "litesvm"
+import { AssetIndex } from "./AssetIndex.ts"
+import { makeDasMethods } from "./DasMethods.ts"
 import { toBase58 } from "./Encoding.ts"
 import { Faucet, setBalance } from "./Faucet.ts"
 import { type JsonRpcResponse, makeHandler } from "./JsonRpc.ts"
+import { LedgerDirectory } from "./LedgerDirectory.ts"
 import {
   type CachedProgram,
   type KnownProgram,
   loadPrograms,
   type ProgramLoadReport
 } from "./ProgramCache.ts"
-import { makeRpcMethods } from "./RpcMethods.ts"
+import { makeRpcMethods, readAccount } from "./RpcMethods.ts"
 import { startRpcServer } from "./RpcServer.ts"
 import { SlotClock } from "./SlotClock.ts"
 import { TransactionProcessor } from "./TransactionProcessor.ts"
@@ -42,6 +45,15 @@ export interface LocalnetOptions {
   readonly faucetLamports?: bigint
   /** Wall clock in ms, for the Clock sysvar and block times. */
   readonly now?: () => number
+  /**
+   * A folder that keeps the chain (accounts, transactions, slot, block height, genesis hash)
+   * across restarts. Without it every start is a new chain with a new random genesis hash.
+   */
+  readonly ledgerDir?: string
+  /** With ledgerDir: forget what the folder holds and start a new chain there. */
+  readonly reset?: boolean
+  /** How often a ledger checkpoint is written when something changed (1000 ms); close() writes one too. */
+  readonly checkpointIntervalMs?: number
 }
 
 export interface Localnet {
@@ -56,8 +68,14 @@ export interface Localnet {
   readonly loadedPrograms: ReadonlyArray<CachedProgram>
   readonly missingPrograms: ReadonlyArray<KnownProgram>
   readonly genesisHash: string
+  /** false: this start resumed a chain from its ledger folder. */
+  readonly fresh: boolean
+  /** The ledger folder, when the chain is kept on disk. */
+  readonly ledgerDir: string | undefined
   readonly faucetAddress: string
   readonly transactions: TransactionStore
+  /** Every HTTP JSON-RPC method served (DAS included), sorted. */
+  readonly methods: ReadonlyArray<string>
   /** The JSON-RPC handler the HTTP server uses: a request or batch in, its response out. */
   handle(request: unknown): JsonRpcResponse | JsonRpcResponse[]
   slot(): number
@@ -68,47 +86,90 @@ export interface Localnet {
   airdrop(address: string, lamports: bigint | number): string
   /** Sets an account's balance directly, without a transaction. */
   fund(address: string, lamports: bigint | number): void
+  /** Writes the ledger folder now (a no-op without one). */
+  checkpoint(): void
   close(): Promise<void>
 }
-
-const GENESIS_SEED = "tickettoken-minting localnet"
 
 export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Localnet> => {
   const host = options.host ?? "127.0.0.1"
   const slotIntervalMs = options.slotIntervalMs ?? 400
   // LiteSVM's own blockhash check accepts only its latest hash and its history keeps ~32
   // entries; the slot clock and the transaction store do both jobs the way a cluster does.
-  const svm = new LiteSVM().withBlockhashCheck(false).withTransactionHistory(0n)
+  const ledger = options.ledgerDir === undefined ? undefined : new LedgerDirectory(options.ledgerDir)
+  if (ledger && options.reset) ledger.reset()
+  const restored = ledger?.read()
+  const svm = (restored ? LiteSVM.fromBytes(restored.accounts) : new LiteSVM())
+    .withBlockhashCheck(false)
+    .withTransactionHistory(0n)
   const clock = new SlotClock(svm, {
     confirmedDepth: options.confirmedDepth ?? 1,
     finalizedDepth: options.finalizedDepth ?? 32,
-    now: options.now ?? Date.now
+    now: options.now ?? Date.now,
+    resume: restored?.resume
   })
   const programs =
     options.loadPrograms === false
       ? { dir: options.programsDir ?? "", present: [], missing: [], loaded: [], failed: [] }
       : loadPrograms(svm, options.programsDir)
   const store = new TransactionStore()
+  const funded = new Set<string>()
+  for (const record of restored?.transactions ?? []) store.add(record)
   const processor = new TransactionProcessor(svm, clock, store, options.maxTransactionsPerSlot ?? 256)
   const faucet = new Faucet(svm, clock, processor, options.faucetLamports ?? 500_000_000n * 1_000_000_000n)
-  const genesisHash = toBase58(createHash("sha256").update(GENESIS_SEED).digest())
-  const subscriptions = new WebSocketSubscriptions(clock, store, processor)
-  const dispatch = makeHandler(
-    makeRpcMethods({
+  // A new chain gets a new genesis hash, so a client can tell it from the one before.
+  const genesisHash = restored?.genesisHash ?? toBase58(randomBytes(32))
+  const subscriptions = new WebSocketSubscriptions(clock, store, processor, (address) =>
+    readAccount(svm, address)
+  )
+  // The DAS index: rebuilt from the stored transactions, then kept current as they land.
+  const assets = new AssetIndex()
+  for (const record of store.since(0)) assets.index(record)
+  processor.onLanded((record) => assets.index(record))
+  const methods = {
+    ...makeDasMethods(assets),
+    ...makeRpcMethods({
       svm,
       clock,
       store,
       processor,
       faucet,
       genesisHash,
-      version: { "solana-core": "2.3.0", "feature-set": 0 }
+      version: { "solana-core": "2.3.0", "feature-set": 0 },
+      knownAddresses: () => new Set([...store.addresses(), ...funded, faucet.address])
     })
-  )
+  }
+  const dispatch = makeHandler(methods)
 
   let landedInRequest = 0
+  let dirty = restored === undefined
   processor.onLanded(() => {
     landedInRequest += 1
+    dirty = true
   })
+  let written = store.size
+  const checkpoint = () => {
+    if (!ledger) return
+    ledger.write({
+      genesisHash,
+      accounts: svm.toBytes(),
+      firstSlot: clock.firstSlot,
+      slot: clock.slot,
+      blockHeight: clock.blockHeight,
+      slots: clock.rowsToKeep(),
+      newTransactions: store.since(written),
+      transactionCount: store.size
+    })
+    written = store.size
+    dirty = false
+  }
+  checkpoint()
+  const checkpointTimer = ledger
+    ? setInterval(() => {
+        if (dirty) checkpoint()
+      }, options.checkpointIntervalMs ?? 1000)
+    : undefined
+  checkpointTimer?.unref()
   const handle = (request: unknown) => {
     landedInRequest = 0
     const response = dispatch(request)
@@ -131,6 +192,7 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
     })
   } catch (error) {
     if (timer) clearInterval(timer)
+    if (checkpointTimer) clearInterval(checkpointTimer)
     subscriptions.dispose()
     throw error
   }
@@ -148,8 +210,11 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
     loadedPrograms: programs.loaded,
     missingPrograms: programs.missing,
     genesisHash,
+    fresh: restored === undefined,
+    ledgerDir: ledger?.dir,
     faucetAddress: faucet.address,
     transactions: store,
+    methods: Object.keys(methods).sort(),
     handle,
     slot: () => clock.slot,
     blockHeight: () => clock.blockHeight,
@@ -165,10 +230,17 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
             : result.kind
       throw new Error(`airdrop to ${address} failed: ${reason}`)
     },
-    fund: (address, lamports) => setBalance(svm, address as Address, BigInt(lamports)),
+    fund: (address, lamports) => {
+      setBalance(svm, address as Address, BigInt(lamports))
+      funded.add(address)
+      dirty = true
+    },
+    checkpoint,
     close: () => {
       closed ??= (async () => {
         if (timer) clearInterval(timer)
+        if (checkpointTimer) clearInterval(checkpointTimer)
+        checkpoint()
         subscriptions.dispose()
         await server.close()
       })()

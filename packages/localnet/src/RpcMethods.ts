@@ -3,6 +3,7 @@
 // no per-slot snapshots, so only slots, blockhashes and transaction visibility follow commitment.
 import type { Address } from "@solana/kit"
 import type { LiteSVM } from "litesvm"
+import { makeBlockMethods } from "./BlockMethods.ts"
 import { fromBase58, fromBase64, isAddress, isBase58, toBase58, toBase64 } from "./Encoding.ts"
 import type { Faucet } from "./Faucet.ts"
 import { feeFor } from "./Fees.ts"
@@ -19,9 +20,12 @@ import {
   RpcError,
   stringAt
 } from "./JsonRpc.ts"
+import { memoOf } from "./ParsedInstruction.ts"
+import { programAccountFilters } from "./ProgramAccountFilters.ts"
 import type { Commitment, SlotClock } from "./SlotClock.ts"
+import { makeTokenMethods } from "./TokenMethods.ts"
 import type { SimulationResult, TransactionProcessor } from "./TransactionProcessor.ts"
-import type { TransactionStore } from "./TransactionStore.ts"
+import { allAccountKeys, type TransactionStore } from "./TransactionStore.ts"
 import {
   type AccountEncoding,
   type AccountLike,
@@ -54,9 +58,11 @@ export interface RpcContext {
   readonly faucet: Faucet
   readonly genesisHash: string
   readonly version: { readonly "solana-core": string; readonly "feature-set": number }
+  /** Every address the devnet has seen (named by a transaction, funded, or loaded), for getSupply. */
+  readonly knownAddresses: () => Iterable<string>
 }
 
-const readAccount = (svm: LiteSVM, address: string): AccountLike | null => {
+export const readAccount = (svm: LiteSVM, address: string): AccountLike | null => {
   const account = svm.getAccount(address as Address)
   if (!account.exists) return null
   return {
@@ -126,9 +132,13 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
     value
   })
 
+  const lookup = (address: string) => readAccount(svm, address)
+
   const accountAnswer = (address: string, encoding: AccountEncoding, config: Record<string, unknown>) => {
     const account = readAccount(svm, address)
-    return account === null ? null : encodeAccount(account, encoding, dataSliceOf(config.dataSlice))
+    return account === null
+      ? null
+      : encodeAccount(account, encoding, dataSliceOf(config.dataSlice), { address, lookup })
   }
 
   const simulationValue = (simulation: SimulationResult, extra: Record<string, unknown>) => ({
@@ -146,6 +156,9 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
   })
 
   const methods: Record<string, MethodHandler> = {
+    ...makeBlockMethods({ svm, clock, store, withContext, contextSlot, knownAddresses: ctx.knownAddresses }),
+    ...makeTokenMethods({ svm, withContext, contextSlot, readAccount: lookup }),
+
     getHealth: () => "ok",
 
     getVersion: () => ctx.version,
@@ -280,7 +293,8 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
       const address = addressAt(params, 0)
       const config = configAt(params, 1)
       const slot = contextSlot(config, commitmentOf(config))
-      const encoding = accountEncodingOf(config.encoding, "base58")
+      // Without an encoding a validator answers the legacy "binary" form: a bare base58 string.
+      const encoding = accountEncodingOf(config.encoding, "binary")
       return withContext(slot, accountAnswer(address, encoding, config))
     },
 
@@ -304,7 +318,7 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
       const program = addressAt(params, 0)
       const config = configAt(params, 1)
       const slot = contextSlot(config, commitmentOf(config))
-      const encoding = accountEncodingOf(config.encoding, "base58")
+      const encoding = accountEncodingOf(config.encoding, "binary")
       const slice = dataSliceOf(config.dataSlice)
       const filters = programAccountFilters(config.filters)
       const result = svm
@@ -320,7 +334,8 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
               executable: account.executable
             },
             encoding,
-            slice
+            slice,
+            { address: account.address, lookup }
           )
         }))
       return optionalBoolean(config, "withContext", false) ? withContext(slot, result) : result
@@ -394,8 +409,8 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
         const encoding = accountEncodingOf(accountsConfig.encoding, "base64")
         extra.accounts = (addresses as string[]).map((address) => {
           if (simulation.err) return null
-          const post = simulation.postAccounts.get(address) ?? readAccount(svm, address)
-          return post === null ? null : encodeAccount(post, encoding)
+          const post = simulation.postAccount(address) ?? readAccount(svm, address)
+          return post === null ? null : encodeAccount(post, encoding, undefined, { address, lookup })
         })
       }
       if (optionalBoolean(config, "innerInstructions", false)) {
@@ -471,35 +486,11 @@ export const makeRpcMethods = (ctx: RpcContext): Record<string, MethodHandler> =
         signature: record.signature,
         slot: record.slot,
         err: record.err,
-        memo: null,
+        memo: memoOf(record.transaction.instructions, allAccountKeys(record)),
         blockTime: record.blockTime,
         confirmationStatus: clock.commitmentOf(record.slot)
       }))
     }
   }
   return methods
-}
-
-type AccountFilter = (data: Uint8Array) => boolean
-
-const programAccountFilters = (raw: unknown): AccountFilter[] => {
-  if (raw === undefined || raw === null) return []
-  if (!Array.isArray(raw)) throw invalidParams("filters must be an array")
-  return raw.map((filter: unknown): AccountFilter => {
-    const f = filter as {
-      dataSize?: unknown
-      memcmp?: { offset?: unknown; bytes?: unknown; encoding?: unknown }
-    }
-    if (typeof f?.dataSize === "number") {
-      const size = f.dataSize
-      return (data) => data.length === size
-    }
-    if (f?.memcmp && typeof f.memcmp.offset === "number" && typeof f.memcmp.bytes === "string") {
-      const offset = f.memcmp.offset
-      const bytes = f.memcmp.encoding === "base64" ? fromBase64(f.memcmp.bytes) : fromBase58(f.memcmp.bytes)
-      return (data) =>
-        data.length >= offset + bytes.length && bytes.every((byte, i) => data[offset + i] === byte)
-    }
-    throw invalidParams("unsupported filter")
-  })
 }

@@ -36,6 +36,25 @@ export interface SlotClockOptions {
   /** Slots a transaction waits after its own before it counts as finalized (32 on a real cluster). */
   readonly finalizedDepth: number
   readonly now: () => number
+  /** Where a restarted ledger left off; the clock opens the next slot after it. */
+  readonly resume?: ResumePoint | undefined
+}
+
+/** A closed slot as a ledger keeps it on disk (its parent is the slot before it that was kept). */
+export interface SlotRow {
+  readonly slot: number
+  readonly blockHeight: number
+  readonly blockhash: string
+  readonly unixTimestamp: number
+  readonly transactionCount: number
+}
+
+export interface ResumePoint {
+  readonly firstSlot: number
+  readonly slot: number
+  readonly blockHeight: number
+  /** Slots that were kept, ascending; the ones missing in between read as skipped. */
+  readonly slots: ReadonlyArray<SlotRow>
 }
 
 export interface EpochInfo {
@@ -60,10 +79,61 @@ export class SlotClock {
     this.options = options
     // LiteSVM starts at a mainnet-like slot and has loaded its builtins there; going backwards
     // would hide them from the program cache, so the cluster begins where LiteSVM is.
+    const resume = options.resume
+    if (resume) {
+      this.firstSlot = resume.firstSlot
+      let parent = resume.firstSlot
+      for (const row of resume.slots) {
+        this.slots.set(row.slot, { ...row, parent, priorityFees: undefined })
+        this.blockhashes.set(row.blockhash, {
+          blockhash: row.blockhash,
+          slot: row.slot,
+          lastValidBlockHeight: row.blockHeight + BLOCKHASH_VALIDITY_BLOCKS
+        })
+        this.blockhashOrder.push(row.blockhash)
+        parent = row.slot
+      }
+      // A restart is a new block after the last one kept, like a validator restarting from its ledger.
+      this.currentSlot = resume.slot + 1
+      this.currentHeight = resume.blockHeight + 1
+      this.svm.expireBlockhash()
+      this.openSlot(this.currentSlot, resume.slot)
+      return
+    }
     this.firstSlot = Number(svm.getClock().slot)
     this.currentSlot = this.firstSlot
     this.currentHeight = 0
     this.openSlot(this.firstSlot, this.firstSlot)
+  }
+
+  /**
+   * The slots a ledger keeps: every one that holds transactions, and the recent ones (whose
+   * blockhashes may still be in use). Older empty slots read as skipped after a restart.
+   */
+  rowsToKeep(): SlotRow[] {
+    const recentFrom = this.currentSlot - 2 * BLOCKHASH_VALIDITY_BLOCKS
+    const rows: SlotRow[] = []
+    for (const info of this.slots.values()) {
+      if (info.transactionCount > 0 || info.slot >= recentFrom) {
+        rows.push({
+          slot: info.slot,
+          blockHeight: info.blockHeight,
+          blockhash: info.blockhash,
+          unixTimestamp: info.unixTimestamp,
+          transactionCount: info.transactionCount
+        })
+      }
+    }
+    return rows.sort((a, b) => a.slot - b.slot)
+  }
+
+  /** Slots with a block between two slots (inclusive), ascending. */
+  blocksBetween(from: number, to: number): number[] {
+    const result: number[] = []
+    for (let slot = Math.max(from, this.firstSlot); slot <= to; slot++) {
+      if (this.slots.has(slot)) result.push(slot)
+    }
+    return result
   }
 
   get slot(): number {

@@ -8,6 +8,7 @@ import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from "li
 import { toBase58 } from "./Encoding.ts"
 import { computeBudgetOf, feeFor } from "./Fees.ts"
 import type { SlotClock } from "./SlotClock.ts"
+import { isTokenProgram, kindOf, readMint, readTokenAccount } from "./TokenLayout.ts"
 import {
   alreadyProcessed,
   blockhashNotFound,
@@ -18,6 +19,7 @@ import {
 import type {
   InnerInstructions,
   LoadedAddresses,
+  TokenBalance,
   TransactionRecord,
   TransactionStore
 } from "./TransactionStore.ts"
@@ -48,8 +50,12 @@ export interface SimulationResult {
   readonly innerInstructions: ReadonlyArray<InnerInstructions>
   readonly transaction: WireTransaction
   readonly loadedAddresses: LoadedAddresses
-  /** State of the transaction's accounts after it ran (only when it ran without error). */
-  readonly postAccounts: ReadonlyMap<string, AccountSnapshot>
+  /**
+   * An account's state after the run (only when it ran without error). Built on first use:
+   * converting every post-state account (a 30 KB tree among them) on each preflight was a
+   * measurable share of a send, and only simulateTransaction's `accounts` option reads them.
+   */
+  postAccount(address: string): AccountSnapshot | undefined
 }
 
 export type SendResult =
@@ -107,7 +113,7 @@ export class TransactionProcessor {
       computeUnitsConsumed: 0n,
       returnData: null,
       innerInstructions: [],
-      postAccounts: new Map<string, AccountSnapshot>()
+      postAccount: (_address: string): AccountSnapshot | undefined => undefined
     }
     const admission = options.replaceRecentBlockhash
       ? this.store.has(tx.signature)
@@ -134,16 +140,22 @@ export class TransactionProcessor {
       if (errorName(err.json) === "SignatureFailure") return "signatureFailure"
       return { ...base, ...this.metaFields(outcome.meta()), err }
     }
-    const postAccounts = new Map<string, AccountSnapshot>()
-    for (const account of outcome.postAccounts()) {
-      postAccounts.set(account.address, {
-        lamports: account.lamports,
-        owner: account.programAddress,
-        data: account.data as Uint8Array,
-        executable: account.executable
-      })
+    let postAccounts: Map<string, AccountSnapshot> | undefined
+    const postAccount = (address: string): AccountSnapshot | undefined => {
+      if (!postAccounts) {
+        postAccounts = new Map()
+        for (const account of outcome.postAccounts()) {
+          postAccounts.set(account.address, {
+            lamports: account.lamports,
+            owner: account.programAddress,
+            data: account.data as Uint8Array,
+            executable: account.executable
+          })
+        }
+      }
+      return postAccounts.get(address)
     }
-    return { ...base, ...this.metaFields(outcome.meta()), err: null, postAccounts }
+    return { ...base, ...this.metaFields(outcome.meta()), err: null, postAccount }
   }
 
   send(tx: WireTransaction, options: { readonly skipPreflight: boolean }): SendResult {
@@ -162,14 +174,23 @@ export class TransactionProcessor {
 
     const loadedAddresses = this.loadedAddresses(tx)
     const keys = [...tx.staticAccountKeys, ...loadedAddresses.writable, ...loadedAddresses.readonly]
-    const preBalances = keys.map((key) => this.balance(key))
+    // Reading whole accounts costs twice a balance read (a Bubblegum mint's tree is 30 KB), so
+    // token balances are looked for only when a token program is among the keys.
+    const withTokens = keys.some(isTokenProgram)
+    const pre = this.balances(keys, withTokens)
     let outcome: TransactionMetadata | FailedTransactionMetadata
     try {
       outcome = this.svm.sendTransaction(this.toKit(tx))
     } catch {
       return { kind: "signatureFailure", signature: tx.signature }
     }
-    const postBalances = keys.map((key) => this.balance(key))
+    // Only writable accounts can change: the runtime refuses any change to a read-only one.
+    const writableIndexes = keys.flatMap((_, index) =>
+      isWritableIndex(tx, index, loadedAddresses.writable.length) ? [index] : []
+    )
+    const post = this.balances(keys, withTokens, writableIndexes, pre)
+    const preBalances = pre.lamports
+    const postBalances = post.lamports
     const failed = "err" in outcome ? describeTransactionError(outcome.err()) : null
     if (failed && errorName(failed.json) === "SignatureFailure") {
       return { kind: "signatureFailure", signature: tx.signature }
@@ -190,9 +211,11 @@ export class TransactionProcessor {
       fee: feeFor(tx),
       preBalances,
       postBalances,
+      preTokenBalances: pre.tokens,
+      postTokenBalances: post.tokens,
       ...this.metaFields(meta)
     })
-    const writable = keys.filter((_, index) => isWritableIndex(tx, index, loadedAddresses.writable.length))
+    const writable = writableIndexes.map((index) => keys[index]!)
     const countInSlot = this.clock.noteTransaction(
       computeBudgetOf(tx).computeUnitPriceMicroLamports,
       writable
@@ -203,12 +226,80 @@ export class TransactionProcessor {
     return { kind: "landed", record }
   }
 
-  private balance(address: string): bigint {
-    return this.svm.getBalance(address as Address) ?? 0n
+  /** Lamports of every key and, with `withTokens`, the balance of each that is a token account. */
+  private balances(
+    keys: ReadonlyArray<string>,
+    withTokens: boolean,
+    /** Read only these keys again; the others keep their values from `before`. */
+    changed?: ReadonlyArray<number>,
+    before?: { readonly lamports: ReadonlyArray<bigint>; readonly tokens: ReadonlyArray<TokenBalance> }
+  ): { lamports: bigint[]; tokens: TokenBalance[] } {
+    if (changed && before) {
+      const lamports = [...before.lamports]
+      const isChanged = new Set(changed)
+      const tokens = before.tokens.filter((balance) => !isChanged.has(balance.accountIndex))
+      const reread = this.balances(
+        changed.map((index) => keys[index]!),
+        withTokens
+      )
+      changed.forEach((index, i) => {
+        lamports[index] = reread.lamports[i]!
+      })
+      for (const balance of reread.tokens)
+        tokens.push({ ...balance, accountIndex: changed[balance.accountIndex]! })
+      tokens.sort((a, b) => a.accountIndex - b.accountIndex)
+      return { lamports, tokens }
+    }
+    if (!withTokens)
+      return { lamports: keys.map((key) => this.svm.getBalance(key as Address) ?? 0n), tokens: [] }
+    const lamports: bigint[] = []
+    const tokens: TokenBalance[] = []
+    keys.forEach((key, accountIndex) => {
+      const account = this.svm.getAccount(key as Address)
+      if (!account.exists) {
+        lamports.push(0n)
+        return
+      }
+      lamports.push(account.lamports)
+      const owner = account.programAddress
+      if (!isTokenProgram(owner) || kindOf(account.data as Uint8Array) !== "account") return
+      const state = readTokenAccount(account.data as Uint8Array)
+      const decimals = this.decimalsOf(state.mint)
+      if (decimals === undefined) return
+      tokens.push({
+        accountIndex,
+        mint: state.mint,
+        owner: state.owner,
+        programId: owner,
+        amount: state.amount,
+        decimals
+      })
+    })
+    return { lamports, tokens }
   }
 
+  /** A mint's decimals never change once it is initialized, so they are read once. */
+  private readonly decimals = new Map<string, number>()
+  private decimalsOf(mint: string): number | undefined {
+    const known = this.decimals.get(mint)
+    if (known !== undefined) return known
+    const account = this.svm.getAccount(mint as Address)
+    if (!account.exists || !isTokenProgram(account.programAddress)) return undefined
+    const { decimals, isInitialized } = readMint(account.data as Uint8Array)
+    if (isInitialized) this.decimals.set(mint, decimals)
+    return decimals
+  }
+
+  /**
+   * A send with preflight decodes once for the simulation and the run. One entry only: stored
+   * records keep their WireTransaction, so a map keyed by it would keep every decoding too.
+   */
+  private lastDecoded: { readonly tx: WireTransaction; readonly kit: Transaction } | undefined
   private toKit(tx: WireTransaction): Transaction {
-    return this.decoder.decode(tx.bytes) as Transaction
+    if (this.lastDecoded?.tx === tx) return this.lastDecoded.kit
+    const kit = this.decoder.decode(tx.bytes) as Transaction
+    this.lastDecoded = { tx, kit }
+    return kit
   }
 
   private metaFields(meta: TransactionMetadata) {

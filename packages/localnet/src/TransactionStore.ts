@@ -26,6 +26,16 @@ export interface LoadedAddresses {
   readonly readonly: ReadonlyArray<string>
 }
 
+/** A token account's balance before or after a transaction, as meta.pre/postTokenBalances give it. */
+export interface TokenBalance {
+  readonly accountIndex: number
+  readonly mint: string
+  readonly owner: string
+  readonly programId: string
+  readonly amount: bigint
+  readonly decimals: number
+}
+
 export interface TransactionRecord {
   /** Order of arrival; larger is newer. */
   readonly seq: number
@@ -38,6 +48,8 @@ export interface TransactionRecord {
   readonly fee: bigint
   readonly preBalances: ReadonlyArray<bigint>
   readonly postBalances: ReadonlyArray<bigint>
+  readonly preTokenBalances: ReadonlyArray<TokenBalance>
+  readonly postTokenBalances: ReadonlyArray<TokenBalance>
   readonly logs: ReadonlyArray<string>
   readonly innerInstructions: ReadonlyArray<InnerInstructions>
   readonly computeUnitsConsumed: bigint
@@ -66,6 +78,7 @@ export class TransactionStore {
   private readonly bySignature = new Map<string, TransactionRecord>()
   private readonly bySeq: TransactionRecord[] = []
   private readonly byAddress = new Map<string, number[]>()
+  private readonly bySlot = new Map<number, TransactionRecord[]>()
 
   get size(): number {
     return this.bySeq.length
@@ -83,12 +96,30 @@ export class TransactionStore {
     const record: TransactionRecord = { ...entry, seq: this.bySeq.length }
     this.bySeq.push(record)
     this.bySignature.set(record.signature, record)
+    const inSlot = this.bySlot.get(record.slot)
+    if (inSlot) inSlot.push(record)
+    else this.bySlot.set(record.slot, [record])
     for (const key of new Set(allAccountKeys(record))) {
       const list = this.byAddress.get(key)
       if (list) list.push(record.seq)
       else this.byAddress.set(key, [record.seq])
     }
     return record
+  }
+
+  /** Every address some transaction named. */
+  addresses(): Iterable<string> {
+    return this.byAddress.keys()
+  }
+
+  /** The transactions of one block, in the order they landed. */
+  inSlot(slot: number): ReadonlyArray<TransactionRecord> {
+    return this.bySlot.get(slot) ?? []
+  }
+
+  /** Records from a sequence number on, oldest first (what a ledger has not written yet). */
+  since(seq: number): ReadonlyArray<TransactionRecord> {
+    return this.bySeq.slice(seq)
   }
 
   /** Newest first, starting after `before` and stopping before `until` (both exclusive). */

@@ -3,8 +3,11 @@
 import { zstdCompressSync } from "node:zlib"
 import { toBase58, toBase64 } from "./Encoding.ts"
 import { ErrorCode, invalidParams, RpcError } from "./JsonRpc.ts"
+import { type AccountLookup, parseAccount } from "./ParsedAccount.ts"
+import { parsedInstruction } from "./ParsedInstruction.ts"
 import type { Commitment } from "./SlotClock.ts"
-import type { TransactionRecord } from "./TransactionStore.ts"
+import { uiTokenAmount } from "./TokenAmount.ts"
+import type { TokenBalance, TransactionRecord } from "./TransactionStore.ts"
 import { isWritableIndex, type WireTransaction } from "./WireTransaction.ts"
 
 /** Every account reports rent epoch u64::MAX now that rent is no longer collected. */
@@ -69,17 +72,39 @@ export const encodeAccountData = (data: Uint8Array, encoding: AccountEncoding): 
       return encoding === "binary" ? toBase58(data) : [toBase58(data), "base58"]
     case "base64+zstd":
       return [toBase64(zstdCompressSync(data)), "base64+zstd"]
-    // No program parsers here: a validator answers base64 for accounts it cannot parse.
+    // Reached only for accounts no parser knows: a validator answers those in base64.
     case "jsonParsed":
     case "base64":
       return [toBase64(data), "base64"]
   }
 }
 
-export const encodeAccount = (account: AccountLike, encoding: AccountEncoding, slice?: DataSlice) => {
+/** What jsonParsed needs beyond the account: its address (sysvars) and other accounts (a mint's decimals). */
+export interface ParseContext {
+  readonly address: string
+  readonly lookup: AccountLookup
+}
+
+export const encodeAccount = (
+  account: AccountLike,
+  encoding: AccountEncoding,
+  slice?: DataSlice,
+  parsing?: ParseContext
+) => {
+  // A validator parses whole accounts only; it refuses to parse a slice rather than guess.
+  if (encoding === "jsonParsed" && slice) {
+    throw new RpcError(
+      ErrorCode.InvalidRequest,
+      "Sliced account data can only be encoded using binary (base 58) or base64 encoding."
+    )
+  }
   const data = slice ? account.data.subarray(slice.offset, slice.offset + slice.length) : account.data
+  const parsed =
+    encoding === "jsonParsed" && parsing
+      ? parseAccount({ address: parsing.address, owner: account.owner, data: account.data }, parsing.lookup)
+      : undefined
   return {
-    data: encodeAccountData(data, encoding),
+    data: parsed ?? encodeAccountData(data, encoding),
     executable: account.executable,
     lamports: account.lamports,
     owner: account.owner,
@@ -95,6 +120,41 @@ export const transactionEncodingOf = (value: unknown): TransactionEncoding => {
   if (value === "json" || value === "jsonParsed" || value === "base64" || value === "base58") return value
   throw invalidParams(`unsupported transaction encoding ${JSON.stringify(value)}`)
 }
+
+// The block cost model's terms (agave cost-model): per signature, per write lock, per 4 bytes
+// of instruction data, plus the compute units the run consumed. The loaded-accounts-data term
+// (8 units per 32 KiB loaded) is left out: it would mean reading every program's ELF on each send.
+const SIGNATURE_COST = 720n
+const WRITE_LOCK_UNITS = 300n
+const INSTRUCTION_DATA_BYTES_PER_UNIT = 4
+
+export const costUnitsOf = (record: TransactionRecord): bigint => {
+  const tx = record.transaction
+  const keyCount =
+    tx.staticAccountKeys.length +
+    record.loadedAddresses.writable.length +
+    record.loadedAddresses.readonly.length
+  let writable = 0n
+  for (let index = 0; index < keyCount; index++) {
+    if (isWritableIndex(tx, index, record.loadedAddresses.writable.length)) writable += 1n
+  }
+  let dataBytes = 0
+  for (const ix of tx.instructions) dataBytes += ix.data.length
+  return (
+    SIGNATURE_COST * BigInt(tx.signatures.length) +
+    WRITE_LOCK_UNITS * writable +
+    BigInt(Math.floor(dataBytes / INSTRUCTION_DATA_BYTES_PER_UNIT)) +
+    record.computeUnitsConsumed
+  )
+}
+
+const uiTokenBalance = (balance: TokenBalance) => ({
+  accountIndex: balance.accountIndex,
+  mint: balance.mint,
+  uiTokenAmount: uiTokenAmount(balance.amount, balance.decimals),
+  owner: balance.owner,
+  programId: balance.programId
+})
 
 const statusOf = (record: TransactionRecord) => (record.err === null ? { Ok: null } : { Err: record.err })
 
@@ -121,28 +181,38 @@ const jsonMessage = (tx: WireTransaction) => ({
 
 // jsonParsed without program parsers: instructions are "partially decoded" (program id and
 // account addresses spelled out), which is a shape web3.js's getParsedTransaction accepts.
+/** The account keys as jsonParsed spells them out: who signs, who is written, where each came from. */
+export const parsedAccountKeys = (record: TransactionRecord) => {
+  const tx = record.transaction
+  const staticCount = tx.staticAccountKeys.length
+  return allKeys(record).map((pubkey, index) => ({
+    pubkey,
+    signer: index < tx.header.numRequiredSignatures,
+    writable: isWritableIndex(tx, index, record.loadedAddresses.writable.length),
+    source: index < staticCount ? "transaction" : "lookupTable"
+  }))
+}
+
+const allKeys = (record: TransactionRecord): string[] => [
+  ...record.transaction.staticAccountKeys,
+  ...record.loadedAddresses.writable,
+  ...record.loadedAddresses.readonly
+]
+
 const parsedMessage = (record: TransactionRecord) => {
   const tx = record.transaction
-  const keys = [
-    ...tx.staticAccountKeys,
-    ...record.loadedAddresses.writable,
-    ...record.loadedAddresses.readonly
-  ]
-  const staticCount = tx.staticAccountKeys.length
+  const keys = allKeys(record)
   return {
-    accountKeys: keys.map((pubkey, index) => ({
-      pubkey,
-      signer: index < tx.header.numRequiredSignatures,
-      writable: isWritableIndex(tx, index, record.loadedAddresses.writable.length),
-      source: index < staticCount ? "transaction" : "lookupTable"
-    })),
+    accountKeys: parsedAccountKeys(record),
     recentBlockhash: tx.recentBlockhash,
-    instructions: tx.instructions.map((ix) => ({
-      programId: keys[ix.programIdIndex],
-      accounts: ix.accounts.map((index) => keys[index]),
-      data: toBase58(ix.data),
-      stackHeight: null
-    })),
+    instructions: tx.instructions.map((ix) =>
+      parsedInstruction(
+        keys[ix.programIdIndex]!,
+        ix.accounts.map((index) => keys[index]!),
+        ix.data,
+        null
+      )
+    ),
     ...(tx.version === 0 ? { addressTableLookups: jsonMessage(tx).addressTableLookups } : {})
   }
 }
@@ -166,12 +236,12 @@ const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) =>
       index: group.index,
       instructions: group.instructions.map((ix) =>
         keys
-          ? {
-              programId: keys[ix.programIdIndex],
-              accounts: ix.accounts.map((index) => keys[index]),
-              data: toBase58(ix.data),
-              stackHeight: ix.stackHeight
-            }
+          ? parsedInstruction(
+              keys[ix.programIdIndex]!,
+              ix.accounts.map((index) => keys[index]!),
+              ix.data,
+              ix.stackHeight
+            )
           : {
               programIdIndex: ix.programIdIndex,
               accounts: ix.accounts,
@@ -181,11 +251,14 @@ const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) =>
       )
     })),
     logMessages: record.logs,
-    preTokenBalances: [],
-    postTokenBalances: [],
+    preTokenBalances: record.preTokenBalances.map(uiTokenBalance),
+    postTokenBalances: record.postTokenBalances.map(uiTokenBalance),
     rewards: [],
-    loadedAddresses: record.loadedAddresses,
+    // A validator leaves the loaded addresses out of parsed answers: the parsed account keys
+    // already say which came from a lookup table.
+    ...(encoding === "jsonParsed" ? {} : { loadedAddresses: record.loadedAddresses }),
     computeUnitsConsumed: record.computeUnitsConsumed,
+    costUnits: costUnitsOf(record),
     ...(record.returnData
       ? {
           returnData: {
@@ -203,14 +276,37 @@ export interface TransactionViewOptions {
   readonly maxSupportedTransactionVersion: number | undefined
 }
 
-export const encodeTransactionRecord = (record: TransactionRecord, options: TransactionViewOptions) => {
+const checkVersion = (record: TransactionRecord, maxSupportedTransactionVersion: number | undefined) => {
   const tx = record.transaction
-  if (tx.version !== "legacy" && (options.maxSupportedTransactionVersion ?? -1) < tx.version) {
+  if (tx.version !== "legacy" && (maxSupportedTransactionVersion ?? -1) < tx.version) {
     throw new RpcError(
       ErrorCode.TransactionVersionNotSupported,
       `Transaction version (${tx.version}) is not supported by the requesting client. Please try the request again with the following configuration parameter: "maxSupportedTransactionVersion": ${tx.version}`
     )
   }
+}
+
+/** getBlock's `transactionDetails: "accounts"`: keys and signatures, balances, no instructions. */
+export const encodeTransactionAccounts = (record: TransactionRecord, options: TransactionViewOptions) => {
+  checkVersion(record, options.maxSupportedTransactionVersion)
+  return {
+    transaction: { accountKeys: parsedAccountKeys(record), signatures: record.transaction.signatures },
+    meta: {
+      err: record.err,
+      status: statusOf(record),
+      fee: record.fee,
+      preBalances: record.preBalances,
+      postBalances: record.postBalances,
+      preTokenBalances: record.preTokenBalances.map(uiTokenBalance),
+      postTokenBalances: record.postTokenBalances.map(uiTokenBalance)
+    },
+    ...(options.maxSupportedTransactionVersion === undefined ? {} : { version: record.transaction.version })
+  }
+}
+
+export const encodeTransactionRecord = (record: TransactionRecord, options: TransactionViewOptions) => {
+  const tx = record.transaction
+  checkVersion(record, options.maxSupportedTransactionVersion)
   const transaction =
     options.encoding === "base64"
       ? [toBase64(tx.bytes), "base64"]

@@ -293,6 +293,8 @@ describe("transaction store", () => {
     fee: 5000n,
     preBalances: [],
     postBalances: [],
+    preTokenBalances: [],
+    postTokenBalances: [],
     logs: [],
     innerInstructions: [],
     computeUnitsConsumed: 0n,
