@@ -103,16 +103,21 @@ const finding = (
     tree?: string | undefined
   } = {}
 ) =>
-  new Finding({
-    reasonCode,
-    action,
-    details,
-    mintId: parts.mint?.id ?? null,
-    ticketId: parts.mint?.ticketId ?? parts.ticketId ?? null,
-    signature: parts.signature ?? null,
-    assetId: parts.assetId ?? null,
-    ...(parts.tree === undefined ? {} : { tree: parts.tree })
-  })
+  // Built from values the rules already hold: checking them again cost a pass over 10,000 mints
+  // a visible share of its time.
+  new Finding(
+    {
+      reasonCode,
+      action,
+      details,
+      mintId: parts.mint?.id ?? null,
+      ticketId: parts.mint?.ticketId ?? parts.ticketId ?? null,
+      signature: parts.signature ?? null,
+      assetId: parts.assetId ?? null,
+      ...(parts.tree === undefined ? {} : { tree: parts.tree })
+    },
+    { disableChecks: true }
+  )
 
 const place = (leaf: ReplicaLeaf) => `leaf ${leaf.leafIndex} of tree ${leaf.tree}`
 
