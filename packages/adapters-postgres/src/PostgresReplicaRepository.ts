@@ -101,72 +101,73 @@ const updateLeaf = leafColumns.map((c) => `${c} = excluded.${c}`).join(", ")
 
 const cursorOf = (leaf: ReplicaLeaf) => `${leaf.tree}:${leaf.leafIndex}`
 
-export const make = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
+export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.SqlClient> = Effect.gen(
+  function* () {
+    const sql = yield* SqlClient.SqlClient
 
-  const state = Effect.fn("PostgresReplicaRepository.state")(function* (tree: string) {
-    const rows = yield* sql<R.Row>`SELECT * FROM tree_replicas WHERE tree = ${tree}`
-    const row = rows[0]
-    const result: ReplicaState =
-      row === undefined
-        ? { tree, seq: null, root: null, checkpoint: null }
-        : {
-            tree,
-            seq: R.intOrNull(row, "seq"),
-            root: R.textOrNull(row, "root"),
-            checkpoint: R.textOrNull(row, "checkpoint_signature")
-          }
-    return result
-  }, orRepositoryError)
+    const state = Effect.fn("PostgresReplicaRepository.state")(function* (tree: string) {
+      const rows = yield* sql<R.Row>`SELECT * FROM tree_replicas WHERE tree = ${tree}`
+      const row = rows[0]
+      const result: ReplicaState =
+        row === undefined
+          ? { tree, seq: null, root: null, checkpoint: null }
+          : {
+              tree,
+              seq: R.intOrNull(row, "seq"),
+              root: R.textOrNull(row, "root"),
+              checkpoint: R.textOrNull(row, "checkpoint_signature")
+            }
+      return result
+    }, orRepositoryError)
 
-  const nodes = Effect.fn("PostgresReplicaRepository.nodes")(function* (
-    tree: string,
-    indexes: ReadonlyArray<number>
-  ) {
-    const out = new Map<number, Uint8Array>()
-    if (indexes.length === 0) return out as ReadonlyMap<number, Uint8Array>
-    const rows = yield* sql<R.Row>`
+    const nodes = Effect.fn("PostgresReplicaRepository.nodes")(function* (
+      tree: string,
+      indexes: ReadonlyArray<number>
+    ) {
+      const out = new Map<number, Uint8Array>()
+      if (indexes.length === 0) return out as ReadonlyMap<number, Uint8Array>
+      const rows = yield* sql<R.Row>`
       SELECT node_index, hash FROM tree_nodes WHERE tree = ${tree} AND node_index IN ${sql.in(indexes)}`
-    for (const row of rows) out.set(R.int(row, "node_index"), R.bytes(row, "hash"))
-    return out as ReadonlyMap<number, Uint8Array>
-  }, orRepositoryError)
+      for (const row of rows) out.set(R.int(row, "node_index"), R.bytes(row, "hash"))
+      return out as ReadonlyMap<number, Uint8Array>
+    }, orRepositoryError)
 
-  const leaves = Effect.fn("PostgresReplicaRepository.leaves")(function* (
-    tree: string,
-    indexes: ReadonlyArray<number>
-  ) {
-    const out = new Map<number, ReplicaLeaf>()
-    if (indexes.length === 0) return out as ReadonlyMap<number, ReplicaLeaf>
-    const rows = yield* sql<R.Row>`
+    const leaves = Effect.fn("PostgresReplicaRepository.leaves")(function* (
+      tree: string,
+      indexes: ReadonlyArray<number>
+    ) {
+      const out = new Map<number, ReplicaLeaf>()
+      if (indexes.length === 0) return out as ReadonlyMap<number, ReplicaLeaf>
+      const rows = yield* sql<R.Row>`
       SELECT * FROM tree_leaves WHERE tree = ${tree} AND leaf_index IN ${sql.in(indexes)}`
-    for (const row of rows) out.set(R.int(row, "leaf_index"), toLeaf(row))
-    return out as ReadonlyMap<number, ReplicaLeaf>
-  }, orRepositoryError)
+      for (const row of rows) out.set(R.int(row, "leaf_index"), toLeaf(row))
+      return out as ReadonlyMap<number, ReplicaLeaf>
+    }, orRepositoryError)
 
-  const apply = Effect.fn("PostgresReplicaRepository.apply")(
-    (tree: string, update: ReplicaUpdate) =>
-      transaction(
-        sql,
-        Effect.gen(function* () {
-          for (let i = 0; i < update.nodes.length; i += chunk) {
-            const rows = update.nodes
-              .slice(i, i + chunk)
-              .map(([index, hash]) => ({ tree, node_index: index, hash }))
-            if (Arr.isArrayNonEmpty(rows)) {
-              yield* sql`
+    const apply = Effect.fn("PostgresReplicaRepository.apply")(
+      (tree: string, update: ReplicaUpdate) =>
+        transaction(
+          sql,
+          Effect.gen(function* () {
+            for (let i = 0; i < update.nodes.length; i += chunk) {
+              const rows = update.nodes
+                .slice(i, i + chunk)
+                .map(([index, hash]) => ({ tree, node_index: index, hash }))
+              if (Arr.isArrayNonEmpty(rows)) {
+                yield* sql`
                 INSERT INTO tree_nodes ${sql.insert(rows)}
                 ON CONFLICT (tree, node_index) DO UPDATE SET hash = excluded.hash`
+              }
             }
-          }
-          for (let i = 0; i < update.leaves.length; i += chunk) {
-            const rows = update.leaves.slice(i, i + chunk).map(leafRow)
-            if (Arr.isArrayNonEmpty(rows)) {
-              yield* sql`
+            for (let i = 0; i < update.leaves.length; i += chunk) {
+              const rows = update.leaves.slice(i, i + chunk).map(leafRow)
+              if (Arr.isArrayNonEmpty(rows)) {
+                yield* sql`
                 INSERT INTO tree_leaves ${sql.insert(rows)}
                 ON CONFLICT (tree, leaf_index) DO UPDATE SET ${sql.literal(updateLeaf)}`
+              }
             }
-          }
-          yield* sql`
+            yield* sql`
             INSERT INTO tree_replicas ${sql.insert({
               tree,
               seq: update.seq,
@@ -175,63 +176,67 @@ export const make = Effect.gen(function* () {
             })}
             ON CONFLICT (tree) DO UPDATE SET seq = excluded.seq, root = excluded.root,
               checkpoint_signature = excluded.checkpoint_signature, updated_at = now()`
-        })
-      ),
-    orRepositoryError
-  )
+          })
+        ),
+      orRepositoryError
+    )
 
-  const reset = Effect.fn("PostgresReplicaRepository.reset")(
-    (tree: string) =>
-      transaction(
-        sql,
-        Effect.gen(function* () {
-          yield* sql`DELETE FROM tree_nodes WHERE tree = ${tree}`
-          yield* sql`DELETE FROM tree_leaves WHERE tree = ${tree}`
-          yield* sql`DELETE FROM tree_replicas WHERE tree = ${tree}`
-        })
-      ),
-    orRepositoryError
-  )
+    const reset = Effect.fn("PostgresReplicaRepository.reset")(
+      (tree: string) =>
+        transaction(
+          sql,
+          Effect.gen(function* () {
+            yield* sql`DELETE FROM tree_nodes WHERE tree = ${tree}`
+            yield* sql`DELETE FROM tree_leaves WHERE tree = ${tree}`
+            yield* sql`DELETE FROM tree_replicas WHERE tree = ${tree}`
+          })
+        ),
+      orRepositoryError
+    )
 
-  const find = Effect.fn("PostgresReplicaRepository.find")(function* (query: LeafQuery) {
-    const conditions: Array<Statement.Fragment> = []
-    if ((query.signatures?.length ?? 0) > 0)
-      conditions.push(sql`minted_signature IN ${sql.in(query.signatures!)}`)
-    if ((query.assetIds?.length ?? 0) > 0) conditions.push(sql`asset_id IN ${sql.in(query.assetIds!)}`)
-    if ((query.ticketIds?.length ?? 0) > 0) conditions.push(sql`ticket_id IN ${sql.in(query.ticketIds!)}`)
-    if (conditions.length === 0) return []
-    const rows = yield* sql<R.Row>`SELECT * FROM tree_leaves WHERE ${sql.or(conditions)}`
-    return rows.map(toLeaf)
-  }, orRepositoryError)
+    const find = Effect.fn("PostgresReplicaRepository.find")(function* (query: LeafQuery) {
+      const conditions: Array<Statement.Fragment> = []
+      if ((query.signatures?.length ?? 0) > 0)
+        conditions.push(sql`minted_signature IN ${sql.in(query.signatures!)}`)
+      if ((query.assetIds?.length ?? 0) > 0) conditions.push(sql`asset_id IN ${sql.in(query.assetIds!)}`)
+      if ((query.ticketIds?.length ?? 0) > 0) conditions.push(sql`ticket_id IN ${sql.in(query.ticketIds!)}`)
+      if (conditions.length === 0) return []
+      const rows = yield* sql<R.Row>`SELECT * FROM tree_leaves WHERE ${sql.or(conditions)}`
+      return rows.map(toLeaf)
+    }, orRepositoryError)
 
-  const findByAssetId = Effect.fn("PostgresReplicaRepository.findByAssetId")(
-    (assetId: string) =>
-      Effect.map(sql<R.Row>`SELECT * FROM tree_leaves WHERE asset_id = ${assetId} LIMIT 1`, (rows) =>
-        Option.map(Option.fromNullishOr(rows[0]), toLeaf)
-      ),
-    orRepositoryError
-  )
+    const findByAssetId = Effect.fn("PostgresReplicaRepository.findByAssetId")(
+      (assetId: string) =>
+        Effect.map(sql<R.Row>`SELECT * FROM tree_leaves WHERE asset_id = ${assetId} LIMIT 1`, (rows) =>
+          Option.map(Option.fromNullishOr(rows[0]), toLeaf)
+        ),
+      orRepositoryError
+    )
 
-  const scan = Effect.fn("PostgresReplicaRepository.scan")(function* (cursor: string | null, limit: number) {
-    const size = Math.max(0, limit)
-    let after = sql`TRUE`
-    if (cursor !== null) {
-      const at = cursor.lastIndexOf(":")
-      after = sql`(tree, leaf_index) > (${cursor.slice(0, at)}, ${Number(cursor.slice(at + 1))})`
-    }
-    const rows = yield* sql<R.Row>`
+    const scan = Effect.fn("PostgresReplicaRepository.scan")(function* (
+      cursor: string | null,
+      limit: number
+    ) {
+      const size = Math.max(0, limit)
+      let after = sql`TRUE`
+      if (cursor !== null) {
+        const at = cursor.lastIndexOf(":")
+        after = sql`(tree, leaf_index) > (${cursor.slice(0, at)}, ${Number(cursor.slice(at + 1))})`
+      }
+      const rows = yield* sql<R.Row>`
       SELECT * FROM tree_leaves WHERE ${after} ORDER BY tree, leaf_index LIMIT ${size + 1}`
-    const items = rows.slice(0, size).map(toLeaf)
-    const last = items.at(-1)
-    const page: Page<ReplicaLeaf> = {
-      items,
-      nextCursor: rows.length > size && last !== undefined ? cursorOf(last) : null
-    }
-    return page
-  }, orRepositoryError)
+      const items = rows.slice(0, size).map(toLeaf)
+      const last = items.at(-1)
+      const page: Page<ReplicaLeaf> = {
+        items,
+        nextCursor: rows.length > size && last !== undefined ? cursorOf(last) : null
+      }
+      return page
+    }, orRepositoryError)
 
-  return ReplicaRepository.of({ state, nodes, leaves, apply, reset, find, findByAssetId, scan })
-})
+    return ReplicaRepository.of({ state, nodes, leaves, apply, reset, find, findByAssetId, scan })
+  }
+)
 
 export const layer: Layer.Layer<ReplicaRepository, never, SqlClient.SqlClient> = Layer.effect(
   ReplicaRepository,
