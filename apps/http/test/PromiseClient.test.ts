@@ -1,5 +1,5 @@
 /** The Promise client of @tickettoken/minting-core/client against the app itself (app.request, no port). */
-import { MintWorker } from "@tickettoken/minting-core"
+import { Base58, MintWorker, reconcilePass, TreeReplica } from "@tickettoken/minting-core"
 import { createMintingClient, MintingApiError, type MintRequestInput } from "@tickettoken/minting-core/client"
 import { describe, expect, it } from "vitest"
 import { makeTestApp, secret } from "./TestApp.ts"
@@ -23,7 +23,8 @@ const setup = (options: { secret?: string; fetch?: typeof globalThis.fetch } = {
     fetch: options.fetch ?? appFetch
   })
   const runWorker = () => t.runtime.runPromise(MintWorker.runRound({ batchSize: 50, concurrency: 2 }))
-  return { client, runWorker, appFetch }
+  const reconcile = () => t.runtime.runPromise(reconcilePass())
+  return { client, runWorker, reconcile, appFetch }
 }
 
 const failure = async (promise: Promise<unknown>): Promise<MintingApiError> => {
@@ -51,6 +52,24 @@ describe("createMintingClient", () => {
     expect(done.status).toBe("completed")
     expect(done.assetId).toBeTruthy()
     expect((await client.getMint("p-1")).signature).toBe(done.signature)
+  })
+
+  it("gets a ticket's asset proof once a pass has seen its leaf; the proof gives the root", async () => {
+    const { client, runWorker, reconcile } = setup()
+    await client.requestMint(ticket("proof-1"))
+    await runWorker()
+    const before = await failure(client.getProof("proof-1"))
+    expect([before.status, before.code]).toEqual([404, "proof_not_found"])
+    await reconcile()
+    const proof = await client.getProof("proof-1")
+    expect(proof.assetId).toBe((await client.getMint("proof-1")).assetId)
+    const root = TreeReplica.rootFromProof(
+      Base58.decode(proof.leaf)!,
+      proof.leafIndex,
+      proof.proof.map((node) => Base58.decode(node)!)
+    )
+    expect(Base58.encode(root)).toBe(proof.root)
+    expect((await client.getMint("proof-1")).currentOwner).toBe(owner)
   })
 
   it("batches, refusing per ticket", async () => {

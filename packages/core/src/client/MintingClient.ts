@@ -9,9 +9,12 @@ import { Hex } from "effect/encoding"
 import type { MintRequest } from "../MintRequest.ts"
 import * as Api from "./Api.ts"
 import {
+  AssetProofView,
   BatchMintRequest,
   BatchMintResponse,
   ErrorBody,
+  FindingList,
+  type ListFindingsParams,
   type ListMintsParams,
   type ListReportsParams,
   MintList,
@@ -129,7 +132,12 @@ export const make = (options: MintingClientOptions) => {
     getReport: (id: string) =>
       call(endpoints.getReport.method, target(endpoints.getReport, { id }), ReportView),
     listReports: (params: typeof ListReportsParams.Type = {}) =>
-      call(endpoints.listReports.method, target(endpoints.listReports, {}, params), ReportList)
+      call(endpoints.listReports.method, target(endpoints.listReports, {}, params), ReportList),
+    /** The ticket's asset proof (from the service's tree replica), for a transfer or a burn. */
+    getProof: (ticketId: string) =>
+      call(endpoints.getProof.method, target(endpoints.getProof, { ticketId }), AssetProofView),
+    listFindings: (params: typeof ListFindingsParams.Type = {}) =>
+      call(endpoints.listFindings.method, target(endpoints.listFindings, {}, params), FindingList)
   }
 }
 

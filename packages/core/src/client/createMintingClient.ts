@@ -8,12 +8,14 @@
 import { Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { MintRequest } from "../MintRequest.ts"
-import type { BatchMintResponse, MintList, MintView } from "./ApiSchemas.ts"
+import type { AssetProofView, BatchMintResponse, MintList, MintView } from "./ApiSchemas.ts"
 import { MintingApiError, make } from "./MintingClient.ts"
 
 /** A mint request as JSON: `ticketId`, `orderId`, `eventId`, `owner`, optional `collectionId`, `metadata`. */
 export type MintRequestInput = typeof MintRequest.Encoded
 type Mint = MintView
+/** A ticket's asset proof, base58 throughout. */
+export type AssetProof = typeof AssetProofView.Type
 type MintStatus = MintView["status"]
 export type BatchResult = (typeof BatchMintResponse.Type)["results"][number]
 export type MintPage = typeof MintList.Type
@@ -46,6 +48,12 @@ export interface PlainMintingClient {
   readonly listMints: (params?: MintListFilter) => AsyncIterableIterator<Mint>
   /** Operator: retries a `failed` or `missing_on_chain` mint. */
   readonly retryMint: (ticketId: string) => Promise<Mint>
+  /**
+   * The ticket's asset proof (root, proof path, leaf, index, hashes, nonce), from the service's
+   * tree replica and checked against the chain's root: enough for mpl-bubblegum's `transfer` or
+   * `burn` without a DAS provider.
+   */
+  readonly getProof: (ticketId: string) => Promise<AssetProof>
   /**
    * Polls until the mint is `completed`, `failed` or `missing_on_chain` and returns it; rejects
    * with `MintingApiError` code `timeout` after `timeoutMs` (default 60 s).
@@ -105,6 +113,7 @@ export const createMintingClient = (options: CreateMintingClientOptions): PlainM
         )
       ),
     getMint,
+    getProof: (ticketId) => run(client.getProof(ticketId)),
     listMints: async function* (params = {}) {
       let cursor: string | undefined
       do {

@@ -6,6 +6,7 @@
 export * as Api from "./Api.ts"
 export * from "./ApiSchemas.ts"
 export {
+  type AssetProof,
   type BatchResult,
   type CreateMintingClientOptions,
   createMintingClient,
