@@ -102,7 +102,15 @@ describe.skipIf(!withPrograms)("a chain restarted empty", () => {
       const mint = Option.getOrThrow(await auditor.mint(ticketId))
       expect(mint.asset?.tree).toBe(active[0]!.address)
     }
-    const chain = (await (await fetch(`${service.url}/health/chain`)).json()) as { status: string }
-    expect(chain.status).toBe("ok")
+    // Minting goes on, on the new chain; /health/chain still says the cluster is not the one the
+    // service started on (the restarted local devnet has a new genesis hash), and nothing else.
+    const chain = (await (await fetch(`${service.url}/health/chain`)).json()) as {
+      status: string
+      problems?: ReadonlyArray<{ reason: string }>
+      activeTree?: { exists?: boolean }
+    }
+    expect(chain.status).toBe("degraded")
+    expect((chain.problems ?? []).map((p) => p.reason)).toEqual(["genesis_changed"])
+    expect(chain.activeTree?.exists).toBe(true)
   })
 })
