@@ -106,7 +106,10 @@ describe.skipIf(!withPrograms)("the service's own resources run out", () => {
     // No tight loop: one round's prepares (at most one per mint), then silence until the probe.
     expect(firstRound).toBeGreaterThanOrEqual(1)
     expect(firstRound).toBeLessThanOrEqual(2 * batch.accepted.length)
-    expect(duringPause).toBe(0)
+    // Silence, but for stragglers: under load a prepare that began before the hold (or a mint of
+    // the previous case still in the pipeline) may still ask once. A tight loop asks many times
+    // a second; at most one more ask per mint of the batch is allowed.
+    expect(duringPause).toBeLessThanOrEqual(batch.accepted.length)
 
     stack.localnet.fund(stack.payer.address, funded)
     await settled(auditor.counts, { timeoutMs: 90_000 })
