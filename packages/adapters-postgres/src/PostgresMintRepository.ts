@@ -356,7 +356,7 @@ export const make = Effect.gen(function* () {
     const out = new Map<string, Array<string>>()
     if (mintIds.length === 0) return out as ReadonlyMap<string, ReadonlyArray<string>>
     const rows = yield* sql<R.Row>`
-      SELECT mint_id, signature FROM mint_attempts WHERE mint_id IN ${sql.in(mintIds)}
+      SELECT mint_id, signature FROM mint_attempts WHERE mint_id = ANY(${textArray(mintIds)})
       ORDER BY mint_id, created_at, attempt`
     for (const row of rows) {
       const id = R.text(row, "mint_id")

@@ -3,6 +3,8 @@
  * `tree_nodes` (every node written, by heap index: what the root check and proofs read) and
  * `tree_leaves` (each leaf's current state and its mint). A page of changes is one transaction.
  */
+
+import { PgTypes } from "@effect/sql-pg"
 import {
   type LeafQuery,
   type Page,
@@ -12,10 +14,13 @@ import {
   type ReplicaState,
   type ReplicaUpdate
 } from "@tickettoken/minting-core"
-import { Array as Arr, Effect, Layer, Option } from "effect"
+import { Array as Arr, Effect, Layer, Option, Result } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 import * as R from "./Rows.ts"
 import { orRepositoryError, transaction } from "./SqlErrors.ts"
+
+const textArray = (values: ReadonlyArray<string>) =>
+  Result.getOrThrow(PgTypes.array([...values], PgTypes.OID.text))
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest row. */
 const chunk = 1_000
@@ -195,11 +200,15 @@ export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.
     )
 
     const find = Effect.fn("PostgresReplicaRepository.find")(function* (query: LeafQuery) {
+      // Each list is one text[] parameter: a pass asks for a page's thousands of keys at once,
+      // and as many bind parameters cost more to send and plan than the lookups themselves.
       const conditions: Array<Statement.Fragment> = []
       if ((query.signatures?.length ?? 0) > 0)
-        conditions.push(sql`minted_signature IN ${sql.in(query.signatures!)}`)
-      if ((query.assetIds?.length ?? 0) > 0) conditions.push(sql`asset_id IN ${sql.in(query.assetIds!)}`)
-      if ((query.ticketIds?.length ?? 0) > 0) conditions.push(sql`ticket_id IN ${sql.in(query.ticketIds!)}`)
+        conditions.push(sql`minted_signature = ANY(${textArray(query.signatures!)})`)
+      if ((query.assetIds?.length ?? 0) > 0)
+        conditions.push(sql`asset_id = ANY(${textArray(query.assetIds!)})`)
+      if ((query.ticketIds?.length ?? 0) > 0)
+        conditions.push(sql`ticket_id = ANY(${textArray(query.ticketIds!)})`)
       if (conditions.length === 0) return []
       const rows = yield* sql<R.Row>`SELECT * FROM tree_leaves WHERE ${sql.or(conditions)}`
       return rows.map(toLeaf)
