@@ -76,34 +76,12 @@ const leafRow = (leaf: ReplicaLeaf) => ({
   last_seq: leaf.lastSeq
 })
 
-const leafColumns = Object.keys(
-  leafRow(
-    new ReplicaLeaf({
-      tree: "",
-      leafIndex: 0,
-      leafHash: "",
-      state: "live",
-      assetId: null,
-      owner: null,
-      delegate: null,
-      nonce: null,
-      dataHash: null,
-      creatorHash: null,
-      mintedSignature: null,
-      mintedSlot: null,
-      mintedOwner: null,
-      mintedDataHash: null,
-      mintedCreatorHash: null,
-      mintedUri: null,
-      ticketId: null,
-      lastSignature: "",
-      lastSeq: 0
-    })
-  )
-).filter((c) => c !== "tree" && c !== "leaf_index")
-
-const updateLeaf = leafColumns.map((c) => `${c} = excluded.${c}`).join(", ")
-
+/** Every column of these rows but the key, as `column = excluded.column`: a leaf is written whole. */
+const updateOf = (row: Readonly<Record<string, unknown>>) =>
+  Object.keys(row)
+    .filter((column) => column !== "tree" && column !== "leaf_index")
+    .map((column) => `${column} = excluded.${column}`)
+    .join(", ")
 const cursorOf = (leaf: ReplicaLeaf) => `${leaf.tree}:${leaf.leafIndex}`
 
 export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.SqlClient> = Effect.gen(
@@ -169,7 +147,7 @@ export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.
               if (Arr.isArrayNonEmpty(rows)) {
                 yield* sql`
                 INSERT INTO tree_leaves ${sql.insert(rows)}
-                ON CONFLICT (tree, leaf_index) DO UPDATE SET ${sql.literal(updateLeaf)}`
+                ON CONFLICT (tree, leaf_index) DO UPDATE SET ${sql.literal(updateOf(rows[0]))}`
               }
             }
             yield* sql`

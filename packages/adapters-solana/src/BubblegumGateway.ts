@@ -519,11 +519,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
       genesisHash: answers[0] as string,
       blockHeight: answers[1] as number,
       trees: addresses.map((address, i) =>
-        readTreeAccount(
-          address,
-          accounts[i] ?? null,
-          findTreeConfigPda(client.umi, { merkleTree: publicKey(address) })[0]
-        )
+        readTreeAccount(address, accounts[i] ?? null, pdas.treeConfig(address))
       )
     } satisfies TreeObservation
   })

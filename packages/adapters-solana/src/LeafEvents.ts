@@ -113,7 +113,7 @@ export interface MintLeafEvent {
   readonly creatorHash: string
 }
 
-const hasMintDiscriminator = (data: Uint8Array) =>
+export const hasMintDiscriminator = (data: Uint8Array) =>
   data.length >= 8 && mintDiscriminators.has(Array.from(data.subarray(0, 8)).join(","))
 
 /** The asset id of a leaf, derived as Bubblegum derives it (the PDA ["asset", tree, leaf index]). */

@@ -15,8 +15,7 @@
 import { Base58, type TreeChange } from "@tickettoken/minting-core"
 import {
   bytesOf,
-  MINT_TO_COLLECTION_V1_DISCRIMINATOR,
-  MINT_V1_DISCRIMINATOR,
+  hasMintDiscriminator,
   MPL_NOOP_PROGRAM,
   type RpcTransaction,
   SPL_NOOP_PROGRAM
@@ -57,9 +56,6 @@ export const decodeChangeLog = (data: Uint8Array): ChangeLogEvent | undefined =>
   return { tree, seq, leafIndex, path }
 }
 
-const startsWith = (data: Uint8Array, prefix: ReadonlyArray<number>) =>
-  data.length >= prefix.length && prefix.every((byte, i) => data[i] === byte)
-
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 /**
@@ -69,9 +65,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
  * large share of a pass's parsing (test/TreeReplica.test.ts checks the URIs of real mints).
  */
 export const mintedUriOf = (data: Uint8Array): string | undefined => {
-  if (!startsWith(data, MINT_V1_DISCRIMINATOR) && !startsWith(data, MINT_TO_COLLECTION_V1_DISCRIMINATOR)) {
-    return undefined
-  }
+  if (!hasMintDiscriminator(data)) return undefined
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   let at = 8
   for (let field = 0; field < 3; field++) {

@@ -150,7 +150,7 @@ export const chainReset = (details: string, tree?: string): Finding =>
   finding("chain_reset", "flag", details, { tree })
 
 /** How the leaf differs from what the database says was minted; empty when it agrees. */
-const differencesOf = (db: DbObservation, leaf: ReplicaLeaf): ReadonlyArray<string> => {
+const differencesOf = (db: DbObservation, leaf: ReplicaLeaf): Array<string> => {
   const { mint } = db
   const out: Array<string> = []
   if (leaf.mintedSignature === null || !db.signatures.includes(leaf.mintedSignature)) {
@@ -198,7 +198,7 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
 
   const leaf = chain.leaves[0]
   if (leaf !== undefined) {
-    const differences = [...differencesOf(db, leaf)]
+    const differences = differencesOf(db, leaf)
     const parts = { mint, signature: leaf.mintedSignature, assetId: leaf.assetId }
     if (mint.status === "completed") {
       if (mint.asset === null) {
@@ -232,7 +232,7 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
 
   // No leaf on chain for this mint, this ticket or this asset.
   const landedOk = chain.signatures.find((s) => landed(s) && s.err === null)
-  const landedErr = chain.signatures.find((s) => landed(s) && s.err !== null)
+  const landedErr = chain.signatures.filter(landed).find((s) => s.err !== null)
 
   if (mint.status === "completed") {
     if (landedOk !== undefined) {
@@ -253,7 +253,7 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
       return finding(
         "transaction_failed",
         "flag",
-        `the completing transaction failed on chain: ${(landedErr as { err: string }).err}`,
+        `the completing transaction failed on chain: ${landedErr.err}`,
         {
           mint,
           signature,
@@ -300,7 +300,7 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
     })
   }
 
-  if (landedErr !== undefined && landed(landedErr)) {
+  if (landedErr !== undefined) {
     return finding("transaction_failed", "none", `signature landed with an error: ${landedErr.err}`, {
       mint,
       signature: landedErr.signature

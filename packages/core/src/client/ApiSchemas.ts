@@ -9,6 +9,7 @@ import { MintRequest, PublicKey, Text, TicketId } from "../MintRequest.ts"
 import { FindingState, type OpenFinding } from "../OpenFinding.ts"
 import { Finding, ReasonCode, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
 import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
+import { AssetProof } from "../usecases/AssetProof.ts"
 
 export { MintRequest, PublicKey, Text, TicketId }
 
@@ -160,22 +161,7 @@ export const FindingList = Schema.Struct({
 })
 
 /** A ticket's asset proof from the tree replica, checked against the chain's root (base58 throughout). */
-export const AssetProofView = Schema.Struct({
-  ticketId: Schema.String,
-  assetId: Schema.String,
-  tree: Schema.String,
-  leafIndex: Schema.Int,
-  nonce: Schema.Int,
-  leaf: Schema.String,
-  root: Schema.String,
-  proof: Schema.Array(Schema.String),
-  owner: Schema.String,
-  delegate: Schema.String,
-  dataHash: Schema.String,
-  creatorHash: Schema.String,
-  seq: Schema.Int,
-  burned: Schema.Boolean
-}).annotate({ identifier: "AssetProof" })
+export const AssetProofView = Schema.Struct(AssetProof.fields).annotate({ identifier: "AssetProof" })
 
 export const ReportList = Schema.Struct({
   items: Schema.Array(ReportView),
