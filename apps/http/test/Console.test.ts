@@ -202,6 +202,35 @@ describe("the operator console", () => {
     expect(bad.status).toBe(400)
   })
 
+  it("pages the mints table with the API's cursor, keeping the filters", async () => {
+    const { app, signed } = makeTestApp()
+    for (let i = 0; i < 52; i++) {
+      const res = await signed("POST", "/v1/mints", {
+        ticketId: `page-${String(i).padStart(2, "0")}`,
+        orderId: "o",
+        eventId: "evt-paged",
+        owner: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
+      })
+      expect(res.status).toBe(202)
+    }
+    const { cookie } = await signIn(app)
+    const first = await (
+      await app.request("/console/mints?eventId=evt-paged", { headers: { cookie } })
+    ).text()
+    expect(first.match(/href="\/console\/mints\/page-/g)).toHaveLength(50)
+    const next = /href="([^"]+)" rel="next"/.exec(first)![1]!.replaceAll("&amp;", "&")
+    expect(next).toContain("eventId=evt-paged")
+    const second = await (await app.request(next, { headers: { cookie } })).text()
+    expect(second.match(/href="\/console\/mints\/page-/g)).toHaveLength(2)
+    expect(second).not.toContain('rel="next"')
+  })
+
+  it("answers the live refresh without a session with 401, so the page's script reloads into the sign-in", async () => {
+    const { app } = makeTestApp()
+    const res = await app.request("/console", { headers: { "x-console-live": "1" } })
+    expect(res.status).toBe(401)
+  })
+
   it("never redirects after sign-in to another origin", async () => {
     const { app } = makeTestApp()
     const formPage = await app.request("/console/sign-in")

@@ -32,10 +32,10 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .9em; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .85em; font-weight: 600; background: #e5e7eb; color: #111827; }
-.s-completed, .s-ok, .s-resolved, .s-active, .s-running { background: #dcfce7; color: #14532d; }
+.s-completed, .s-ok, .s-resolved, .s-active, .s-running, .s-landed { background: #dcfce7; color: #14532d; }
 .s-failed, .s-error, .s-stalled, .s-open, .s-full { background: #fee2e2; color: #7f1d1d; }
-.s-pending, .s-standby, .s-off { background: #e0e7ff; color: #1e3a8a; }
-.s-minting, .s-degraded { background: #fef3c7; color: #78350f; }
+.s-pending, .s-standby, .s-off, .s-sent { background: #e0e7ff; color: #1e3a8a; }
+.s-minting, .s-degraded, .s-expired { background: #fef3c7; color: #78350f; }
 .s-missing_on_chain { background: #fce7f3; color: #831843; }
 .notice { padding: .6rem .8rem; border-radius: 6px; border: 1px solid; }
 .notice.ok { background: #f0fdf4; border-color: #166534; color: #14532d; }
@@ -48,7 +48,8 @@ button { background: var(--accent); color: #fff; border-color: var(--accent); cu
 button.danger { background: #b91c1c; border-color: #b91c1c; }
 .top button { background: #334155; border-color: #94a3b8; }
 form.inline { display: inline; }
-.chart svg { width: 100%; height: auto; max-height: 180px; border: 1px solid var(--line); background: #fff; }
+.chart { margin: 0 0 1rem; }
+.chart svg { width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
 .chart .bar { fill: #2563eb; }
 .chart .axis { stroke: #9ca3af; }
 .chart text { fill: #374151; font-size: 10px; }

@@ -43,7 +43,7 @@ export const sol = (lamports: number) =>
 
 /** Completions per minute as bars; the figure's caption and the SVG's title say it in words. */
 export const chart = (stats: CompletionStats.CompletionStats): Markup => {
-  const width = 600
+  const width = 1000
   const height = 150
   const top = 12
   const bottom = 20
