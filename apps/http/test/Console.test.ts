@@ -3,6 +3,8 @@
  * without a session, a session only from an admin JWT, CSRF on every action, HMAC clients and
  * Bearer tokens refused, sign-out ends the session even for a copied cookie, no secret on a page.
  */
+import { execFileSync } from "node:child_process"
+import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { jwt, jwtSecret, makeTestApp, secret } from "./TestApp.ts"
 
@@ -229,6 +231,23 @@ describe("the operator console", () => {
     const { app } = makeTestApp()
     const res = await app.request("/console", { headers: { "x-console-live": "1" } })
     expect(res.status).toBe(401)
+  })
+
+  it("signs in with the token `pnpm console:token` prints", async () => {
+    const { app } = makeTestApp()
+    const token = execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, "../scripts/console-token.ts"), "--sub", "carol"],
+      {
+        env: { ...process.env, JWT_SECRET: jwtSecret, JWT_AUDIENCE: "", JWT_ISSUER: "" },
+        encoding: "utf8"
+      }
+    ).trim()
+    const { res, cookie } = await signIn(app, token)
+    expect(res.status).toBe(303)
+    expect(await (await app.request("/console", { headers: { cookie } })).text()).toContain(
+      "<strong>carol</strong>"
+    )
   })
 
   it("never redirects after sign-in to another origin", async () => {
