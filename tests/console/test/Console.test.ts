@@ -292,6 +292,26 @@ describe("the operator console in Chromium", () => {
     await check("overview")
   })
 
+  it("reads the same without JavaScript", async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false })
+    try {
+      await noScript.addCookies(await context.cookies())
+      const plain = await noScript.newPage()
+      await plain.goto(`${baseUrl}/console`)
+      expect(await plain.getByTestId("count-completed").textContent()).toBe(
+        String(completedTickets.length + 1)
+      )
+      await plain.goto(`${baseUrl}/console/mints?status=completed`)
+      expect(await plain.getByTestId("mints").getByRole("link", { name: completedTickets[0]! }).count()).toBe(
+        1
+      )
+      await plain.goto(`${baseUrl}/console/mints/${completedTickets[0]}`)
+      expect(await plain.getByTestId("mint-status").textContent()).toBe("completed")
+    } finally {
+      await noScript.close()
+    }
+  })
+
   it("finds a ticket and shows its timeline: the attempt's signature, the leaf, the owner", async () => {
     await page.getByRole("link", { name: "Mints", exact: true }).click()
     await page.getByRole("heading", { name: "Mints" }).waitFor()
