@@ -227,6 +227,19 @@ describe("the operator console", () => {
     expect(second).not.toContain('rel="next"')
   })
 
+  it("pages the reports with the API's cursor, and refuses a forged cursor", async () => {
+    const { app, signed } = makeTestApp()
+    for (let i = 0; i < 21; i++) expect((await signed("POST", "/v1/reconciliations")).status).toBe(201)
+    const { cookie } = await signIn(app)
+    const first = await (await app.request("/console/reconciliation", { headers: { cookie } })).text()
+    expect(first.match(/href="\/console\/reconciliation\/[\w-]+"/g)).toHaveLength(20)
+    const older = /href="([^"]+)">Older reports</.exec(first)![1]!.replaceAll("&amp;", "&")
+    const second = await (await app.request(older, { headers: { cookie } })).text()
+    expect(second.match(/href="\/console\/reconciliation\/[\w-]+"/g)).toHaveLength(1)
+    const forged = await app.request("/console/reconciliation?reports=drop%20table", { headers: { cookie } })
+    expect(forged.status).toBe(400)
+  })
+
   it("answers the live refresh without a session with 401, so the page's script reloads into the sign-in", async () => {
     const { app } = makeTestApp()
     const res = await app.request("/console", { headers: { "x-console-live": "1" } })

@@ -388,33 +388,43 @@ export const consoleApp = (options: ConsoleOptions) => {
   })
 
   app.get("/reconciliation", (c) => {
-    const state = c.req.query("state") ?? "open"
-    const reason = c.req.query("reason")
+    const raw = c.req.query()
+    const state = raw.state ?? "open"
     const filters: FindingFilters = {
       state: state === "open" || state === "resolved" ? state : undefined,
-      reason: reason === undefined || reason === "" ? undefined : (reason as FindingFilters["reason"])
+      reason:
+        raw.reason === undefined || raw.reason === "" ? undefined : (raw.reason as FindingFilters["reason"])
     }
+    const present = (record: Record<string, string | undefined>) =>
+      Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== ""))
     return render(
       c,
       { title: "Reconciliation", section: "reconciliation" },
       Effect.gen(function* () {
-        const query = yield* decodeParams(
+        // The lists' own query schemas judge the filters and cursors, as the API would.
+        const findingsQuery = yield* decodeParams(
           Api.endpoints.listFindings.query,
-          Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined))
+          present({ state: filters.state, reason: filters.reason, cursor: raw.cursor })
+        )
+        const reportsQuery = yield* decodeParams(
+          Api.endpoints.listReports.query,
+          present({ cursor: raw.reports })
         )
         const [findings, reports] = yield* Effect.all(
           [
-            call(c, "listFindings", { query: { ...query, limit: 200 } }),
-            call(c, "listReports", { query: { limit: 20 } })
+            call(c, "listFindings", { query: { ...findingsQuery, limit: 100 } }),
+            call(c, "listReports", { query: { ...reportsQuery, limit: 20 } })
           ],
           { concurrency: 2 }
         )
-        const list = findings.json as { items: ReadonlyArray<FindingView>; nextCursor: string | null }
+        const findingList = findings.json as { items: ReadonlyArray<FindingView>; nextCursor: string | null }
+        const reportList = reports.json as { items: ReadonlyArray<ReportView>; nextCursor: string | null }
         return reconciliationBody(
           filters,
-          list.items,
-          list.nextCursor,
-          (reports.json as { items: ReadonlyArray<ReportView> }).items,
+          findingList.items,
+          findingList.nextCursor,
+          reportList.items,
+          reportList.nextCursor,
           csrfOf(c)
         )
       })

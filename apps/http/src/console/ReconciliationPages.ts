@@ -40,11 +40,24 @@ const findingsTable = (findings: ReadonlyArray<FindingView>, csrf: string) =>
 </tr>`
       )}</tbody></table>`
 
+/** This page's URL with its filters and one cursor: the findings' or the reports'. */
+const pageUrl = (
+  filters: FindingFilters,
+  cursor: { readonly findings?: string; readonly reports?: string }
+) => {
+  const params = new URLSearchParams({ state: filters.state ?? "all" })
+  if (filters.reason !== undefined) params.set("reason", filters.reason)
+  if (cursor.findings !== undefined) params.set("cursor", cursor.findings)
+  if (cursor.reports !== undefined) params.set("reports", cursor.reports)
+  return `/console/reconciliation?${params.toString()}`
+}
+
 export const reconciliationBody = (
   filters: FindingFilters,
   findings: ReadonlyArray<FindingView>,
   findingsNext: string | null,
   reports: ReadonlyArray<ReportView>,
+  reportsNext: string | null,
   csrf: string
 ): Markup => h`<form method="post" action="/console/reconciliation/run">
 ${csrfField(csrf)}
@@ -65,7 +78,7 @@ ${reasons.map((r) => h`<option value="${r}"${filters.reason === r ? h` selected`
 <button type="submit">Filter</button>
 </form>
 ${findingsTable(findings, csrf)}
-${findingsNext === null ? nothing : h`<p class="muted">More findings than shown: narrow the filter.</p>`}
+${findingsNext === null ? nothing : h`<nav class="pager" aria-label="Findings pages"><a href="${pageUrl(filters, { findings: findingsNext })}" rel="next">Next findings</a></nav>`}
 <h2>Reports</h2>
 ${
   reports.length === 0
@@ -78,7 +91,8 @@ ${
 <td>${(r.alerts ?? []).length === 0 ? h`<span class="muted">none</span>` : (r.alerts ?? []).join("; ")}</td>
 <td><a href="/console/reconciliation/${encodeURIComponent(r.id)}">${r.id.slice(0, 8)}</a></td>
 </tr>`
-      )}</tbody></table>`
+      )}</tbody></table>
+${reportsNext === null ? nothing : h`<nav class="pager" aria-label="Report pages"><a href="${pageUrl(filters, { reports: reportsNext })}">Older reports</a></nav>`}`
 }`
 
 export const reportBody = (r: ReportView): Markup => h`<dl class="kv" data-testid="report">
