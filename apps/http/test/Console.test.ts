@@ -263,6 +263,33 @@ describe("the operator console", () => {
     )
   })
 
+  it("refuses to retry a mint that is not failed, and says why", async () => {
+    const { app, signed } = makeTestApp()
+    const accepted = await signed("POST", "/v1/mints", {
+      ticketId: "console-pending",
+      orderId: "o",
+      eventId: "e",
+      owner: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
+    })
+    expect(accepted.status).toBe(202)
+    const { cookie } = await signIn(app)
+    const mintPage = await (
+      await app.request("/console/mints/console-pending", { headers: { cookie } })
+    ).text()
+    expect(mintPage).not.toContain("retry-link")
+    const csrf = hidden(mintPage, "csrf")
+    const res = await app.request("/console/mints/console-pending/retry", {
+      method: "POST",
+      headers: formHeaders(cookie),
+      body: form({ csrf })
+    })
+    expect(res.headers.get("location")).toBe("/console/mints/console-pending?error=retry_not_allowed")
+    const shown = await (await app.request(res.headers.get("location")!, { headers: { cookie } })).text()
+    expect(shown).toContain("Not retried: only a failed or missing mint can be retried.")
+    const status = await signed("GET", "/v1/mints/console-pending")
+    expect(((await status.json()) as { status: string }).status).toBe("pending")
+  })
+
   it("never redirects after sign-in to another origin", async () => {
     const { app } = makeTestApp()
     const formPage = await app.request("/console/sign-in")

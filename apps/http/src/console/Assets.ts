@@ -46,6 +46,8 @@ form.stack { display: flex; flex-direction: column; gap: .8rem; max-width: 32rem
 input, select, button { font: inherit; padding: .35rem .5rem; border: 1px solid #6b7280; border-radius: 4px; }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
 button.danger { background: #b91c1c; border-color: #b91c1c; }
+a.button { display: inline-block; padding: .35rem .7rem; border-radius: 4px; background: #b91c1c; color: #fff; text-decoration: none; font-weight: 600; }
+a.button:focus, a.button:hover { outline: 3px solid #fca5a5; }
 .top button { background: #334155; border-color: #94a3b8; }
 form.inline { display: inline; }
 .chart { margin: 0 0 1rem; }
