@@ -200,6 +200,11 @@ export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.
       orRepositoryError
     )
 
+    const countLeaves = Effect.fn("PostgresReplicaRepository.countLeaves")(function* () {
+      const rows = yield* sql<R.Row>`SELECT count(*)::int AS n FROM tree_leaves`
+      return R.int(rows[0]!, "n")
+    }, orRepositoryError)
+
     const scan = Effect.fn("PostgresReplicaRepository.scan")(function* (
       cursor: string | null,
       limit: number
@@ -221,7 +226,17 @@ export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.
       return page
     }, orRepositoryError)
 
-    return ReplicaRepository.of({ state, nodes, leaves, apply, reset, find, findByAssetId, scan })
+    return ReplicaRepository.of({
+      state,
+      nodes,
+      leaves,
+      apply,
+      reset,
+      find,
+      findByAssetId,
+      countLeaves,
+      scan
+    })
   }
 )
 

@@ -59,6 +59,8 @@ export class ReplicaRepository extends Context.Service<
     /** Leaves matching any of the query's keys, each once. */
     find(query: LeafQuery): Effect.Effect<ReadonlyArray<ReplicaLeaf>, RepositoryError>
     findByAssetId(assetId: string): Effect.Effect<Option.Option<ReplicaLeaf>, RepositoryError>
+    /** How many leaves the replica holds, every tree together. */
+    countLeaves(): Effect.Effect<number, RepositoryError>
     /** Every leaf of every tree, in (tree, leaf index) order. */
     scan(cursor: string | null, limit: number): Effect.Effect<Page<ReplicaLeaf>, RepositoryError>
   }

@@ -80,6 +80,9 @@ export const make = Effect.gen(function* () {
         Effect.succeed(Option.fromNullishOr([...s.replicaLeaves.values()].find((l) => l.assetId === assetId)))
       )
     ),
+    countLeaves: Effect.fn("InMemoryReplicaRepository.countLeaves")(() =>
+      store.use((s) => Effect.succeed(s.replicaLeaves.size))
+    ),
     scan: Effect.fn("InMemoryReplicaRepository.scan")((cursor: string | null, limit: number) =>
       store.use((s) => {
         const all = [...s.replicaLeaves.values()]

@@ -325,10 +325,14 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   if (proved) {
     yield* eachPage(mintStatuses, batchSize, gather, judgePage)
 
-    // Leaves no mint accounts for; and tickets whose leaves no mint claimed, named twice.
+    // Leaves no mint accounts for; and tickets whose leaves no mint claimed, named twice. Every
+    // claimed leaf is one the replica holds, so when the counts agree none is left over and the
+    // leaves need not be read a second time (the usual pass, and most of an incremental one).
     const unclaimedByTicket = new Map<string, Array<ReplicaLeaf>>()
+    const held = yield* replica.countLeaves()
     let cursor: string | null = null
-    while (true) {
+    if (held === claimed.size) examined += held
+    while (held !== claimed.size) {
       const page: Page<ReplicaLeaf> = yield* replica.scan(cursor, batchSize)
       for (const leaf of page.items) {
         examined++

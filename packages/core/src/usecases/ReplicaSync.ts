@@ -9,13 +9,15 @@
  * next pass reads it again); a path the replica's siblings cannot produce means the stored
  * replica is wrong, and it is forgotten so the next pass rebuilds the tree from its start.
  */
-import { Effect, Fiber } from "effect"
+import { Cause, Effect, Fiber, Queue } from "effect"
 import * as Base58 from "../Base58.ts"
-import { ChainGateway, type TreeChange } from "../ports/ChainGateway.ts"
+import type { ChainError } from "../ChainError.ts"
+import { ChainGateway, type TreeChange, type TreeScanPage } from "../ports/ChainGateway.ts"
 import { ReplicaRepository } from "../ports/ReplicaRepository.ts"
 import type { SignatureObservation } from "../Reconciliation.ts"
 import { type Finding, replicaIncomplete } from "../Reconciliation.ts"
 import { ReplicaLeaf, ticketIdOfUri } from "../ReplicaLeaf.ts"
+import type { RepositoryError } from "../RepositoryError.ts"
 import type { Tree } from "../Tree.ts"
 import * as TreeReplica from "../TreeReplica.ts"
 
@@ -96,9 +98,17 @@ const believed = (schema: NonNullable<TreeChange["leaf"]>, hash: Uint8Array): bo
   }
 }
 
+/** Nodes and leaves written during one sync kept in memory (beyond this, read back from the store). */
+const OVERLAY_LIMIT = 500_000
+
 /**
  * Brings one tree's replica up to the chain's listing. `listed` receives every signature the
  * listing showed, with its status, for the judgement to use without reading them again.
+ *
+ * Three things overlap: the chain's next pages are read (up to two ahead) while this one is
+ * applied; this page's changes are applied while the last page is written to the store; and the
+ * nodes and leaves written during this sync are kept in memory, so a page asks the store only
+ * for what an earlier pass wrote.
  */
 export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
   tree: Tree,
@@ -110,96 +120,144 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
   const depth = tree.maxDepth
   let state = yield* replica.state(tree.address)
   let applied = 0
-  let next = yield* Effect.forkChild(chain.scanTree(tree.address, state.checkpoint, batchSize))
-  while (true) {
-    const page = yield* Fiber.join(next)
-    // Read ahead: the next page's transactions are fetched while this one is applied and stored
-    // (the RPC's time overlaps the pass's own). Dropped if this page stops short of its end.
-    const ahead = !page.done && page.checkpoint !== null && page.checkpoint !== state.checkpoint
-    if (ahead) next = yield* Effect.forkChild(chain.scanTree(tree.address, page.checkpoint, batchSize))
-    const stop = (result: SyncResult) => Effect.as(ahead ? Fiber.interrupt(next) : Effect.void, result)
-    const order = (page.signatures ?? []).map((s) => s.signature)
-    for (const observed of page.signatures ?? []) listed.set(observed.signature, observed)
-    const changes = page.changes
-      .filter((c) => c.change.tree === tree.address && (state.seq === null || c.change.seq > state.seq))
-      .sort((a, b) => a.change.seq - b.change.seq)
 
-    const siblings = new Set<number>()
-    const leafIndexes = new Set<number>()
-    for (const c of changes) {
-      for (const index of TreeReplica.siblingIndexes(depth, c.change.leafIndex)) siblings.add(index)
-      leafIndexes.add(c.change.leafIndex)
-    }
-    const nodes = new Map(yield* replica.nodes(tree.address, [...siblings]))
-    const leaves = new Map(yield* replica.leaves(tree.address, [...leafIndexes]))
-    const written = new Map<number, Uint8Array>()
-    const touched = new Map<number, ReplicaLeaf>()
-    let seq = state.seq
-    let rootBytes: Uint8Array | undefined
-    let problem: Finding | null = null
-    let stopAt: string | undefined
-
-    for (const c of changes) {
-      const expected = seq === null ? 0 : seq + 1
-      if (c.change.seq !== expected) {
-        problem = replicaIncomplete(
-          tree.address,
-          `tree ${tree.address}: change ${c.change.seq} follows ${seq ?? "nothing"}; changes ${expected} to ${c.change.seq - 1} were not listed (they are read again next pass)`
-        )
-        stopAt = c.signature
-        break
+  // The chain's pages, in order, read ahead by a producer of their own.
+  const pages = yield* Queue.bounded<TreeScanPage, ChainError | Cause.Done>(2)
+  const producer = yield* Effect.forkChild(
+    Effect.gen(function* () {
+      let after = state.checkpoint
+      while (true) {
+        const page = yield* chain.scanTree(tree.address, after, batchSize)
+        yield* Queue.offer(pages, page)
+        if (page.done || page.checkpoint === null || page.checkpoint === after) return
+        after = page.checkpoint
       }
-      const result = TreeReplica.applyChange(
-        depth,
-        (index) => written.get(index) ?? nodes.get(index),
-        c.change
-      )
-      if (result._tag !== "Applied") {
-        const why =
-          result._tag === "Malformed"
-            ? result.reason
-            : `level ${result.level} is ${hashText(result.expected)} on chain, ${hashText(result.computed)} from the replica's nodes`
-        problem = replicaIncomplete(
-          tree.address,
-          `tree ${tree.address}: change ${c.change.seq} (leaf ${c.change.leafIndex}) disagrees with the replica: ${why}; the replica is rebuilt from the tree's start`
-        )
-        yield* replica.reset(tree.address)
-        return yield* stop({ tree: tree.address, applied, problem })
-      }
-      for (const [index, hash] of result.writes) written.set(index, hash)
-      const leaf = leafAfter(
-        tree.address,
-        touched.get(c.change.leafIndex) ?? leaves.get(c.change.leafIndex),
-        c
-      )
-      if (leaf !== undefined) touched.set(c.change.leafIndex, leaf)
-      seq = c.change.seq
-      rootBytes = result.root
-      applied++
-    }
+    }).pipe(
+      Effect.catch((error) => Queue.fail(pages, error)),
+      Effect.ensuring(Queue.end(pages))
+    )
+  )
 
-    const root = rootBytes === undefined ? state.root : hashText(rootBytes)
-    // The checkpoint: past the whole page, or only up to the transaction before the gap.
-    let checkpoint = page.checkpoint
-    if (stopAt !== undefined) {
-      const at = order.indexOf(stopAt)
-      checkpoint = at > 0 ? order[at - 1]! : state.checkpoint
-      // Changes of transactions at or after the gap were not applied; neither are their leaves.
+  const nodesWritten = new Map<number, Uint8Array>()
+  const leavesWritten = new Map<number, ReplicaLeaf>()
+  /** The last page's write to the store, still running while the next page is applied. */
+  let writing: Fiber.Fiber<void, RepositoryError> | undefined
+  const written = Effect.suspend(() => (writing === undefined ? Effect.void : Fiber.join(writing)))
+  const stop = (result: SyncResult) => Effect.as(Effect.andThen(Fiber.interrupt(producer), written), result)
+
+  // A pass that fails midway keeps what it stored: the page being written is written first.
+  return yield* Effect.gen(function* () {
+    while (true) {
+      const taken = yield* Queue.take(pages).pipe(
+        Effect.catchIf(Cause.isDone, () => Effect.succeed(undefined))
+      )
+      // The producer ended without a page this loop expected: nothing more to read.
+      if (taken === undefined) return yield* stop({ tree: tree.address, applied, problem: null })
+      const page = taken
+      const order = (page.signatures ?? []).map((s) => s.signature)
+      for (const observed of page.signatures ?? []) listed.set(observed.signature, observed)
+      const changes = page.changes
+        .filter((c) => c.change.tree === tree.address && (state.seq === null || c.change.seq > state.seq))
+        .sort((a, b) => a.change.seq - b.change.seq)
+
+      const siblings = new Set<number>()
+      const leafIndexes = new Set<number>()
+      for (const c of changes) {
+        for (const index of TreeReplica.siblingIndexes(depth, c.change.leafIndex))
+          if (!nodesWritten.has(index)) siblings.add(index)
+        if (!leavesWritten.has(c.change.leafIndex)) leafIndexes.add(c.change.leafIndex)
+      }
+      // What this sync has not written was written by an earlier pass, long committed.
+      const nodes =
+        siblings.size === 0 ? new Map() : new Map(yield* replica.nodes(tree.address, [...siblings]))
+      const leaves =
+        leafIndexes.size === 0 ? new Map() : new Map(yield* replica.leaves(tree.address, [...leafIndexes]))
+      const pageNodes = new Map<number, Uint8Array>()
+      const touched = new Map<number, ReplicaLeaf>()
+      let seq = state.seq
+      let rootBytes: Uint8Array | undefined
+      let problem: Finding | null = null
+      let stopAt: string | undefined
+
+      for (const c of changes) {
+        const expected = seq === null ? 0 : seq + 1
+        if (c.change.seq !== expected) {
+          problem = replicaIncomplete(
+            tree.address,
+            `tree ${tree.address}: change ${c.change.seq} follows ${seq ?? "nothing"}; changes ${expected} to ${c.change.seq - 1} were not listed (they are read again next pass)`
+          )
+          stopAt = c.signature
+          break
+        }
+        const result = TreeReplica.applyChange(
+          depth,
+          (index) => pageNodes.get(index) ?? nodesWritten.get(index) ?? nodes.get(index),
+          c.change
+        )
+        if (result._tag !== "Applied") {
+          const why =
+            result._tag === "Malformed"
+              ? result.reason
+              : `level ${result.level} is ${hashText(result.expected)} on chain, ${hashText(result.computed)} from the replica's nodes`
+          problem = replicaIncomplete(
+            tree.address,
+            `tree ${tree.address}: change ${c.change.seq} (leaf ${c.change.leafIndex}) disagrees with the replica: ${why}; the replica is rebuilt from the tree's start`
+          )
+          yield* written
+          writing = undefined
+          yield* replica.reset(tree.address)
+          return yield* stop({ tree: tree.address, applied, problem })
+        }
+        for (const [index, hash] of result.writes) pageNodes.set(index, hash)
+        const leaf = leafAfter(
+          tree.address,
+          touched.get(c.change.leafIndex) ??
+            leavesWritten.get(c.change.leafIndex) ??
+            leaves.get(c.change.leafIndex),
+          c
+        )
+        if (leaf !== undefined) touched.set(c.change.leafIndex, leaf)
+        seq = c.change.seq
+        rootBytes = result.root
+        applied++
+      }
+
+      const root = rootBytes === undefined ? state.root : hashText(rootBytes)
+      // The checkpoint: past the whole page, or only up to the transaction before the gap.
+      let checkpoint = page.checkpoint
+      if (stopAt !== undefined) {
+        const at = order.indexOf(stopAt)
+        checkpoint = at > 0 ? order[at - 1]! : state.checkpoint
+        // Changes of transactions at or after the gap were not applied; neither are their leaves.
+      }
+      const moved = checkpoint !== state.checkpoint || seq !== state.seq
+      if (moved) {
+        // Pages are stored in order, each whole: this one's write starts once the last one's ended.
+        yield* written
+        writing = yield* Effect.forkChild(
+          replica.apply(tree.address, {
+            seq,
+            root,
+            checkpoint,
+            nodes: [...pageNodes],
+            leaves: [...touched.values()]
+          })
+        )
+        state = { tree: tree.address, seq, root, checkpoint }
+        if (nodesWritten.size + pageNodes.size > OVERLAY_LIMIT) {
+          // A very large first sync: forget what is in the store (once written) rather than grow.
+          yield* written
+          nodesWritten.clear()
+          leavesWritten.clear()
+        } else {
+          for (const [index, hash] of pageNodes) nodesWritten.set(index, hash)
+          for (const [index, leaf] of touched) leavesWritten.set(index, leaf)
+        }
+      }
+      if (problem !== null) return yield* stop({ tree: tree.address, applied, problem })
+      if (page.done || !moved || checkpoint !== page.checkpoint) {
+        return yield* stop({ tree: tree.address, applied, problem: null })
+      }
     }
-    const moved = checkpoint !== state.checkpoint || seq !== state.seq
-    if (moved) {
-      yield* replica.apply(tree.address, {
-        seq,
-        root,
-        checkpoint,
-        nodes: [...written],
-        leaves: [...touched.values()]
-      })
-      state = { tree: tree.address, seq, root, checkpoint }
-    }
-    if (problem !== null) return yield* stop({ tree: tree.address, applied, problem })
-    if (page.done || !moved || checkpoint !== page.checkpoint) {
-      return yield* stop({ tree: tree.address, applied, problem: null })
-    }
-  }
+  }).pipe(Effect.onError(() => Effect.ignore(written)))
 })

@@ -91,12 +91,14 @@ export const suite = <E>(name: string, layer: Layer.Layer<ReplicaRepository, E>)
     )
 
     test(
-      "find by minting signature, asset id or ticket; findByAssetId; scan in tree and index order",
+      "find by minting signature, asset id or ticket; findByAssetId; countLeaves; scan in tree and index order",
       Effect.gen(function* () {
         const replica = yield* ReplicaRepository
         const tree = F.uniqueId("tree")
         const leaves = [0, 1, 2, 3, 10].map((i) => leaf(tree, i))
+        const before = yield* replica.countLeaves()
         yield* replica.apply(tree, { seq: 5, root: "r", checkpoint: "c", nodes: [], leaves })
+        assert.strictEqual(yield* replica.countLeaves(), before + 5)
         const found = yield* replica.find({
           signatures: [leaves[0]!.mintedSignature!, "unknown"],
           assetIds: [leaves[1]!.assetId!],
