@@ -47,6 +47,8 @@ const refused = (error: RequestRefused): HttpError => {
       return httpError(404, "collection_not_found", error.message)
     case "CollectionConflict":
       return httpError(409, "collection_conflict", error.message, { fields: reason.fields })
+    case "CollectionNotReady":
+      return httpError(409, "collection_not_ready", error.message)
     case "InvalidCollection":
       return httpError(422, "invalid_collection", error.message, { problems: reason.problems })
     case "MaxSupplyBelowSupply":

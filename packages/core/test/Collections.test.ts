@@ -6,7 +6,10 @@ import {
   CollectionCreation,
   CollectionRepository,
   Collections,
-  MintingSettings
+  MintingSettings,
+  MintRequest,
+  requestMint,
+  TicketMetadataInput
 } from "../src/index.ts"
 import * as InMemory from "../src/testing/InMemory.ts"
 import * as SimulatedChain from "../src/testing/SimulatedChain.ts"
@@ -70,6 +73,27 @@ describe("Collections", () => {
       assert.strictEqual((yield* control.calls).prepareCollection, 1, "signed once")
       assert.isTrue(Option.isNone(yield* repo.creation(input.id)))
       assert.deepStrictEqual(yield* chain.accountsExist([stored.mint]), [true])
+    }).pipe(Effect.provide(layer()))
+  )
+
+  it.live("tickets are refused while the collection's NFT has not landed, then accepted into it", () =>
+    Effect.gen(function* () {
+      const control = yield* SimulatedChain.SimulatedChainControl
+      yield* control.dropNextSends(1_000)
+      yield* Collections.createCollection(input, { waitFor: "30 millis" })
+      yield* control.dropNextSends(0)
+      const ticket = new MintRequest({
+        ticketId: "t-in-fest",
+        orderId: "o-1",
+        eventId: "e-1",
+        owner: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin",
+        collectionId: input.id,
+        metadata: new TicketMetadataInput({ eventName: "Fest" })
+      })
+      assert.strictEqual(yield* refusal(requestMint(ticket)), "CollectionNotReady")
+      yield* Collections.createCollection(input)
+      const accepted = yield* requestMint(ticket)
+      assert.isTrue(accepted.created)
     }).pipe(Effect.provide(layer()))
   )
 

@@ -392,9 +392,9 @@ export const endpoints = {
       200: { description: "The same request was already accepted", schema: MintView, example: exampleMint },
       409: {
         description:
-          "The ticket has a mint requested with a different body, the collection is full, or the ticket's leaf is already on chain although it has no mint row (never minted twice; `details` names the asset)",
+          "The ticket has a mint requested with a different body, the collection is full or its NFT is still being created, or the ticket's leaf is already on chain although it has no mint row (never minted twice; `details` names the asset)",
         schema: ErrorBody,
-        codes: ["ticket_conflict", "collection_full", "ticket_minted_on_chain"]
+        codes: ["ticket_conflict", "collection_full", "collection_not_ready", "ticket_minted_on_chain"]
       },
       422: {
         description: "Metadata breaks Bubblegum's limits, or the collection is unknown",

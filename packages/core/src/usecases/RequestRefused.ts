@@ -48,6 +48,11 @@ export class CollectionNotFound extends Schema.TaggedError<CollectionNotFound>()
   collectionId: Schema.String
 }) {}
 
+/** The collection's NFT is still being created: a ticket minted now would miss the collection. */
+export class CollectionNotReady extends Schema.TaggedError<CollectionNotReady>()("CollectionNotReady", {
+  collectionId: Schema.String
+}) {}
+
 /** The collection id exists, created with a different name, symbol, uri or seller fee. */
 export class CollectionConflict extends Schema.TaggedError<CollectionConflict>()("CollectionConflict", {
   collectionId: Schema.String,
@@ -69,6 +74,7 @@ export class MaxSupplyBelowSupply extends Schema.TaggedError<MaxSupplyBelowSuppl
 export const RequestRefusedReason = Schema.Union([
   CollectionNotFound,
   CollectionConflict,
+  CollectionNotReady,
   InvalidCollection,
   MaxSupplyBelowSupply,
   InvalidMetadata,
@@ -95,6 +101,8 @@ const describe = (r: RequestRefusedReason): string => {
       return `no collection ${r.collectionId}`
     case "CollectionConflict":
       return `collection ${r.collectionId} exists with a different ${r.fields.join(", ")}; a retried creation must send the same values`
+    case "CollectionNotReady":
+      return `collection ${r.collectionId} is still being created: its NFT has not landed (POST /v1/collections again to finish it)`
     case "InvalidCollection":
       return r.problems.join("; ")
     case "MaxSupplyBelowSupply":
