@@ -464,6 +464,57 @@ suite("operator commands and collections on the local devnet with the real progr
     expect(noChain.stderr).toContain("SOLANA_RPC_URL")
   }, 90_000)
 
+  it("a creation stopped after its transaction was stored is finished by running it again, with those bytes", async () => {
+    // --wait-seconds 0 stops right after the signed transaction is stored, before any send:
+    // what a crash at the worst moment leaves.
+    const args = ["create", "--id", "spring-2027", "--name", "Spring Fair 2027", "--symbol", "SPR"]
+    const stopped = await collection(...args, "--wait-seconds", "0")
+    expect(stopped.code).toBe(1)
+    expect(stopped.stdout).toContain("has not landed yet")
+    const pending = lastJson<CollectionView>(stopped)
+    expect(pending.status).toBe("creating")
+    expect(pending.creationSignature).toBeTruthy()
+    const statuses = () =>
+      rpc<{ value: Array<{ confirmationStatus: string } | null> }>("getSignatureStatuses", [
+        [pending.creationSignature],
+        { searchTransactionHistory: true }
+      ])
+    expect((await statuses()).value[0]).toBeNull()
+    // Meanwhile a ticket for it is refused rather than minted outside the collection.
+    const refused = await run(
+      Effect.flip(
+        client().requestMint(
+          new MintRequest({
+            ticketId: "spring-1",
+            orderId: "o-4",
+            eventId: "e-2",
+            owner,
+            collectionId: "spring-2027",
+            metadata: new TicketMetadataInput({ eventName: "Spring" })
+          })
+        )
+      )
+    )
+    expect(refused.code).toBe("collection_not_ready")
+    // Finished over HTTP with the same values: the stored bytes are the ones that land.
+    const finished = await send(
+      "POST",
+      "/v1/collections",
+      { id: "spring-2027", name: "Spring Fair 2027", symbol: "SPR", maxSupply: null },
+      { authorization: `Bearer ${admin()}` }
+    )
+    expect(finished.status).toBe(201)
+    const view = (await finished.json()) as CollectionView
+    expect(view.status).toBe("ready")
+    expect(view.creationSignature).toBeNull()
+    expect((await statuses()).value[0]?.confirmationStatus).toMatch(/confirmed|finalized/)
+    const tx = await rpc<{ transaction: { message: { accountKeys: Array<string> } } }>("getTransaction", [
+      pending.creationSignature,
+      { encoding: "json", commitment: "confirmed", maxSupportedTransactionVersion: 0 }
+    ])
+    expect(tx.transaction.message.accountKeys).toContain(view.collectionMint)
+  }, 60_000)
+
   it("tree rescan forgets the replica; the next pass rebuilds it from the chain", async () => {
     const pass = () =>
       fetch(`${baseUrl}/v1/reconciliations`, {

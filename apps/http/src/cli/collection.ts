@@ -3,7 +3,7 @@
  *
  *   pnpm collection create --id <id> --name <name> [--symbol S] [--max-supply N|unlimited]
  *                          [--description D] [--image URL] [--external-url URL] [--uri URL]
- *                          [--seller-fee-bps N]
+ *                          [--seller-fee-bps N] [--wait-seconds 60]
  *   pnpm collection list
  *   pnpm collection show <id>
  *   pnpm collection update <id> [--max-supply N|unlimited] [--description D] [--image URL] [--external-url URL]
@@ -22,6 +22,7 @@ import { run, say, UsageError } from "./Operator.ts"
 const usage = `usage:
   pnpm collection create --id <id> --name <name> [--symbol S] [--max-supply N|unlimited]
                          [--description D] [--image URL] [--external-url URL] [--uri URL] [--seller-fee-bps N]
+                         [--wait-seconds 60]   (how long to wait for the NFT to land; run again to finish)
   pnpm collection list
   pnpm collection show <id>
   pnpm collection update <id> [--max-supply N|unlimited] [--description D] [--image URL] [--external-url URL]
