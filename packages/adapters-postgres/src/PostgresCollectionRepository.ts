@@ -133,8 +133,11 @@ export const make = Effect.gen(function* () {
     }, orRepositoryError),
     recordCreation: Effect.fn("PostgresCollectionRepository.recordCreation")(function* (
       id: string,
-      creation: CollectionCreation
+      creation: CollectionCreation,
+      replaces: string | null
     ) {
+      // Compare-and-set on the stored signature: of two creations racing, one stores its bytes
+      // and the other learns it lost (and sends the winner's instead of its own).
       const rows = yield* sql`
         UPDATE collections SET
           creation_mint = ${creation.mint},
@@ -143,8 +146,12 @@ export const make = Effect.gen(function* () {
           creation_last_valid_block_height = ${creation.lastValidBlockHeight},
           creation_signed_at = ${R.toDate(creation.signedAt)},
           updated_at = now()
-        WHERE id = ${id} RETURNING id`
-      if (rows.length === 0) return yield* Effect.fail(notFound("collection", id))
+        WHERE id = ${id} AND collection_mint IS NULL
+          AND creation_signature IS NOT DISTINCT FROM ${replaces}
+        RETURNING id`
+      if (rows.length > 0) return true
+      if (!(yield* exists(id))) return yield* Effect.fail(notFound("collection", id))
+      return false
     }, orRepositoryError),
     creation: Effect.fn("PostgresCollectionRepository.creation")(
       (id: string) =>

@@ -26,6 +26,17 @@ const layer = () =>
     Layer.provideMerge(Layer.succeed(MintingSettings, settings))
   )
 
+/** prepareCollection takes a while, as over a network: concurrent creations overlap. */
+const slowSigning = Layer.effect(
+  ChainGateway,
+  Effect.map(ChainGateway, (inner) =>
+    ChainGateway.of({
+      ...inner,
+      prepareCollection: (i) => Effect.delay(inner.prepareCollection(i), "20 millis")
+    })
+  )
+)
+
 const input = { id: "fest-2027", name: "Summer Festival", symbol: "FEST", maxSupply: 100 }
 
 const refusal = <A, R>(effect: Effect.Effect<A, unknown, R>) =>
@@ -53,6 +64,28 @@ describe("Collections", () => {
         "CollectionConflict"
       )
     }).pipe(Effect.provide(layer()))
+  )
+
+  it.live("concurrent creations of one collection send one transaction and agree on one NFT", () =>
+    Effect.gen(function* () {
+      const control = yield* SimulatedChain.SimulatedChainControl
+      const results = yield* Effect.all(
+        Array.from({ length: 5 }, () => Collections.createCollection(input)),
+        { concurrency: "unbounded" }
+      )
+      const mints = new Set(results.map((r) => r.collection.collectionMint))
+      assert.strictEqual(mints.size, 1)
+      assert.isFalse(mints.has(null))
+      assert.strictEqual(yield* control.sends, 1, "only the stored transaction was sent")
+      assert.isAbove((yield* control.calls).prepareCollection ?? 0, 1, "the creations did overlap")
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          InMemory.layerInMemory,
+          slowSigning.pipe(Layer.provideMerge(SimulatedChain.layer()))
+        ).pipe(Layer.provideMerge(Layer.succeed(MintingSettings, settings)))
+      )
+    )
   )
 
   it.live("a creation stored but never sent (a crash) is resumed with the same bytes", () =>
@@ -124,7 +157,8 @@ describe("Collections", () => {
       })
       yield* repo.recordCreation(
         input.id,
-        new CollectionCreation({ ...stale, signedAt: yield* DateTime.now })
+        new CollectionCreation({ ...stale, signedAt: yield* DateTime.now }),
+        null
       )
       yield* control.advance(500)
       const created = yield* Collections.createCollection(input)

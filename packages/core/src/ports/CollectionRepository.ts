@@ -22,8 +22,17 @@ export class CollectionRepository extends Context.Service<
      * below the current supply is refused with `ConstraintViolated("max_supply")`.
      */
     update(id: string, changes: CollectionChanges): Effect.Effect<Collection, RepositoryError>
-    /** Stores the signed creation transaction before it is sent (replacing an expired one). */
-    recordCreation(id: string, creation: CollectionCreation): Effect.Effect<void, RepositoryError>
+    /**
+     * Stores the signed creation transaction before it is sent, only if the one stored is still
+     * `replaces` (its signature; null: none stored yet) and no collection mint is recorded: false
+     * when another creation got there first (its transaction is then the one to send). So
+     * concurrent creations of one collection never send two different transactions.
+     */
+    recordCreation(
+      id: string,
+      creation: CollectionCreation,
+      replaces: string | null
+    ): Effect.Effect<boolean, RepositoryError>
     /** The creation transaction stored for a collection whose NFT has not been recorded yet. */
     creation(id: string): Effect.Effect<Option.Option<CollectionCreation>, RepositoryError>
     /** How many trees hold completed mints of the collection. */

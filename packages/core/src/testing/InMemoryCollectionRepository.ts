@@ -79,11 +79,14 @@ export const make = Effect.gen(function* () {
       })
     ),
     recordCreation: Effect.fn("InMemoryCollectionRepository.recordCreation")(
-      (id: string, creation: CollectionCreation) =>
+      (id: string, creation: CollectionCreation, replaces: string | null) =>
         store.use((s) => {
-          if (!s.collections.has(id)) return Effect.fail(notFound("collection", id))
+          const collection = s.collections.get(id)
+          if (collection === undefined) return Effect.fail(notFound("collection", id))
+          const stored = s.collectionCreations.get(id)?.signature ?? null
+          if (collection.collectionMint !== null || stored !== replaces) return Effect.succeed(false)
           s.collectionCreations.set(id, creation)
-          return Effect.void
+          return Effect.succeed(true)
         })
     ),
     creation: Effect.fn("InMemoryCollectionRepository.creation")((id: string) =>

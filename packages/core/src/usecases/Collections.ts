@@ -98,37 +98,47 @@ const ensureOnChain = Effect.fnUntraced(function* (collection: Collection, waitF
   const pollMs = Math.max(settings.confirmPollMs, 10)
   const deadline = (yield* DateTime.now).epochMilliseconds + Duration.toMillis(waitFor)
 
-  const signNew = Effect.gen(function* () {
-    const prepared = yield* chain.prepareCollection({
-      name: collection.name,
-      symbol: collection.symbol,
-      uri: collection.uri ?? "",
-      sellerFeeBasisPoints: collection.sellerFeeBasisPoints ?? 0
+  /**
+   * Signs new bytes in place of `replaces` (null: none yet) and stores them before any send.
+   * Another creation of the same collection may have stored its own first: then those are the
+   * bytes to send, and these are dropped unsent.
+   */
+  const signInstead = (replaces: string | null) =>
+    Effect.gen(function* () {
+      const prepared = yield* chain.prepareCollection({
+        name: collection.name,
+        symbol: collection.symbol,
+        uri: collection.uri ?? "",
+        sellerFeeBasisPoints: collection.sellerFeeBasisPoints ?? 0
+      })
+      const creation = new CollectionCreation({
+        mint: prepared.mint,
+        signature: prepared.signature,
+        wire: prepared.wire,
+        lastValidBlockHeight: prepared.lastValidBlockHeight,
+        signedAt: yield* DateTime.now
+      })
+      if (!(yield* repo.recordCreation(collection.id, creation, replaces))) return null
+      yield* Effect.logInfo("collection NFT signed", {
+        collectionId: collection.id,
+        mint: creation.mint,
+        signature: creation.signature
+      })
+      return creation
     })
-    const creation = new CollectionCreation({
-      mint: prepared.mint,
-      signature: prepared.signature,
-      wire: prepared.wire,
-      lastValidBlockHeight: prepared.lastValidBlockHeight,
-      signedAt: yield* DateTime.now
-    })
-    // Stored before the first send: from here on these bytes are the only ones sent.
-    yield* repo.recordCreation(collection.id, creation)
-    yield* Effect.logInfo("collection NFT signed", {
-      collectionId: collection.id,
-      mint: creation.mint,
-      signature: creation.signature
-    })
-    return creation
-  })
 
-  let creation = Option.getOrNull(yield* repo.creation(collection.id))
   let lastSend = 0
+  let sentSignature: string | null = null
   for (;;) {
-    if (creation === null) {
-      creation = yield* signNew
-      lastSend = 0
+    const stored = Option.getOrNull(yield* repo.creation(collection.id))
+    if (stored === null) {
+      // Recorded meanwhile by another creation of this collection?
+      const current = Option.getOrNull(yield* repo.get(collection.id))
+      if (current?.collectionMint != null) return Option.some(current.collectionMint)
     }
+    const creation = stored ?? (yield* signInstead(null))
+    if (creation === null) continue
+    if (creation.signature !== sentSignature) lastSend = 0
     const [observed] = yield* chain.statuses([creation.signature])
     if (observed !== undefined && observed.state === "landed") {
       if (observed.err === null) {
@@ -136,26 +146,38 @@ const ensureOnChain = Effect.fnUntraced(function* (collection: Collection, waitF
         yield* Effect.logInfo("collection NFT landed", { collectionId: collection.id, mint: creation.mint })
         return Option.some(creation.mint)
       }
-      // A failed transaction created no account: a new one is signed (and stored) in its place.
+      // A failed transaction created no account: new bytes are signed (and stored) in its place.
       yield* Effect.logWarning("collection NFT transaction failed on chain; signing anew", {
         collectionId: collection.id,
         signature: creation.signature,
         err: observed.err
       })
-      creation = null
+      yield* signInstead(creation.signature)
       continue
     }
     const height = yield* chain.blockHeight
     if (height > creation.lastValidBlockHeight) {
       // Absent, and it can never land now: only now may other bytes be signed.
-      creation = null
+      yield* signInstead(creation.signature)
       continue
     }
     const now = (yield* DateTime.now).epochMilliseconds
     if (now >= deadline) return Option.none<string>()
     if (now - lastSend >= settings.resendIntervalMs) {
-      yield* chain.send(creation.wire)
+      // A refused send is judged by what follows (statuses, the block height), never a reason
+      // to sign other bytes while these may still land.
+      yield* chain.send(creation.wire).pipe(
+        Effect.catchTag("ChainError", (error) =>
+          error.retryable || error.reason._tag === "BlockhashNotFound"
+            ? Effect.logWarning("collection NFT send refused; waiting", {
+                collectionId: collection.id,
+                reason: error.reason._tag
+              })
+            : Effect.fail(error)
+        )
+      )
       lastSend = now
+      sentSignature = creation.signature
     }
     yield* Effect.sleep(Duration.millis(pollMs))
   }

@@ -149,7 +149,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<CollectionRepository, 
           lastValidBlockHeight: 150,
           signedAt: DateTime.makeUnsafe(1_700_000_000_000)
         })
-        yield* repo.recordCreation(c.id, first)
+        assert.isTrue(yield* repo.recordCreation(c.id, first, null))
         assert.deepStrictEqual(Option.getOrThrow(yield* repo.creation(c.id)), first)
         const second = new CollectionCreation({
           ...first,
@@ -157,12 +157,17 @@ export const suite = <E>(name: string, layer: Layer.Layer<CollectionRepository, 
           signature: "sig-2",
           lastValidBlockHeight: 400
         })
-        yield* repo.recordCreation(c.id, second)
+        // Another creation that began before `first` was stored loses, and sees `first`.
+        assert.isFalse(yield* repo.recordCreation(c.id, second, null))
+        assert.isFalse(yield* repo.recordCreation(c.id, second, "sig-0"))
+        assert.deepStrictEqual(Option.getOrThrow(yield* repo.creation(c.id)), first)
+        assert.isTrue(yield* repo.recordCreation(c.id, second, "sig-1"))
         assert.deepStrictEqual(Option.getOrThrow(yield* repo.creation(c.id)), second)
         yield* repo.setCollectionMint(c.id, F.owners[1])
         assert.isTrue(Option.isNone(yield* repo.creation(c.id)))
         assert.strictEqual(Option.getOrThrow(yield* repo.get(c.id)).collectionMint, F.owners[1])
-        const missing = yield* F.failureOf(repo.recordCreation("no-such-collection", first))
+        assert.isFalse(yield* repo.recordCreation(c.id, first, "sig-2"), "never once the mint is recorded")
+        const missing = yield* F.failureOf(repo.recordCreation("no-such-collection", first, null))
         assert.strictEqual(missing.reason._tag, "NotFound")
       })
     )
