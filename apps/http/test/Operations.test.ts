@@ -454,6 +454,9 @@ suite("operator commands and collections on the local devnet with the real progr
     })
     // Over HTTP, the collection made on the command line is the same row.
     expect((await run(client().getCollection("winter-2027"))).collectionMint).toBe(view.collectionMint)
+    const noDatabase = await cli("apps/http/src/cli/collection.ts", ["list"], { DATABASE_URL: "" })
+    expect(noDatabase.code).toBe(2)
+    expect(noDatabase.stderr).toContain("DB=embedded")
     const missing = await collection("show", "nope")
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain("no collection nope")

@@ -1,6 +1,7 @@
 /**
  * What the operator's commands (`pnpm collection`, `pnpm tree`) run on: the service's own
- * database (DATABASE_URL, or the embedded PGlite folder when the service is stopped) and, for
+ * database (DATABASE_URL; or, with DB=embedded, the embedded PGlite folder, which only one
+ * process may open: the service must be stopped) and, for
  * commands that write to the chain, the cluster of SOLANA_RPC_URL with the fee payer of
  * SOLANA_KEYPAIR: the same settings the service reads, so what a command creates is what the
  * service then uses. The in-process local devnet of the embedded start lives only inside that
@@ -59,6 +60,18 @@ export const run = async <A>(
     await print(
       process.stderr,
       `${name}: SOLANA_RPC_URL is not set. This command writes to the chain the service mints on: set SOLANA_RPC_URL (pnpm localnet serves http://127.0.0.1:8899) and SOLANA_KEYPAIR (the fee payer, see pnpm keypair:new)`
+    )
+    process.exit(2)
+  }
+  if (
+    Option.isNone(settings.databaseUrl) &&
+    Option.isNone(settings.dbHost) &&
+    process.env.DB !== "embedded"
+  ) {
+    // PGlite has no lock of its own: two processes on one folder could corrupt it.
+    await print(
+      process.stderr,
+      `${name}: DATABASE_URL is not set. Set it to the service's PostgreSQL; or, to use the embedded database folder (${settings.dataDir}/pglite), stop the service that holds it (pnpm start) and set DB=embedded`
     )
     process.exit(2)
   }

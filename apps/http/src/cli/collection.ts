@@ -27,7 +27,7 @@ const usage = `usage:
   pnpm collection show <id>
   pnpm collection update <id> [--max-supply N|unlimited] [--description D] [--image URL] [--external-url URL]
 
-Environment: DATABASE_URL; for create also SOLANA_RPC_URL, SOLANA_KEYPAIR and PUBLIC_BASE_URL
+Environment: DATABASE_URL (or DB=embedded, the service stopped); for create also SOLANA_RPC_URL, SOLANA_KEYPAIR and PUBLIC_BASE_URL
 (where the service serves the collection's JSON, /metadata/collections/<id>, unless --uri).`
 
 const maxSupplyOf = (text: string | undefined): number | null | undefined => {

@@ -32,8 +32,8 @@ const usage = `usage:
   pnpm tree retire <address>
   pnpm tree rescan <address>
 
-Environment: DATABASE_URL (the service's database; without it the embedded PGlite folder under
-DATA_DIR, which only one process may open), SOLANA_RPC_URL and SOLANA_KEYPAIR (create only).`
+Environment: DATABASE_URL (the service's database; or DB=embedded for the embedded PGlite folder
+under DATA_DIR, with the service stopped), SOLANA_RPC_URL and SOLANA_KEYPAIR (create only).`
 
 const help = `${usage}
 
