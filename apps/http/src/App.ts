@@ -6,6 +6,7 @@ import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { AppRuntime } from "./AppServices.ts"
 import type { AuthConfig } from "./Auth.ts"
+import { consoleApp } from "./console/Console.ts"
 import * as Docs from "./Docs.ts"
 import { HttpFailure, httpError } from "./HttpErrors.ts"
 import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
@@ -119,6 +120,8 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
         })
   })
   mountAll(app, ctx, implementations)
+  // The operator console: HTML pages over the same implementations, behind a session of its own.
+  app.route("/console", consoleApp({ runtime, auth: options.auth, implementations, health: options.health }))
 
   app.notFound((c) =>
     c.json(

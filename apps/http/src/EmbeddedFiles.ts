@@ -1,6 +1,6 @@
 /**
  * What the embedded start keeps under the data folder (git-ignored, folder 0700, files 0600):
- * the generated internal secret and the local fee payer. Neither is ever printed or logged: the
+ * the generated internal and JWT secrets and the local fee payer. Neither is ever printed or logged: the
  * start-up output names the file to read the secret from.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto"
@@ -17,11 +17,20 @@ export const ensureDir = (dir: string) => {
 }
 
 /** The embedded internal secret: read, or generated on first start. */
-export const internalSecret = (
-  dataDir: string
+export const internalSecret = (dataDir: string) => secretFile(dataDir, "internal-secret")
+
+/**
+ * The embedded JWT secret for operators (the console's sign-in, the operator routes), when
+ * JWT_SECRET is not set: read, or generated on first start. `pnpm console:token` signs with it.
+ */
+export const jwtSecret = (dataDir: string) => secretFile(dataDir, "jwt-secret")
+
+const secretFile = (
+  dataDir: string,
+  name: string
 ): { readonly secret: string; readonly generated: boolean; readonly path: string } => {
   ensureDir(dataDir)
-  const path = join(dataDir, "internal-secret")
+  const path = join(dataDir, name)
   if (existsSync(path)) {
     chmodSync(path, 0o600)
     return { secret: readFileSync(path, "utf8").trim(), generated: false, path }

@@ -84,6 +84,14 @@ const main = async () => {
     settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(settings.dataDir)
   const internalSecrets =
     embeddedSecret === null ? settings.internalSecrets : [Redacted.make(embeddedSecret.secret)]
+  // On the embedded defaults the console works at once: operators sign in with a token that
+  // `pnpm console:token` signs with this generated secret. Configured deployments set JWT_SECRET.
+  const embeddedJwt =
+    embeddedSecret !== null && Option.isNone(settings.jwtSecret)
+      ? EmbeddedFiles.jwtSecret(settings.dataDir)
+      : null
+  const jwtSecret =
+    embeddedJwt === null ? Option.getOrNull(settings.jwtSecret) : Redacted.make(embeddedJwt.secret)
 
   const publicBaseUrl = Option.getOrElse(
     settings.publicBaseUrl,
@@ -162,7 +170,7 @@ const main = async () => {
   const app = makeApp(runtime, {
     auth: {
       internalSecrets,
-      jwtSecret: Option.getOrNull(settings.jwtSecret),
+      jwtSecret,
       jwtAudience: Option.getOrNull(settings.jwtAudience),
       jwtIssuer: Option.getOrNull(settings.jwtIssuer)
     },
@@ -183,7 +191,11 @@ const main = async () => {
   const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
   await new Promise<void>((resolve) => server.once("listening", () => resolve()))
   const url = `http://${settings.host}:${settings.port}`
-  log("INFO", `listening on ${url}`, { url, docs: `${url}/docs` })
+  log("INFO", `listening on ${url}`, {
+    url,
+    docs: `${url}/docs`,
+    console: jwtSecret === null ? "off (JWT_SECRET not set)" : `${url}/console`
+  })
 
   log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
 
@@ -191,7 +203,7 @@ const main = async () => {
     // Where to read the secret, never the secret: stdout is the log stream, and logs are
     // collected, shipped and kept where a secret must not go.
     process.stdout.write(
-      `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n\n`
+      `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n${embeddedJwt === null ? "" : `Operator console: ${url}/console (sign in with the token from: pnpm --silent console:token)\n`}\n`
     )
   }
 

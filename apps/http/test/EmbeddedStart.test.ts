@@ -89,6 +89,13 @@ describe("the embedded start", () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700)
     expect(statSync(join(dataDir, "internal-secret")).mode & 0o777).toBe(0o600)
     expect(openToOthers(join(dataDir, "pglite"))).toEqual([])
+    // The console works on the embedded defaults: a JWT secret generated beside it, never printed.
+    const jwtSecret = readFileSync(join(dataDir, "jwt-secret"), "utf8").trim()
+    expect(jwtSecret).toMatch(/^[0-9a-f]{64}$/)
+    expect(statSync(join(dataDir, "jwt-secret")).mode & 0o777).toBe(0o600)
+    expect(first.output.join("")).not.toContain(jwtSecret)
+    expect(first.output.join("")).toContain(`${baseUrl}/console`)
+    expect((await fetch(`${baseUrl}/console`, { redirect: "manual" })).status).toBe(303)
     const client = MintingClient.make({ baseUrl, secret: Redacted.make(secret) })
     await run(
       client.requestMint(

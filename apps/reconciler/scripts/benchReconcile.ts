@@ -27,6 +27,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
+import { writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { PgClient } from "@effect/sql-pg"
@@ -411,10 +413,31 @@ type Runtime = ManagedRuntime.ManagedRuntime<
   unknown
 >
 
+/**
+ * BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
+ * <dir>/pass-<n>.cpuprofile (open it in Chrome's DevTools), set-up and baseline left out.
+ */
+const profileDir = process.env.BENCH_CPU_PROFILE
+let profiled = 0
+const profiling = async <A>(run: () => Promise<A>): Promise<A> => {
+  if (profileDir === undefined) return run()
+  const session = new Session()
+  session.connect()
+  await session.post("Profiler.enable")
+  await session.post("Profiler.start")
+  try {
+    return await run()
+  } finally {
+    const { profile } = await session.post("Profiler.stop")
+    writeFileSync(`${profileDir}/pass-${++profiled}.cpuprofile`, JSON.stringify(profile))
+    session.disconnect()
+  }
+}
+
 const measure = async (runtime: Runtime, expectSuccess: number): Promise<Measured> => {
   const callsBefore = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
   const started = performance.now()
-  const report = reconciled(await runtime.runPromise(pass))
+  const report = reconciled(await profiling(() => runtime.runPromise(pass)))
   const elapsed = seconds(started)
   const callsAfter = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
   if (

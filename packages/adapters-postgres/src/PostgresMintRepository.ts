@@ -9,6 +9,7 @@ import {
   type Attempt,
   type AttemptOutcome,
   type ClaimOptions,
+  type CompletionStats,
   type ListMintsQuery,
   Mint,
   MintRepository,
@@ -389,6 +390,22 @@ export const make = Effect.gen(function* () {
     return counts
   }, orRepositoryError)
 
+  const completedSince = Effect.fn("PostgresMintRepository.completedSince")(function* (
+    since: DateTime.Utc,
+    limit: number
+  ) {
+    const rows = yield* sql<R.Row>`
+      SELECT created_at, completed_at FROM mints
+      WHERE status = 'completed' AND completed_at >= ${R.toDate(since)}
+      ORDER BY completed_at DESC LIMIT ${Math.max(0, limit)}`
+    return rows.map(
+      (row): CompletionStats.Completion => ({
+        createdAt: DateTime.toEpochMillis(R.time(row, "created_at")),
+        completedAt: DateTime.toEpochMillis(R.time(row, "completed_at"))
+      })
+    )
+  }, orRepositoryError)
+
   return MintRepository.of({
     create,
     get,
@@ -404,7 +421,8 @@ export const make = Effect.gen(function* () {
     settleAttempt,
     attempts,
     scan,
-    countByStatus
+    countByStatus,
+    completedSince
   })
 })
 

@@ -37,7 +37,7 @@ export const defaults = {
   computeUnitMargin: 0.1,
   minComputeUnits: 50_000,
   rpcTimeoutMs: 30_000,
-  rpcBatchSize: 100,
+  rpcBatchSize: 200,
   rpcConcurrency: 4,
   blockhashReuseMs: 1_000
 } as const satisfies Partial<SolanaSettings>

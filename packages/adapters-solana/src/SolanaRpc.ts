@@ -162,11 +162,22 @@ interface JsonRpcResponse {
 
 const noContext: TransactionContext = { feePayer: "unknown" }
 
+/**
+ * Request bodies stay under 48 KiB: Agave's JSON-RPC service refuses bodies over 50 KiB by
+ * default (`MAX_REQUEST_BODY_SIZE`), and providers put theirs at or above it.
+ */
+export const MAX_BATCH_BYTES = 48 * 1024
+/** `{"jsonrpc":"2.0","id":1234567,"method":"","params":},` around each call's method and params. */
+const CALL_OVERHEAD_BYTES = 64
+const tooLarge = Symbol("tooLarge")
+
 export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
   const httpPost = options.post ?? nodeHttpPost()
   let nextId = 1
-  /** Set when the endpoint answered a batch with something other than an array. */
+  /** Set when the endpoint answered even a small batch with something other than an array. */
   let batchingRefused = false
+  /** Lowered when the endpoint refused a batch as too large. */
+  let sizeCap = Number.POSITIVE_INFINITY
 
   /** One HTTP POST; answers the parsed JSON body or fails with a classified error. */
   const post = (methods: ReadonlyArray<string>, body: unknown) => {
@@ -236,10 +247,19 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
       )
     )
 
-  const sendBatch = <A>(method: string, chunk: ReadonlyArray<ReadonlyArray<unknown>>) =>
+  const sendBatch = <A>(
+    method: string,
+    chunk: ReadonlyArray<ReadonlyArray<unknown>>
+  ): Effect.Effect<ReadonlyArray<A>, ChainError> =>
     Effect.gen(function* () {
       if (chunk.length === 1 || batchingRefused) {
         return yield* Effect.forEach(chunk, (params) => call<A>(method, params))
+      }
+      if (chunk.length > sizeCap) {
+        // Chunked before the endpoint refused a larger batch: split to what it takes.
+        const parts: Array<ReadonlyArray<ReadonlyArray<unknown>>> = []
+        for (let i = 0; i < chunk.length; i += sizeCap) parts.push(chunk.slice(i, i + sizeCap))
+        return (yield* Effect.forEach(parts, (part) => sendBatch<A>(method, part))).flat()
       }
       const first = nextId
       nextId += chunk.length
@@ -247,9 +267,28 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
       const response = yield* post(
         chunk.map(() => method),
         body
+      ).pipe(
+        // 413: the endpoint's request size limit is below ours. Smaller batches from now on.
+        Effect.catchIf(
+          (error) =>
+            chunk.length > 1 &&
+            error.reason._tag === "RpcUnavailable" &&
+            error.reason.message.startsWith("HTTP 413"),
+          () => Effect.succeed(tooLarge)
+        )
       )
       if (!Array.isArray(response)) {
-        // Some providers refuse batches (an error object, not an array): go one by one from now on.
+        if (chunk.length > 2) {
+          // Refused: the batch may be larger than the provider takes (some cap the calls per
+          // batch). Halve it, for this batch and every later one, before giving up on batches.
+          sizeCap = Math.min(sizeCap, Math.ceil(chunk.length / 2))
+          const half = Math.ceil(chunk.length / 2)
+          const halves = yield* Effect.forEach([chunk.slice(0, half), chunk.slice(half)], (part) =>
+            sendBatch<A>(method, part)
+          )
+          return halves.flat()
+        }
+        // Some providers refuse batches altogether: go one by one from now on.
         batchingRefused = true
         return yield* Effect.forEach(chunk, (params) => call<A>(method, params))
       }
@@ -264,9 +303,24 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
     )
 
   const batch = <A>(method: string, params: ReadonlyArray<ReadonlyArray<unknown>>) => {
-    const size = Math.max(1, options.batchSize)
+    // Chunks of at most `batchSize` calls and MAX_BATCH_BYTES of request body.
     const chunks: Array<ReadonlyArray<ReadonlyArray<unknown>>> = []
-    for (let i = 0; i < params.length; i += size) chunks.push(params.slice(i, i + size))
+    let chunk: Array<ReadonlyArray<unknown>> = []
+    let bytes = 0
+    for (const p of params) {
+      const size = JSON.stringify(p).length + method.length + CALL_OVERHEAD_BYTES
+      if (
+        chunk.length > 0 &&
+        (chunk.length >= Math.min(options.batchSize, sizeCap) || bytes + size > MAX_BATCH_BYTES)
+      ) {
+        chunks.push(chunk)
+        chunk = []
+        bytes = 0
+      }
+      chunk.push(p)
+      bytes += size
+    }
+    if (chunk.length > 0) chunks.push(chunk)
     return Effect.map(
       Effect.forEach(chunks, (chunk) => sendBatch<A>(method, chunk), {
         concurrency: Math.max(1, options.concurrency)

@@ -454,9 +454,15 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     isDown = shouldBeDown
     if (isDown) {
       faults.down++
-      await Promise.all([stopListening(httpServer), stopListening(wsServer)])
+      // Stop listening, then cut what is open: close() waits for every open connection to end,
+      // and a client's keep-alive connection never would, so an outage that only refused new
+      // connections let a busy client mint straight through it.
+      const closing = Promise.all([stopListening(httpServer), stopListening(wsServer)])
       for (const socket of sockets) socket.destroy()
       for (const res of held) res.socket?.destroy()
+      httpServer.closeAllConnections()
+      wsServer.closeAllConnections()
+      await closing
       return
     }
     // Back up on the same ports; someone may have taken one meanwhile, so try for a while.

@@ -1,4 +1,5 @@
 import { Context, type DateTime, type Effect, type Option } from "effect"
+import type { Completion } from "../CompletionStats.ts"
 import type { Attempt, AttemptOutcome, Mint, MintStatus } from "../Mint.ts"
 import type { Page } from "../Page.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
@@ -74,5 +75,13 @@ export class MintRepository extends Context.Service<
       limit: number
     ): Effect.Effect<Page<Mint>, RepositoryError>
     countByStatus(): Effect.Effect<Readonly<Record<MintStatus, number>>, RepositoryError>
+    /**
+     * The completed mints whose completion is at or after `since`, newest completion first, at
+     * most `limit`: what the operator console summarises (CompletionStats) for the last hour.
+     */
+    completedSince(
+      since: DateTime.Utc,
+      limit: number
+    ): Effect.Effect<ReadonlyArray<Completion>, RepositoryError>
   }
 >()("@tickettoken/minting-core/MintRepository") {}

@@ -1,4 +1,5 @@
 import { DateTime, Effect, Layer, Option, Result } from "effect"
+import type { Completion } from "../CompletionStats.ts"
 import { Attempt, type AttemptOutcome, Mint, type MintStatus, mintStatuses } from "../Mint.ts"
 import { transition } from "../MintTransitions.ts"
 import type { Page } from "../Page.ts"
@@ -236,6 +237,21 @@ export const make = Effect.gen(function* () {
     })
   )
 
+  const completedSince = Effect.fn("InMemoryMintRepository.completedSince")(
+    (since: DateTime.Utc, limit: number) =>
+      store.use((s) => {
+        const from = DateTime.toEpochMillis(since)
+        const out: Array<Completion> = []
+        for (const m of s.mints.values()) {
+          if (m.status !== "completed" || m.completedAt === null) continue
+          const completedAt = DateTime.toEpochMillis(m.completedAt)
+          if (completedAt >= from) out.push({ createdAt: DateTime.toEpochMillis(m.createdAt), completedAt })
+        }
+        out.sort((a, b) => b.completedAt - a.completedAt)
+        return Effect.succeed(out.slice(0, Math.max(0, limit)))
+      })
+  )
+
   return MintRepository.of({
     create,
     get,
@@ -251,7 +267,8 @@ export const make = Effect.gen(function* () {
     attempts,
     signaturesOf,
     scan,
-    countByStatus
+    countByStatus,
+    completedSince
   })
 })
 

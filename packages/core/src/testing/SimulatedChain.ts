@@ -167,10 +167,17 @@ export interface SimulatedChainOptions {
   readonly feePayerLamports?: number
 }
 
+/** Chains made by this process, so that no two name their trees alike. */
+let instances = 0
+
 export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions = {}) {
   const slotMs = options.slotMs ?? 400
   const feePayer = options.feePayer ?? address("fee-payer")
   const genesisMs = yield* Clock.currentTimeMillis
+  // Tree addresses differ from one chain to the next (its start and its place in this process):
+  // a service restarted on the same database with a new simulated chain must not meet the
+  // trees of the last one under the same address.
+  const instance = `${genesisMs}:${++instances}`
   let extraBlocks = 0
   let balance = options.feePayerLamports ?? 1_000_000_000_000
   let counter = 0
@@ -477,7 +484,7 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
     createTree: (input) =>
       Effect.gen(function* () {
         const now = yield* call("createTree")
-        const treeAddress = address(`tree:${++counter}`)
+        const treeAddress = address(`tree:${instance}:${++counter}`)
         const tree: SimulatedTree = {
           depth: input.maxDepth,
           bufferSize: input.maxBufferSize,

@@ -47,7 +47,6 @@ import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
 import type { Tree } from "../Tree.ts"
-import { MintingSettings } from "./MintingSettings.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
 import { syncTree } from "./ReplicaSync.ts"
 
@@ -107,7 +106,6 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   const reports = yield* ReportRepository
   const findingsStore = yield* FindingRepository
   const collections = yield* CollectionRepository
-  const settings = yield* MintingSettings
   const startedAt = yield* DateTime.now
   let dataHashes = dataHashCache.get(chain)
   if (dataHashes === undefined) {
@@ -235,14 +233,7 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   const expectedDataHash = Effect.fnUntraced(function* (mint: Mint) {
     const collection =
       mint.request.collectionId === undefined ? null : yield* collectionMintOf(mint.request.collectionId)
-    const metadata = {
-      ...TicketMetadata.onChainMetadata(
-        mint.request,
-        TicketMetadata.uriFor(settings.publicBaseUrl, mint.ticketId),
-        collection
-      ),
-      uri: mint.metadataUri
-    }
+    const metadata = TicketMetadata.onChainMetadata(mint.request, mint.metadataUri, collection)
     const key = JSON.stringify(metadata)
     const known = dataHashes!.get(key)
     if (known !== undefined) return known
@@ -252,8 +243,9 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     return hash
   })
 
-  const judgePage = Effect.fnUntraced(function* (page: ReadonlyArray<Mint>) {
-    if (page.length === 0) return
+  /** What the judgement of a page needs from the database: every signature, every related leaf. */
+  const gather = Effect.fnUntraced(function* (page: ReadonlyArray<Mint>) {
+    if (page.length === 0) return { signatures: new Map<string, Array<string>>(), related: [] }
     const attempts = yield* mints.signaturesOf(page.map((m) => m.id))
     const signatures = new Map(page.map((m) => [m.id, signaturesOfMint(m, attempts.get(m.id))]))
     const related = yield* replica.find({
@@ -261,6 +253,14 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
       assetIds: page.flatMap((m) => (m.asset === null ? [] : [m.asset.assetId])),
       ticketIds: page.map((m) => m.ticketId)
     })
+    return { signatures, related }
+  })
+
+  const judgePage = Effect.fnUntraced(function* (
+    page: ReadonlyArray<Mint>,
+    { signatures, related }: Effect.Success<ReturnType<typeof gather>>
+  ) {
+    if (page.length === 0) return
     const bySignature = new Map<string, Array<ReplicaLeaf>>()
     const byAsset = new Map<string, Array<ReplicaLeaf>>()
     const byTicket = new Map<string, Array<ReplicaLeaf>>()
@@ -323,7 +323,7 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   })
 
   if (proved) {
-    yield* eachPage(mintStatuses, batchSize, judgePage)
+    yield* eachPage(mintStatuses, batchSize, gather, judgePage)
 
     // Leaves no mint accounts for; and tickets whose leaves no mint claimed, named twice.
     const unclaimedByTicket = new Map<string, Array<ReplicaLeaf>>()
@@ -395,22 +395,28 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
 const repairing: ReadonlySet<RepairAction> = new Set(["mark_completed", "mark_missing", "requeue"])
 
 /**
- * Every page of the mints in these statuses, the next page read while `f` works on this one, so
- * the database's time overlaps the pass's own.
+ * Every page of the mints in these statuses with what `gather` reads for it, the next page and
+ * its reads done while `f` works on this one, so the database's time overlaps the pass's own.
  */
-const eachPage = <E, R>(
+const eachPage = <G, E, R>(
   statuses: ReadonlyArray<MintStatus>,
   batchSize: number,
-  f: (page: ReadonlyArray<Mint>) => Effect.Effect<void, E, R>
+  gather: (page: ReadonlyArray<Mint>) => Effect.Effect<G, RepositoryError, R>,
+  f: (page: ReadonlyArray<Mint>, gathered: G) => Effect.Effect<void, E, R>
 ) =>
   Effect.gen(function* () {
     const mints = yield* MintRepository
-    const read = (cursor: string | null) => mints.scan(statuses, cursor, batchSize)
-    let next: Fiber.Fiber<Page<Mint>, RepositoryError> = yield* Effect.forkChild(read(null))
+    const read = (cursor: string | null) =>
+      Effect.flatMap(mints.scan(statuses, cursor, batchSize), (page) =>
+        Effect.map(gather(page.items), (gathered) => ({ page, gathered }))
+      )
+    let next: Fiber.Fiber<{ page: Page<Mint>; gathered: G }, RepositoryError> = yield* Effect.forkChild(
+      read(null)
+    )
     while (true) {
-      const page = yield* Fiber.join(next)
+      const { page, gathered } = yield* Fiber.join(next)
       if (page.nextCursor !== null) next = yield* Effect.forkChild(read(page.nextCursor))
-      yield* f(page.items)
+      yield* f(page.items, gathered)
       if (page.nextCursor === null) return
     }
   })

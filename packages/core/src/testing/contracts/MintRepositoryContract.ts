@@ -3,7 +3,7 @@
  * adapter's layer should hand out an empty store each time it is built.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option } from "effect"
+import { DateTime, Effect, type Layer, Option } from "effect"
 import { Mint, mintStatuses } from "../../Mint.ts"
 import { transition } from "../../MintTransitions.ts"
 import type { Page } from "../../Page.ts"
@@ -67,6 +67,33 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
         assert.strictEqual(new Set(results.map((r) => r.mint.id)).size, 1)
         const counts = yield* repo.countByStatus()
         assert.strictEqual(counts.pending, 1)
+      })
+    )
+
+    test(
+      "completedSince returns the completions at or after the instant, newest first, at most the limit",
+      Effect.gen(function* () {
+        const repo = yield* MintRepository
+        const completedAt = (m: Mint, seconds: number) =>
+          new Mint({
+            ...m,
+            status: "completed",
+            asset: F.asset(F.uniqueId("sig")),
+            completedAt: F.at(seconds),
+            updatedAt: F.at(seconds)
+          })
+        const created = yield* Effect.forEach([10, 20, 30, 40], (seconds) =>
+          repo.create(completedAt(F.mint({ createdAt: F.at(seconds - 5) }), seconds))
+        )
+        assert.strictEqual(created.length, 4)
+        yield* repo.create(F.mint({ createdAt: F.at(25) }))
+        const recent = yield* repo.completedSince(F.at(20), 10)
+        assert.deepStrictEqual(
+          recent.map((c) => [c.createdAt, c.completedAt]),
+          [40, 30, 20].map((s) => [F.at(s - 5), F.at(s)].map(DateTime.toEpochMillis))
+        )
+        assert.strictEqual((yield* repo.completedSince(F.at(0), 2)).length, 2)
+        assert.strictEqual((yield* repo.completedSince(F.at(41), 10)).length, 0)
       })
     )
 
