@@ -454,6 +454,11 @@ suite("operator commands and collections on the local devnet with the real progr
     })
     // Over HTTP, the collection made on the command line is the same row.
     expect((await run(client().getCollection("winter-2027"))).collectionMint).toBe(view.collectionMint)
+    const noBaseUrl = await cli("apps/http/src/cli/collection.ts", ["create", "--id", "x", "--name", "X"], {
+      PUBLIC_BASE_URL: ""
+    })
+    expect(noBaseUrl.code).toBe(2)
+    expect(noBaseUrl.stderr).toContain("PUBLIC_BASE_URL")
     const noDatabase = await cli("apps/http/src/cli/collection.ts", ["list"], { DATABASE_URL: "" })
     expect(noDatabase.code).toBe(2)
     expect(noDatabase.stderr).toContain("DB=embedded")

@@ -99,6 +99,11 @@ const main = () => {
       if (id !== undefined) return usageError("create takes --id, not a positional id")
       if (values.id === undefined || values.name === undefined)
         return usageError("create needs --id and --name")
+      // The URI goes on chain for good: never a guessed local address.
+      if (values.uri === undefined && (process.env.PUBLIC_BASE_URL ?? "") === "")
+        return usageError(
+          "set PUBLIC_BASE_URL (where the service serves /metadata/collections/<id>) or pass --uri: the NFT's URI is on chain for good"
+        )
       const fee = Number(values["seller-fee-bps"])
       const input = {
         id: values.id,
