@@ -16,7 +16,9 @@ const imageType = (uri: string) =>
   imageTypes[/\.([a-z0-9]+)(?:[?#].*)?$/i.exec(uri)?.[1]?.toLowerCase() ?? ""] ?? "image"
 
 /** How long a POST waits for the collection NFT to land before answering 202 (COLLECTION_WAIT_MS). */
-const waitFor = `${Number(process.env.COLLECTION_WAIT_MS ?? 60_000)} millis` as const
+const configuredWait = Number(process.env.COLLECTION_WAIT_MS ?? 60_000)
+const waitFor =
+  `${Number.isFinite(configuredWait) && configuredWait >= 0 ? configuredWait : 60_000} millis` as const
 
 export const collectionRoutes: Pick<
   Implementations,
