@@ -187,6 +187,13 @@ suite("operator commands and collections on the local devnet with the real progr
   })
 
   it("tree:create creates a tree and registers it as the service's active tree", async () => {
+    const dry = await tree("create", "--depth", "5", "--buffer", "8", "--dry-run")
+    expect(dry.code).toBe(0)
+    expect(lastJson<{ dryRun: boolean; rentLamports: number }>(dry)).toMatchObject({
+      dryRun: true,
+      rentLamports: 13_975_680
+    })
+    expect((await tree("list")).stdout).toContain("no trees")
     const created = await tree("create", "--depth", "5", "--buffer", "8")
     expect(created.stderr).toBe("")
     expect(created.code).toBe(0)

@@ -86,7 +86,8 @@ const create = (values: {
     yield* say(
       `tree ${shape.maxDepth}/${shape.maxBufferSize}/${shape.canopyDepth}: ${cost.capacity.toLocaleString("en")} mints, ${cost.bytes.toLocaleString("en")} bytes, rent ${sol(cost.rentLamports)} (at the standard rate)`
     )
-    const info = yield* sameCluster
+    // A dry run writes nothing, not even the cluster's genesis on a database that has none yet.
+    const info = values.dryRun ? yield* chain.info : yield* sameCluster
     yield* say(
       `cluster: ${info.kind} at ${info.rpcUrl}; fee payer ${info.feePayer}: ${sol(info.feePayerLamports)}`
     )
