@@ -8,6 +8,7 @@ import {
   Collections,
   MintingSettings,
   MintRequest,
+  type Reconciliation,
   requestMint,
   TicketMetadataInput
 } from "../src/index.ts"
@@ -43,6 +44,54 @@ const refusal = <A, R>(effect: Effect.Effect<A, unknown, R>) =>
   Effect.flatMap(Effect.flip(effect), (e) =>
     Effect.succeed((e as { reason?: { _tag: string } }).reason?._tag ?? String(e))
   )
+
+describe("Collections.creationStep", () => {
+  type Input = Parameters<typeof Collections.creationStep>[0]
+  const base: Input = {
+    observed: { signature: "s", state: "absent" },
+    blockHeight: 100,
+    lastValidBlockHeight: 150,
+    now: 10_000,
+    deadline: 20_000,
+    lastSend: 9_000,
+    resendIntervalMs: 2_000
+  }
+  const landed = (err: string | null): Reconciliation.SignatureObservation => ({
+    signature: "s",
+    state: "landed",
+    slot: 1,
+    err
+  })
+  const cases: ReadonlyArray<readonly [string, Partial<Input>, string]> = [
+    ["landed without error", { observed: landed(null) }, "Landed"],
+    ["landed even past its last valid block", { observed: landed(null), blockHeight: 500 }, "Landed"],
+    [
+      "landed with an error: it created nothing",
+      { observed: landed('{"InstructionError":[0,{"Custom":1}]}') },
+      "SignAnew:failed"
+    ],
+    ["absent past its last valid block", { blockHeight: 151 }, "SignAnew:expired"],
+    ["absent at its last valid block: it may still land", { blockHeight: 150 }, "Wait"],
+    ["absent, never sent by this caller", { lastSend: 0 }, "Send"],
+    ["absent, sent a resend interval ago", { lastSend: 8_000 }, "Send"],
+    ["absent, sent just now", { lastSend: 9_500 }, "Wait"],
+    ["absent, the wait is over", { now: 20_000 }, "GiveUp"],
+    [
+      "expired although the wait is over: signing anew comes first",
+      { now: 20_000, blockHeight: 200 },
+      "SignAnew:expired"
+    ],
+    ["not observed at all (no answer for it)", { observed: undefined, lastSend: 0 }, "Send"]
+  ]
+  for (const [title, change, expected] of cases) {
+    it(title, () => {
+      const step = Collections.creationStep({ ...base, ...change } as Parameters<
+        typeof Collections.creationStep
+      >[0])
+      assert.strictEqual(step._tag === "SignAnew" ? `SignAnew:${step.reason}` : step._tag, expected)
+    })
+  }
+})
 
 describe("Collections", () => {
   it.live("creates the row and its NFT once; a retry with the same values creates nothing", () =>

@@ -15,6 +15,7 @@ import {
 } from "../Collection.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
+import type { SignatureObservation } from "../Reconciliation.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 import {
   CollectionConflict,
@@ -87,6 +88,43 @@ const differences = (stored: Collection, wanted: Collection): ReadonlyArray<stri
 
 const notFound = (id: string) => refuse(new CollectionNotFound({ collectionId: id }))
 
+/** What to do next with a stored creation transaction, from what the chain says of it. */
+export type CreationStep =
+  /** It landed: its NFT exists. */
+  | { readonly _tag: "Landed" }
+  /** It can never create the NFT (failed, or expired unseen): sign other bytes in its place. */
+  | { readonly _tag: "SignAnew"; readonly reason: "failed" | "expired" }
+  /** Still able to land, and due to be sent (again). */
+  | { readonly _tag: "Send" }
+  /** Still able to land; sent recently. */
+  | { readonly _tag: "Wait" }
+  /** Still able to land, but the caller's wait is over: it answers "pending". */
+  | { readonly _tag: "GiveUp" }
+
+/**
+ * The creation's next step: pure, like the worker's judgement of a mint. Only a failed landing or
+ * a block height past the blockhash's life lets other bytes be signed; anything else keeps these.
+ */
+export const creationStep = (input: {
+  readonly observed: SignatureObservation | undefined
+  readonly blockHeight: number
+  readonly lastValidBlockHeight: number
+  readonly now: number
+  readonly deadline: number
+  /** When these bytes were last sent (0: never by this caller). */
+  readonly lastSend: number
+  readonly resendIntervalMs: number
+}): CreationStep => {
+  if (input.observed?.state === "landed") {
+    return input.observed.err === null ? { _tag: "Landed" } : { _tag: "SignAnew", reason: "failed" }
+  }
+  if (input.blockHeight > input.lastValidBlockHeight) return { _tag: "SignAnew", reason: "expired" }
+  if (input.now >= input.deadline) return { _tag: "GiveUp" }
+  return input.lastSend === 0 || input.now - input.lastSend >= input.resendIntervalMs
+    ? { _tag: "Send" }
+    : { _tag: "Wait" }
+}
+
 /**
  * Sends the stored creation (or a newly signed one) and waits until it lands or `waitFor`
  * passes. Returns the collection NFT's address once landed.
@@ -139,45 +177,56 @@ const ensureOnChain = Effect.fnUntraced(function* (collection: Collection, waitF
     const creation = stored ?? (yield* signInstead(null))
     if (creation === null) continue
     if (creation.signature !== sentSignature) lastSend = 0
+    // The height first, then the status: a signature absent after the height passed its last
+    // valid block can never land. (Read together, the status could predate a landing in that
+    // very last block and new bytes would make a second NFT.)
+    const blockHeight = yield* chain.blockHeight
     const [observed] = yield* chain.statuses([creation.signature])
-    if (observed !== undefined && observed.state === "landed") {
-      if (observed.err === null) {
+    const now = (yield* DateTime.now).epochMilliseconds
+    const step = creationStep({
+      observed,
+      blockHeight,
+      lastValidBlockHeight: creation.lastValidBlockHeight,
+      now,
+      deadline,
+      lastSend,
+      resendIntervalMs: settings.resendIntervalMs
+    })
+    switch (step._tag) {
+      case "Landed":
         yield* repo.setCollectionMint(collection.id, creation.mint)
         yield* Effect.logInfo("collection NFT landed", { collectionId: collection.id, mint: creation.mint })
         return Option.some(creation.mint)
-      }
-      // A failed transaction created no account: new bytes are signed (and stored) in its place.
-      yield* Effect.logWarning("collection NFT transaction failed on chain; signing anew", {
-        collectionId: collection.id,
-        signature: creation.signature,
-        err: observed.err
-      })
-      yield* signInstead(creation.signature)
-      continue
-    }
-    const height = yield* chain.blockHeight
-    if (height > creation.lastValidBlockHeight) {
-      // Absent, and it can never land now: only now may other bytes be signed.
-      yield* signInstead(creation.signature)
-      continue
-    }
-    const now = (yield* DateTime.now).epochMilliseconds
-    if (now >= deadline) return Option.none<string>()
-    if (now - lastSend >= settings.resendIntervalMs) {
-      // A refused send is judged by what follows (statuses, the block height), never a reason
-      // to sign other bytes while these may still land.
-      yield* chain.send(creation.wire).pipe(
-        Effect.catchTag("ChainError", (error) =>
-          error.retryable || error.reason._tag === "BlockhashNotFound"
-            ? Effect.logWarning("collection NFT send refused; waiting", {
-                collectionId: collection.id,
-                reason: error.reason._tag
-              })
-            : Effect.fail(error)
+      case "SignAnew":
+        // A failed transaction created no account, an expired one never lands: new bytes are
+        // signed (and stored) in its place.
+        yield* Effect.logWarning("collection NFT transaction will never land; signing anew", {
+          collectionId: collection.id,
+          signature: creation.signature,
+          reason: step.reason
+        })
+        yield* signInstead(creation.signature)
+        continue
+      case "GiveUp":
+        return Option.none<string>()
+      case "Send":
+        // A refused send is judged by what follows (statuses, the block height), never a reason
+        // to sign other bytes while these may still land.
+        yield* chain.send(creation.wire).pipe(
+          Effect.catchTag("ChainError", (error) =>
+            error.retryable || error.reason._tag === "BlockhashNotFound"
+              ? Effect.logWarning("collection NFT send refused; waiting", {
+                  collectionId: collection.id,
+                  reason: error.reason._tag
+                })
+              : Effect.fail(error)
+          )
         )
-      )
-      lastSend = now
-      sentSignature = creation.signature
+        lastSend = now
+        sentSignature = creation.signature
+        break
+      case "Wait":
+        break
     }
     yield* Effect.sleep(Duration.millis(pollMs))
   }
