@@ -12,6 +12,7 @@ import { HttpFailure, httpError } from "./HttpErrors.ts"
 import { httpDuration, httpRequests, scrape } from "./Metrics.ts"
 import * as OpenApi from "./OpenApi.ts"
 import { type Implementations, mountAll } from "./Routes.ts"
+import { collectionRoutes } from "./routes/collections.ts"
 import { findingRoutes } from "./routes/findings.ts"
 import { type HealthInfo, healthRoutes } from "./routes/health.ts"
 import { mintRoutes } from "./routes/mints.ts"
@@ -91,6 +92,7 @@ export const makeApp = (runtime: AppRuntime, options: AppOptions) => {
     ...mintRoutes,
     ...reconciliationRoutes,
     ...findingRoutes,
+    ...collectionRoutes,
     getMetadata: ({ params }) =>
       Effect.gen(function* () {
         const store = yield* MetadataStore

@@ -120,3 +120,14 @@ export const operator = (config: AuthConfig, request: IncomingRequest) => {
   const authorization = request.header("authorization")
   return authorization?.startsWith("Bearer ") ? jwtAdmin(config, authorization) : hmac(config, request)
 }
+
+/**
+ * Admin routes (they change the chain or the service's setup): a platform admin JWT only. A
+ * service's HMAC signature is refused, so no internal caller can create collections.
+ */
+export const admin = (config: AuthConfig, request: IncomingRequest) => {
+  const authorization = request.header("authorization")
+  return authorization?.startsWith("Bearer ")
+    ? jwtAdmin(config, authorization)
+    : Effect.fail(unauthenticated("admin_jwt_required"))
+}

@@ -7,7 +7,7 @@
 import { Cause, Effect, Exit } from "effect"
 import type { Context } from "hono"
 import type { AppRuntime, AppServices } from "./AppServices.ts"
-import { type AuthConfig, hmac, type IncomingRequest, operator } from "./Auth.ts"
+import { type AuthConfig, admin, hmac, type IncomingRequest, operator } from "./Auth.ts"
 import { unstorableText } from "./Body.ts"
 import { fromCause, HttpFailure, httpError, type RouteError } from "./HttpErrors.ts"
 
@@ -15,7 +15,7 @@ export type Reply =
   | { readonly status: number; readonly json: unknown }
   | { readonly status: number; readonly text: string; readonly contentType: string }
 
-export type Access = "public" | "internal" | "operator"
+export type Access = "public" | "internal" | "operator" | "admin"
 
 export type Route = (request: IncomingRequest, c: Context) => Effect.Effect<Reply, RouteError, AppServices>
 
@@ -93,7 +93,11 @@ export const handler =
       access === "public"
         ? checked
         : Effect.andThen(
-            access === "internal" ? hmac(ctx.auth, request) : operator(ctx.auth, request),
+            access === "internal"
+              ? hmac(ctx.auth, request)
+              : access === "admin"
+                ? admin(ctx.auth, request)
+                : operator(ctx.auth, request),
             checked
           )
     const signal = c.req.raw.signal

@@ -43,6 +43,19 @@ const absurd = (value: never): never => {
 const refused = (error: RequestRefused): HttpError => {
   const reason = error.reason
   switch (reason._tag) {
+    case "CollectionNotFound":
+      return httpError(404, "collection_not_found", error.message)
+    case "CollectionConflict":
+      return httpError(409, "collection_conflict", error.message, { fields: reason.fields })
+    case "CollectionNotReady":
+      return httpError(409, "collection_not_ready", error.message)
+    case "InvalidCollection":
+      return httpError(422, "invalid_collection", error.message, { problems: reason.problems })
+    case "MaxSupplyBelowSupply":
+      return httpError(409, "max_supply_below_supply", error.message, {
+        maxSupply: reason.maxSupply,
+        currentSupply: reason.currentSupply
+      })
     case "InvalidMetadata":
       return httpError(422, "invalid_metadata", error.message, { violations: reason.violations })
     case "TicketConflict":

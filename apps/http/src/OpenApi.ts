@@ -144,7 +144,9 @@ export const document = () => {
           ? []
           : e.access === "internal"
             ? [{ internalHmac: [] }]
-            : [{ internalHmac: [] }, { platformJwt: [] }],
+            : e.access === "admin"
+              ? [{ platformJwt: [] }]
+              : [{ internalHmac: [] }, { platformJwt: [] }],
       parameters: [...parameters(e.params, "path"), ...parameters(e.query, "query")],
       ...(e.body === undefined
         ? {}
@@ -189,6 +191,10 @@ export const document = () => {
     tags: [
       { name: "mints", description: "Mint intake and lookups (internal)" },
       { name: "operations", description: "Retries and reconciliation" },
+      {
+        name: "collections",
+        description: "Collections and their NFTs on chain (created and changed with an admin JWT)"
+      },
       { name: "public", description: "What the chain's metadata URIs point at" },
       { name: "health", description: "Health and metrics" },
       { name: "reference", description: "This document and its reference page" }

@@ -2,7 +2,7 @@
 import { Base58, MintWorker, reconcilePass, TreeReplica } from "@tickettoken/minting-core"
 import { createMintingClient, MintingApiError, type MintRequestInput } from "@tickettoken/minting-core/client"
 import { describe, expect, it } from "vitest"
-import { makeTestApp, secret } from "./TestApp.ts"
+import { jwt, makeTestApp, secret } from "./TestApp.ts"
 
 const owner = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
 const ticket = (ticketId: string, extra: Partial<MintRequestInput> = {}): MintRequestInput => ({
@@ -14,13 +14,16 @@ const ticket = (ticketId: string, extra: Partial<MintRequestInput> = {}): MintRe
   ...extra
 })
 
-const setup = (options: { secret?: string; fetch?: typeof globalThis.fetch } = {}) => {
+const setup = (
+  options: { secret?: string; fetch?: typeof globalThis.fetch; operatorToken?: string } = {}
+) => {
   const t = makeTestApp()
   const appFetch: typeof globalThis.fetch = (input, init) => Promise.resolve(t.app.request(input, init))
   const client = createMintingClient({
     baseUrl: "http://minting.test/",
     secret: options.secret ?? secret,
-    fetch: options.fetch ?? appFetch
+    fetch: options.fetch ?? appFetch,
+    ...(options.operatorToken === undefined ? {} : { operatorToken: options.operatorToken })
   })
   const runWorker = () => t.runtime.runPromise(MintWorker.runRound({ batchSize: 50, concurrency: 2 }))
   const reconcile = () => t.runtime.runPromise(reconcilePass())
@@ -132,5 +135,29 @@ describe("createMintingClient", () => {
     await client.requestMint(ticket("w-1"))
     const timeout = await failure(client.waitForMint("w-1", { timeoutMs: 50, intervalMs: 10 }))
     expect(timeout.code).toBe("timeout")
+  })
+
+  it("creates, lists, shows and changes collections; the admin calls need an operator token", async () => {
+    const admin = jwt({ sub: "ops", role: "admin", exp: Math.floor(Date.now() / 1000) + 60 })
+    const { client, runWorker } = setup({ operatorToken: admin })
+    const input = { id: "fest", name: "Festival", symbol: "FEST", maxSupply: 1 }
+    const created = await client.createCollection(input)
+    expect(created.status).toBe("ready")
+    expect(created.collectionMint).toBeTruthy()
+    expect((await client.createCollection(input)).collectionMint).toBe(created.collectionMint)
+    expect((await client.listCollections()).map((c) => c.id)).toEqual(["fest"])
+    await client.requestMint(ticket("c-1", { collectionId: "fest" }))
+    await runWorker()
+    expect(await client.getCollection("fest")).toMatchObject({ currentSupply: 1, treeCount: 1 })
+    const below = await failure(client.updateCollection("fest", { maxSupply: 0 }))
+    expect([below.status, below.code]).toEqual([409, "max_supply_below_supply"])
+    expect((await client.updateCollection("fest", { maxSupply: 5 })).maxSupply).toBe(5)
+    const invalid = await failure(client.createCollection({ ...input, id: "bad id" }))
+    expect(invalid.code).toBe("invalid_request")
+
+    const withoutToken = setup().client
+    const refused = await failure(withoutToken.createCollection(input))
+    expect(refused.code).toBe("operator_token_missing")
+    expect((await failure(withoutToken.getCollection("nope"))).code).toBe("collection_not_found")
   })
 })

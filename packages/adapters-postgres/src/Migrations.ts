@@ -251,10 +251,28 @@ const treeReplica = [
   `ALTER TABLE reconciliation_findings ADD COLUMN tree text`
 ]
 
+/**
+ * Collections created by the service itself: the URI and metadata of their NFT, and the signed
+ * transaction that creates it, stored before its first send (as a mint's), so a retried or
+ * resumed creation re-sends the same bytes instead of making a second collection NFT.
+ */
+const collectionsOnChain = [
+  `ALTER TABLE collections ADD COLUMN uri text`,
+  `ALTER TABLE collections ADD COLUMN seller_fee_basis_points integer
+    CHECK (seller_fee_basis_points BETWEEN 0 AND 10000)`,
+  `ALTER TABLE collections ADD COLUMN metadata jsonb`,
+  `ALTER TABLE collections ADD COLUMN creation_mint text`,
+  `ALTER TABLE collections ADD COLUMN creation_signature text`,
+  `ALTER TABLE collections ADD COLUMN creation_wire bytea`,
+  `ALTER TABLE collections ADD COLUMN creation_last_valid_block_height bigint`,
+  `ALTER TABLE collections ADD COLUMN creation_signed_at timestamptz`
+]
+
 export const migrations = {
   "0001_initial_schema": run(initialSchema),
   "0002_room_for_updates": run(roomForUpdates),
-  "0003_tree_replica": run(treeReplica)
+  "0003_tree_replica": run(treeReplica),
+  "0006_collections_on_chain": run(collectionsOnChain)
 }
 
 /** The table the Migrator records applied migrations in. */

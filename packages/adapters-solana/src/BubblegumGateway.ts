@@ -43,6 +43,8 @@ import {
   type CreateTreeInput,
   InvalidRequest,
   MintedAsset,
+  type PrepareCollectionInput,
+  type PreparedCollection,
   type PreparedMint,
   type PrepareMintInput,
   type Reconciliation,
@@ -52,6 +54,7 @@ import {
 } from "@tickettoken/minting-core"
 import { Effect, Layer, Option } from "effect"
 import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
+import { collectionNftInstructions, collectionProblem } from "./CollectionNft.ts"
 import { assetIdOf, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
 import { BUBBLEGUM_PROGRAM, chainError, fromTransactionError } from "./RpcErrors.ts"
 import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
@@ -269,6 +272,23 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
       tree: input.tree,
       dataHash: dataHash(input.metadata)
     } satisfies PreparedMint
+  })
+
+  const prepareCollection = Effect.fn("BubblegumGateway.prepareCollection")(function* (
+    input: PrepareCollectionInput
+  ) {
+    const problem = collectionProblem(input)
+    if (problem !== undefined) return yield* Effect.fail(invalid(problem))
+    const mint = generateSigner(client.umi)
+    const signed = yield* transactions.prepare(collectionNftInstructions(client, mint, input), {
+      kind: "createCollection"
+    })
+    return {
+      mint: mint.publicKey,
+      signature: signed.signature,
+      wire: signed.wire,
+      lastValidBlockHeight: signed.lastValidBlockHeight
+    } satisfies PreparedCollection
   })
 
   const send = Effect.fn("BubblegumGateway.send")(function* (wire: Uint8Array) {
@@ -526,6 +546,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
 
   return ChainGateway.of({
     prepareMint,
+    prepareCollection,
     observeTrees,
     send,
     statuses,

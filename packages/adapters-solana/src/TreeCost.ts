@@ -92,3 +92,42 @@ export const treeCost = (shape: TreeShape): TreeCost => {
   const bytes = getMerkleTreeSize(shape.maxDepth, shape.maxBufferSize, shape.canopyDepth)
   return { bytes, rentLamports: rentExemptLamports(bytes), capacity: 2 ** shape.maxDepth }
 }
+
+/** Sizes an operator usually picks from, smallest first (each a pair the program accepts). */
+export const commonShapes: ReadonlyArray<TreeShape> = [
+  { maxDepth: 5, maxBufferSize: 8, canopyDepth: 0 },
+  { maxDepth: 14, maxBufferSize: 64, canopyDepth: 0 },
+  { maxDepth: 14, maxBufferSize: 64, canopyDepth: 8 },
+  { maxDepth: 14, maxBufferSize: 256, canopyDepth: 10 },
+  { maxDepth: 17, maxBufferSize: 64, canopyDepth: 0 },
+  { maxDepth: 17, maxBufferSize: 64, canopyDepth: 10 },
+  { maxDepth: 20, maxBufferSize: 64, canopyDepth: 0 },
+  { maxDepth: 20, maxBufferSize: 256, canopyDepth: 10 },
+  { maxDepth: 20, maxBufferSize: 1024, canopyDepth: 14 },
+  { maxDepth: 24, maxBufferSize: 64, canopyDepth: 0 },
+  { maxDepth: 24, maxBufferSize: 512, canopyDepth: 14 },
+  { maxDepth: 30, maxBufferSize: 512, canopyDepth: 0 },
+  { maxDepth: 30, maxBufferSize: 2048, canopyDepth: 14 }
+]
+
+const sol = (lamports: number) => (lamports / 1e9).toFixed(lamports >= 1e11 ? 2 : 4)
+
+/**
+ * The cost table of tree sizes as Markdown: what the account takes in rent (at the standard
+ * rate: the rent comes back only if the tree is closed, which Bubblegum never does) and what each
+ * mint costs in rent. Transaction fees (5,000 lamports a signature, plus any priority fee) come
+ * on top of every mint. The canopy keeps the top of the tree on chain, so a transfer or burn
+ * sends `depth - canopy` proof nodes instead of `depth`: above about 17 they no longer fit a
+ * transaction beside the other accounts.
+ */
+export const costTable = (shapes: ReadonlyArray<TreeShape> = commonShapes): string => {
+  const rows = shapes.map((shape) => {
+    const cost = treeCost(shape)
+    return `| ${shape.maxDepth} | ${shape.maxBufferSize} | ${shape.canopyDepth} | ${cost.capacity.toLocaleString("en")} | ${cost.bytes.toLocaleString("en")} | ${sol(cost.rentLamports)} | ${Math.ceil(cost.rentLamports / cost.capacity).toLocaleString("en")} | ${shape.maxDepth - shape.canopyDepth} |`
+  })
+  return [
+    "| depth | buffer | canopy | max mints | account bytes | rent (SOL) | rent per mint (lamports) | proof nodes per transfer |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows
+  ].join("\n")
+}

@@ -31,6 +31,7 @@ const metered = <A, R>(operation: string, self: Effect.Effect<A, ChainError, R>)
 export const meter = (gateway: ChainGateway["Service"]): ChainGateway["Service"] =>
   ChainGateway.of({
     prepareMint: (input) => metered("prepareMint", gateway.prepareMint(input)),
+    prepareCollection: (input) => metered("prepareCollection", gateway.prepareCollection(input)),
     send: (wire) => metered("send", gateway.send(wire)),
     statuses: (signatures) => metered("statuses", gateway.statuses(signatures)),
     blockHeight: metered("blockHeight", gateway.blockHeight),

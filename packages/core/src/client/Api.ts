@@ -10,6 +10,10 @@ import {
   AssetProofView,
   BatchMintRequest,
   BatchMintResponse,
+  CollectionIdParam,
+  CollectionList,
+  CollectionView,
+  CreateCollectionRequest,
   ErrorBody,
   FindingIdParam,
   FindingList,
@@ -24,10 +28,15 @@ import {
   ReportList,
   ReportView,
   ResolveFindingRequest,
-  TicketIdParam
+  TicketIdParam,
+  UpdateCollectionRequest
 } from "./ApiSchemas.ts"
 
-export type Access = "public" | "internal" | "operator"
+/**
+ * `internal`: the HMAC scheme of other services. `operator`: that, or an admin JWT. `admin`: an
+ * admin JWT only (what changes the chain or the service's own setup is a person's decision).
+ */
+export type Access = "public" | "internal" | "operator" | "admin"
 
 /** A schema of the wire: decoding and encoding need no service. */
 export type Wire = Schema.Top & { readonly DecodingServices: never; readonly EncodingServices: never }
@@ -44,7 +53,7 @@ export interface Answer {
 }
 
 export interface Endpoint {
-  readonly method: "GET" | "POST"
+  readonly method: "GET" | "POST" | "PATCH"
   /** OpenAPI form: `/v1/mints/{ticketId}`. */
   readonly path: `/${string}`
   readonly access: Access
@@ -223,7 +232,151 @@ export const MetadataDocument = Schema.Struct({
   })
 })
 
+/** The Metaplex JSON document a collection NFT's URI points at (served when the URI is the service's). */
+export const CollectionMetadataDocument = Schema.Struct({
+  name: Schema.String,
+  symbol: Schema.String,
+  description: Schema.String,
+  image: Schema.String,
+  external_url: Schema.optionalKey(Schema.String),
+  seller_fee_basis_points: Schema.Number,
+  properties: Schema.Struct({
+    files: Schema.Array(Schema.Struct({ uri: Schema.String, type: Schema.String })),
+    category: Schema.Literal("image")
+  })
+})
+
+const exampleCollection = {
+  id: "fest-2027",
+  name: "Summer Festival 2027",
+  symbol: "FEST",
+  status: "ready",
+  collectionMint: "7Xh2Vd6n1fEtRrZhRcUZbmD2YcwW3sXzB2n8fDq5k9Qa",
+  maxSupply: 20000,
+  currentSupply: 0,
+  uri: "https://mint.tickettoken.example/metadata/collections/fest-2027",
+  sellerFeeBasisPoints: 0,
+  metadata: {
+    description: "Tickets of Summer Festival 2027",
+    image: "https://img.tickettoken.example/fest.png"
+  },
+  treeCount: 0,
+  creationSignature: null,
+  createdAt: "2026-11-30T12:00:00.000Z"
+}
+
+const collectionLinks = {
+  GetCollection: { operation: "getCollection", parameters: { id: "$response.body#/id" } }
+} as const
+
 export const endpoints = {
+  createCollection: endpoint({
+    method: "POST",
+    path: "/v1/collections",
+    access: "admin",
+    tag: "collections",
+    summary: "Operator: create a collection and its NFT on chain (idempotent per id)",
+    description:
+      "Creates the row, then a sized Token Metadata collection NFT (the fee payer its update authority) that tickets are minted into with mintToCollectionV1. The signed transaction is stored before it is sent, so a retried POST with the same id and values re-sends it or answers the collection already created; it never creates a second NFT. 202 when the transaction has not landed within the wait: POST again to finish.",
+    body: CreateCollectionRequest,
+    bodyExample: {
+      id: "fest-2027",
+      name: "Summer Festival 2027",
+      symbol: "FEST",
+      maxSupply: 20000,
+      metadata: {
+        description: "Tickets of Summer Festival 2027",
+        image: "https://img.tickettoken.example/fest.png"
+      }
+    },
+    answers: {
+      201: { description: "Created now, its NFT landed", schema: CollectionView, example: exampleCollection },
+      200: {
+        description: "Already created with these values",
+        schema: CollectionView,
+        example: exampleCollection
+      },
+      202: {
+        description:
+          "The row exists and its NFT transaction is sent, not landed yet: POST the same body again",
+        schema: CollectionView
+      },
+      409: {
+        description: "The id exists with a different name, symbol, uri or seller fee",
+        schema: ErrorBody,
+        codes: ["collection_conflict"]
+      },
+      422: {
+        description: "A value breaks Token Metadata's limits",
+        schema: ErrorBody,
+        codes: ["invalid_collection"]
+      },
+      503: unavailable
+    },
+    links: collectionLinks
+  }),
+  listCollections: endpoint({
+    method: "GET",
+    path: "/v1/collections",
+    access: "operator",
+    tag: "collections",
+    summary: "Every collection with its supply, max supply, collection mint and tree count",
+    answers: {
+      200: {
+        description: "The collections, by id",
+        schema: CollectionList,
+        example: { items: [exampleCollection] }
+      },
+      503: unavailable
+    }
+  }),
+  getCollection: endpoint({
+    method: "GET",
+    path: "/v1/collections/{id}",
+    access: "operator",
+    tag: "collections",
+    summary: "One collection: supply, max supply, collection mint, tree count",
+    params: CollectionIdParam,
+    answers: {
+      200: { description: "The collection", schema: CollectionView, example: exampleCollection },
+      404: { description: "No such collection", schema: ErrorBody, codes: ["collection_not_found"] },
+      503: unavailable
+    }
+  }),
+  updateCollection: endpoint({
+    method: "PATCH",
+    path: "/v1/collections/{id}",
+    access: "admin",
+    tag: "collections",
+    summary: "Operator: change a collection's max supply (never below its current supply) or metadata",
+    params: CollectionIdParam,
+    body: UpdateCollectionRequest,
+    bodyExample: { maxSupply: 25000 },
+    answers: {
+      200: { description: "The collection, changed", schema: CollectionView, example: exampleCollection },
+      404: { description: "No such collection", schema: ErrorBody, codes: ["collection_not_found"] },
+      409: {
+        description: "The max supply is below the tickets the collection already holds",
+        schema: ErrorBody,
+        codes: ["max_supply_below_supply"]
+      },
+      422: { description: "A value breaks a limit", schema: ErrorBody, codes: ["invalid_collection"] },
+      503: unavailable
+    }
+  }),
+  getCollectionMetadata: endpoint({
+    method: "GET",
+    path: "/metadata/collections/{id}",
+    access: "public",
+    tag: "public",
+    summary: "Public Metaplex JSON of a collection (the URI its NFT carries)",
+    params: CollectionIdParam,
+    answers: {
+      200: { description: "Metaplex metadata JSON", schema: CollectionMetadataDocument },
+      404: { description: "Unknown collection", schema: ErrorBody, codes: ["collection_not_found"] },
+      503: unavailable
+    }
+  }),
   requestMint: endpoint({
     method: "POST",
     path: "/v1/mints",
@@ -239,9 +392,9 @@ export const endpoints = {
       200: { description: "The same request was already accepted", schema: MintView, example: exampleMint },
       409: {
         description:
-          "The ticket has a mint requested with a different body, the collection is full, or the ticket's leaf is already on chain although it has no mint row (never minted twice; `details` names the asset)",
+          "The ticket has a mint requested with a different body, the collection is full or its NFT is still being created, or the ticket's leaf is already on chain although it has no mint row (never minted twice; `details` names the asset)",
         schema: ErrorBody,
-        codes: ["ticket_conflict", "collection_full", "ticket_minted_on_chain"]
+        codes: ["ticket_conflict", "collection_full", "collection_not_ready", "ticket_minted_on_chain"]
       },
       422: {
         description: "Metadata breaks Bubblegum's limits, or the collection is unknown",
@@ -534,10 +687,10 @@ export const impliedAnswers = (e: Endpoint): Readonly<Record<number, Answer>> =>
           codes: ["unauthenticated"]
         }
       }),
-  ...(e.access === "operator"
+  ...(e.access === "operator" || e.access === "admin"
     ? { 403: { description: "A valid JWT without the admin role", schema: ErrorBody, codes: ["forbidden"] } }
     : {}),
-  ...(e.method === "POST"
+  ...(e.method === "POST" || e.method === "PATCH"
     ? {
         413: { description: "The body is too large", schema: ErrorBody, codes: ["payload_too_large"] },
         ...(e.body === undefined

@@ -5,11 +5,12 @@
 import { DateTime, Schema, SchemaTransformation } from "effect"
 import type { Mint } from "../Mint.ts"
 import { MintStatus } from "../Mint.ts"
-import { MintRequest, PublicKey, Text, TicketId } from "../MintRequest.ts"
+import { MintRequest, PublicKey, Text, TicketId, ticketIdPattern } from "../MintRequest.ts"
 import { FindingState, type OpenFinding } from "../OpenFinding.ts"
 import { Finding, ReasonCode, type ReconciliationReport, ReportCountsSchema } from "../Reconciliation.ts"
 import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
 import { AssetProof } from "../usecases/AssetProof.ts"
+import type { CollectionDetails } from "../usecases/Collections.ts"
 
 export { MintRequest, PublicKey, Text, TicketId }
 
@@ -240,3 +241,90 @@ export const FindingIdParam = Schema.Struct({
     Schema.isPattern(/^[a-z_]+:[A-Za-z0-9_.~-]{1,200}$/u, { expected: "a finding id, as listed" })
   )
 })
+
+/** A collection id the caller chooses: the ticket id rule (it is a URL segment as is). */
+export const CollectionId = Schema.String.check(Schema.isPattern(ticketIdPattern)).annotate({
+  identifier: "CollectionId",
+  description:
+    "1-128 characters of A-Z a-z 0-9 - _ ~ . (URL-unreserved), not starting with a dot; chosen by the caller, it makes creation idempotent",
+  examples: ["fest-2027"]
+})
+export const CollectionIdParam = Schema.Struct({
+  id: Text.check(Schema.isMinLength(1), Schema.isMaxLength(128))
+})
+
+const Url = Text.check(Schema.isMinLength(1), Schema.isMaxLength(200))
+
+export const CollectionMetadataBody = Schema.Struct({
+  description: Schema.optionalKey(Text.check(Schema.isMaxLength(2000))),
+  image: Schema.optionalKey(Url),
+  externalUrl: Schema.optionalKey(Url)
+}).annotate({ identifier: "CollectionMetadata" })
+
+const MaxSupply = Schema.NullOr(
+  Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2_147_483_647 }))
+).annotate({
+  description: "The most tickets the collection takes; null for unlimited"
+})
+
+export const CreateCollectionRequest = Schema.Struct({
+  id: CollectionId,
+  /** On chain: at most 32 bytes. */
+  name: Text.check(Schema.isMinLength(1), Schema.isMaxLength(32)),
+  /** On chain: at most 10 bytes. */
+  symbol: Text.check(Schema.isMaxLength(10)),
+  maxSupply: MaxSupply,
+  sellerFeeBasisPoints: Schema.optionalKey(
+    Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10_000 }))
+  ),
+  metadata: Schema.optionalKey(CollectionMetadataBody),
+  /** The URI the NFT carries; default this service's `/metadata/collections/{id}`. */
+  uri: Schema.optionalKey(Url)
+}).annotate({ identifier: "CreateCollection" })
+
+export const UpdateCollectionRequest = Schema.Struct({
+  maxSupply: Schema.optionalKey(MaxSupply),
+  /** Replaces the metadata the collection's JSON document serves (the URI on chain stays). */
+  metadata: Schema.optionalKey(CollectionMetadataBody)
+}).annotate({ identifier: "UpdateCollection" })
+
+export const CollectionView = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  symbol: Schema.String,
+  /** `creating` until the collection NFT has landed (a retried POST finishes it). */
+  status: Schema.Literals(["ready", "creating"]),
+  collectionMint: Schema.NullOr(Schema.String),
+  maxSupply: Schema.NullOr(Schema.Int),
+  currentSupply: Schema.Int,
+  uri: Schema.NullOr(Schema.String),
+  sellerFeeBasisPoints: Schema.Int,
+  metadata: CollectionMetadataBody,
+  /** Trees that hold completed mints of the collection. */
+  treeCount: Schema.Int,
+  /** The creating transaction while it has not landed. */
+  creationSignature: Schema.NullOr(Schema.String),
+  createdAt: Instant
+}).annotate({ identifier: "Collection" })
+export type CollectionView = typeof CollectionView.Type
+
+export const toCollectionView = (details: CollectionDetails): CollectionView => {
+  const c = details.collection
+  return {
+    id: c.id,
+    name: c.name,
+    symbol: c.symbol,
+    status: c.collectionMint === null ? "creating" : "ready",
+    collectionMint: c.collectionMint,
+    maxSupply: c.maxSupply,
+    currentSupply: c.currentSupply,
+    uri: c.uri ?? null,
+    sellerFeeBasisPoints: c.sellerFeeBasisPoints ?? 0,
+    metadata: c.metadata ?? {},
+    treeCount: details.treeCount,
+    creationSignature: details.creation?.signature ?? null,
+    createdAt: DateTime.formatIso(c.createdAt)
+  }
+}
+
+export const CollectionList = Schema.Struct({ items: Schema.Array(CollectionView) })

@@ -3,7 +3,7 @@
  * the API's own schemas and signed with the internal HMAC scheme; responses are decoded, and
  * every refusal arrives as a `MintingApiError` carrying the API's stable error code.
  */
-import { Effect, Random, type Redacted, Schema } from "effect"
+import { Effect, Random, Redacted, Schema } from "effect"
 import type { Digest, Mac } from "effect/crypto"
 import { Hex } from "effect/encoding"
 import type { MintRequest } from "../MintRequest.ts"
@@ -12,6 +12,9 @@ import {
   AssetProofView,
   BatchMintRequest,
   BatchMintResponse,
+  CollectionList,
+  CollectionView,
+  CreateCollectionRequest,
   ErrorBody,
   FindingList,
   type ListFindingsParams,
@@ -21,7 +24,8 @@ import {
   MintRequest as MintRequestSchema,
   MintView,
   ReportList,
-  ReportView
+  ReportView,
+  UpdateCollectionRequest
 } from "./ApiSchemas.ts"
 import * as InternalAuth from "./InternalAuth.ts"
 
@@ -34,6 +38,11 @@ export class MintingApiError extends Schema.TaggedError<MintingApiError>()("Mint
 export interface MintingClientOptions {
   readonly baseUrl: string
   readonly secret: Redacted.Redacted<string>
+  /**
+   * A platform admin JWT, for the admin endpoints (creating and changing collections), which
+   * refuse the HMAC signature; every other call is signed with `secret`.
+   */
+  readonly operatorToken?: Redacted.Redacted<string> | undefined
   /** Defaults to the global fetch. */
   readonly fetch?: typeof globalThis.fetch
 }
@@ -52,18 +61,29 @@ export const make = (options: MintingClientOptions) => {
     method: string,
     path: string,
     response: Schema.Codec<A, I>,
-    body?: unknown
+    body?: unknown,
+    access: Api.Access = "internal"
   ): Effect.Effect<A, MintingApiError, Mac.Mac | Digest.Digest> =>
     Effect.gen(function* () {
       const bytes = body === undefined ? new Uint8Array() : utf8.encode(JSON.stringify(body))
       // fetch sends the WHATWG-serialised URL; the server checks the target exactly as sent,
       // so that serialised path and query is what gets signed.
       const url = new URL(base + path)
-      const signed = yield* InternalAuth.sign(
-        options.secret,
-        { method, path: url.pathname + url.search, body: bytes },
-        { nonce: yield* nonce }
-      ).pipe(Effect.orDie)
+      if (access === "admin" && options.operatorToken === undefined) {
+        return yield* new MintingApiError({
+          status: 0,
+          code: "operator_token_missing",
+          message: `${method} ${url.pathname} needs an admin JWT: pass operatorToken`
+        })
+      }
+      const signed =
+        access === "admin" && options.operatorToken !== undefined
+          ? { authorization: `Bearer ${Redacted.value(options.operatorToken)}` }
+          : yield* InternalAuth.sign(
+              options.secret,
+              { method, path: url.pathname + url.search, body: bytes },
+              { nonce: yield* nonce }
+            ).pipe(Effect.orDie)
       const res = yield* Effect.tryPromise({
         try: (signal) =>
           fetchFn(url, {
@@ -137,7 +157,32 @@ export const make = (options: MintingClientOptions) => {
     getProof: (ticketId: string) =>
       call(endpoints.getProof.method, target(endpoints.getProof, { ticketId }), AssetProofView),
     listFindings: (params: typeof ListFindingsParams.Type = {}) =>
-      call(endpoints.listFindings.method, target(endpoints.listFindings, {}, params), FindingList)
+      call(endpoints.listFindings.method, target(endpoints.listFindings, {}, params), FindingList),
+    /**
+     * Creates a collection and its NFT (admin JWT). The same request again answers the collection
+     * already created (or finishes a creation whose transaction had not landed): safe to retry.
+     */
+    createCollection: (request: typeof CreateCollectionRequest.Type) =>
+      call(
+        endpoints.createCollection.method,
+        target(endpoints.createCollection),
+        CollectionView,
+        Schema.encodeSync(CreateCollectionRequest)(request),
+        endpoints.createCollection.access
+      ),
+    listCollections: () =>
+      call(endpoints.listCollections.method, target(endpoints.listCollections), CollectionList),
+    getCollection: (id: string) =>
+      call(endpoints.getCollection.method, target(endpoints.getCollection, { id }), CollectionView),
+    /** Changes the max supply (never below the current supply) or the metadata (admin JWT). */
+    updateCollection: (id: string, changes: typeof UpdateCollectionRequest.Type) =>
+      call(
+        endpoints.updateCollection.method,
+        target(endpoints.updateCollection, { id }),
+        CollectionView,
+        Schema.encodeSync(UpdateCollectionRequest)(changes),
+        endpoints.updateCollection.access
+      )
   }
 }
 

@@ -8,7 +8,15 @@
 import { Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { MintRequest } from "../MintRequest.ts"
-import type { AssetProofView, BatchMintResponse, MintList, MintView } from "./ApiSchemas.ts"
+import {
+  type AssetProofView,
+  type BatchMintResponse,
+  type CollectionView,
+  CreateCollectionRequest,
+  type MintList,
+  type MintView,
+  UpdateCollectionRequest
+} from "./ApiSchemas.ts"
 import { MintingApiError, make } from "./MintingClient.ts"
 
 /** A mint request as JSON: `ticketId`, `orderId`, `eventId`, `owner`, optional `collectionId`, `metadata`. */
@@ -19,6 +27,10 @@ export type AssetProof = typeof AssetProofView.Type
 type MintStatus = MintView["status"]
 export type BatchResult = (typeof BatchMintResponse.Type)["results"][number]
 export type MintPage = typeof MintList.Type
+/** A collection to create: `id` (yours: a retry with it creates nothing new), `name`, `symbol`, `maxSupply`, optional `metadata`. */
+export type CreateCollectionInput = typeof CreateCollectionRequest.Encoded
+export type UpdateCollectionInput = typeof UpdateCollectionRequest.Encoded
+export type { CollectionView }
 
 export interface MintListFilter {
   readonly status?: MintStatus
@@ -32,6 +44,8 @@ export interface CreateMintingClientOptions {
   readonly baseUrl: string
   /** One of the API's `INTERNAL_AUTH_SECRETS`. */
   readonly secret: string
+  /** A platform admin JWT: needed only to create or change collections. */
+  readonly operatorToken?: string
   /** Defaults to the global fetch. */
   readonly fetch?: typeof globalThis.fetch
   /** Retries after a network error (the request never got an answer); default 3. */
@@ -58,6 +72,16 @@ export interface PlainMintingClient {
    * Polls until the mint is `completed`, `failed` or `missing_on_chain` and returns it; rejects
    * with `MintingApiError` code `timeout` after `timeoutMs` (default 60 s).
    */
+  /**
+   * Admin (operatorToken): creates a collection and its NFT on chain. Safe to repeat: the same
+   * id and values answer the collection already created, or finish a creation in flight
+   * (`status: "creating"` until its NFT has landed).
+   */
+  readonly createCollection: (input: CreateCollectionInput) => Promise<CollectionView>
+  readonly listCollections: () => Promise<ReadonlyArray<CollectionView>>
+  readonly getCollection: (id: string) => Promise<CollectionView>
+  /** Admin (operatorToken): max supply (never below the current supply) and metadata. */
+  readonly updateCollection: (id: string, changes: UpdateCollectionInput) => Promise<CollectionView>
   readonly waitForMint: (
     ticketId: string,
     options?: { readonly timeoutMs?: number; readonly intervalMs?: number }
@@ -77,6 +101,7 @@ export const createMintingClient = (options: CreateMintingClientOptions): PlainM
   const client = make({
     baseUrl: options.baseUrl,
     secret: Redacted.make(options.secret),
+    ...(options.operatorToken === undefined ? {} : { operatorToken: Redacted.make(options.operatorToken) }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch })
   })
   // Only a request that got no answer is retried, signed afresh each time. Every call below is
@@ -102,6 +127,14 @@ export const createMintingClient = (options: CreateMintingClientOptions): PlainM
     )
 
   const getMint = (ticketId: string) => run(client.getMint(ticketId))
+  const decodeWith =
+    <S extends typeof CreateCollectionRequest | typeof UpdateCollectionRequest>(schema: S) =>
+    (input: unknown) =>
+      Schema.decodeUnknownEffect(schema)(input).pipe(
+        Effect.mapError(
+          (error) => new MintingApiError({ status: 0, code: "invalid_request", message: error.message })
+        )
+      ) as Effect.Effect<S["Type"], MintingApiError>
 
   return {
     requestMint: (request) => run(Effect.flatMap(toRequest(request), client.requestMint)),
@@ -114,6 +147,15 @@ export const createMintingClient = (options: CreateMintingClientOptions): PlainM
       ),
     getMint,
     getProof: (ticketId) => run(client.getProof(ticketId)),
+    createCollection: (input) =>
+      run(Effect.flatMap(decodeWith(CreateCollectionRequest)(input), client.createCollection)),
+    listCollections: () => run(Effect.map(client.listCollections(), (list) => list.items)),
+    getCollection: (id) => run(client.getCollection(id)),
+    // Setting a max supply or metadata twice leaves what once did: safe to retry.
+    updateCollection: (id, changes) =>
+      run(
+        Effect.flatMap(decodeWith(UpdateCollectionRequest)(changes), (c) => client.updateCollection(id, c))
+      ),
     listMints: async function* (params = {}) {
       let cursor: string | undefined
       do {

@@ -8,12 +8,14 @@ export * from "./ApiSchemas.ts"
 export {
   type AssetProof,
   type BatchResult,
+  type CreateCollectionInput,
   type CreateMintingClientOptions,
   createMintingClient,
   type MintListFilter,
   type MintPage,
   type MintRequestInput,
-  type PlainMintingClient
+  type PlainMintingClient,
+  type UpdateCollectionInput
 } from "./createMintingClient.ts"
 export * as InternalAuth from "./InternalAuth.ts"
 export { Unauthenticated } from "./InternalAuth.ts"

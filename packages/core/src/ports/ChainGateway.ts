@@ -59,6 +59,26 @@ export interface TreeScanPage {
   readonly signatures?: ReadonlyArray<SignatureObservation>
 }
 
+/** A sized Token Metadata collection NFT to create, the fee payer its update authority. */
+export interface PrepareCollectionInput {
+  readonly name: string
+  readonly symbol: string
+  readonly uri: string
+  readonly sellerFeeBasisPoints: number
+}
+
+/**
+ * A signed collection-creating transaction, not yet sent: like a mint, its signature and bytes
+ * are stored before the first send, so a crash never creates a second collection NFT.
+ */
+export interface PreparedCollection {
+  /** The collection NFT's mint address (a new account this transaction creates). */
+  readonly mint: string
+  readonly signature: string
+  readonly wire: Uint8Array
+  readonly lastValidBlockHeight: number
+}
+
 export interface CreateTreeInput {
   readonly maxDepth: number
   readonly maxBufferSize: number
@@ -117,6 +137,11 @@ export class ChainGateway extends Context.Service<
   ChainGateway,
   {
     prepareMint(input: PrepareMintInput): Effect.Effect<PreparedMint, ChainError>
+    /**
+     * Signs, without sending, the creation of a sized collection NFT that tickets can be minted
+     * into (whatever accounts the deployed Bubblegum needs for mintToCollectionV1).
+     */
+    prepareCollection(input: PrepareCollectionInput): Effect.Effect<PreparedCollection, ChainError>
     send(wire: Uint8Array): Effect.Effect<void, ChainError>
     /** One observation per signature, in order; batched by the adapter (at most 256 per RPC call). */
     statuses(

@@ -1,5 +1,5 @@
 import { Effect, Layer, Option } from "effect"
-import { Collection } from "../Collection.ts"
+import { Collection, type CollectionChanges, type CollectionCreation } from "../Collection.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
 import { ConstraintViolated, notFound, RepositoryError } from "../RepositoryError.ts"
 import { InMemoryStore } from "./InMemoryStore.ts"
@@ -51,7 +51,62 @@ export const make = Effect.gen(function* () {
     ),
     setCollectionMint: Effect.fn("InMemoryCollectionRepository.setCollectionMint")(
       (id: string, collectionMint: string) =>
-        Effect.asVoid(update(id, (c) => Effect.succeed(new Collection({ ...c, collectionMint }))))
+        Effect.asVoid(
+          store.use((s) => {
+            const current = s.collections.get(id)
+            if (current === undefined) return Effect.fail(notFound("collection", id))
+            s.collectionCreations.delete(id)
+            s.collections.set(id, new Collection({ ...current, collectionMint }))
+            return Effect.void
+          })
+        )
+    ),
+    update: Effect.fn("InMemoryCollectionRepository.update")((id: string, changes: CollectionChanges) =>
+      update(id, (c) => {
+        const maxSupply = changes.maxSupply === undefined ? c.maxSupply : changes.maxSupply
+        if (maxSupply !== null && maxSupply < c.currentSupply) {
+          return Effect.fail(
+            violated("max_supply", `collection ${id} already holds ${c.currentSupply}, over ${maxSupply}`)
+          )
+        }
+        return Effect.succeed(
+          new Collection({
+            ...c,
+            maxSupply,
+            ...(changes.metadata === undefined ? {} : { metadata: changes.metadata })
+          })
+        )
+      })
+    ),
+    recordCreation: Effect.fn("InMemoryCollectionRepository.recordCreation")(
+      (id: string, creation: CollectionCreation, replaces: string | null) =>
+        store.use((s) => {
+          const collection = s.collections.get(id)
+          if (collection === undefined) return Effect.fail(notFound("collection", id))
+          const stored = s.collectionCreations.get(id)?.signature ?? null
+          if (collection.collectionMint !== null || stored !== replaces) return Effect.succeed(false)
+          s.collectionCreations.set(id, creation)
+          return Effect.succeed(true)
+        })
+    ),
+    creation: Effect.fn("InMemoryCollectionRepository.creation")((id: string) =>
+      store.use((s) =>
+        Effect.succeed(
+          s.collections.get(id)?.collectionMint === null
+            ? Option.fromNullishOr(s.collectionCreations.get(id))
+            : Option.none<CollectionCreation>()
+        )
+      )
+    ),
+    treeCount: Effect.fn("InMemoryCollectionRepository.treeCount")((id: string) =>
+      store.use((s) => {
+        const trees = new Set<string>()
+        for (const mint of s.mints.values()) {
+          if (mint.request.collectionId === id && mint.status === "completed" && mint.asset !== null)
+            trees.add(mint.asset.tree)
+        }
+        return Effect.succeed(trees.size)
+      })
     )
   })
 })

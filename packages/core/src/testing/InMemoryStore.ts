@@ -7,7 +7,7 @@
  * `CurrentTransaction` set to this store and do not lock again (they would deadlock).
  */
 import { Context, type DateTime, Effect, Exit, Layer, Semaphore } from "effect"
-import type { Collection } from "../Collection.ts"
+import type { Collection, CollectionCreation } from "../Collection.ts"
 import type { Attempt, Mint } from "../Mint.ts"
 import type { OpenFinding } from "../OpenFinding.ts"
 import type { OutboxEvent } from "../OutboxEvent.ts"
@@ -31,6 +31,8 @@ export interface State {
   /** By signature, in insertion order. */
   readonly attempts: Map<string, Attempt>
   readonly collections: Map<string, Collection>
+  /** Signed creation transactions of collections whose NFT is not recorded yet. */
+  readonly collectionCreations: Map<string, CollectionCreation>
   readonly trees: Map<string, Tree>
   readonly checkpoints: Map<string, string>
   readonly reports: Map<string, ReconciliationReport>
@@ -54,6 +56,7 @@ const emptyState = (): State => ({
   mints: new Map(),
   attempts: new Map(),
   collections: new Map(),
+  collectionCreations: new Map(),
   trees: new Map(),
   checkpoints: new Map(),
   reports: new Map(),
@@ -73,6 +76,7 @@ const copyState = (s: State): State => ({
   mints: new Map(s.mints),
   attempts: new Map(s.attempts),
   collections: new Map(s.collections),
+  collectionCreations: new Map(s.collectionCreations),
   trees: new Map(s.trees),
   checkpoints: new Map(s.checkpoints),
   reports: new Map(s.reports),

@@ -19,7 +19,13 @@ import {
   TreeMissing
 } from "../ChainError.ts"
 import { MintedAsset } from "../Mint.ts"
-import { ChainGateway, type PreparedMint, type TreeAccount, type TreeChange } from "../ports/ChainGateway.ts"
+import {
+  ChainGateway,
+  type PreparedCollection,
+  type PreparedMint,
+  type TreeAccount,
+  type TreeChange
+} from "../ports/ChainGateway.ts"
 import type { SignatureObservation } from "../Reconciliation.ts"
 import type { OnChainMetadata } from "../TicketMetadata.ts"
 import * as TreeReplica from "../TreeReplica.ts"
@@ -29,6 +35,7 @@ export const blockhashLifetime = 150
 
 type Method =
   | "prepareMint"
+  | "prepareCollection"
   | "send"
   | "statuses"
   | "blockHeight"
@@ -40,6 +47,8 @@ type Method =
   | "info"
 
 interface PendingTransaction {
+  /** A collection NFT's creation names no tree; it creates the account `collectionMint`. */
+  readonly collectionMint?: string | undefined
   readonly signature: string
   readonly tree: string
   readonly owner: string
@@ -179,6 +188,8 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
   /** Sends waiting to land: the height at which each lands. */
   const inbound = new Map<string, { readonly at: number; readonly err: LandingFailure | null }>()
   const trees = new Map<string, SimulatedTree>()
+  /** Collection NFTs created by landed transactions. */
+  const collections = new Set<string>()
   const changes = new Map<string, Array<TreeChange>>()
   let genesisHash = address("genesis")
   const calls: Record<string, number> = {}
@@ -293,7 +304,10 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
       const tx = prepared.get(signature)!
       const tree = trees.get(tx.tree)
       tree?.signatures.push(signature)
-      if (due.err !== null) {
+      if (tx.collectionMint !== undefined && due.err === null) {
+        collections.add(tx.collectionMint)
+        landed.set(signature, { slot: now, err: null, leaf: null })
+      } else if (due.err !== null) {
         const err = due.err
         landed.set(
           signature,
@@ -371,6 +385,39 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
           tree: tx.tree,
           dataHash: tx.dataHash
         } satisfies PreparedMint
+      }),
+
+    prepareCollection: (input) =>
+      Effect.gen(function* () {
+        const now = yield* call("prepareCollection")
+        if (input.name.length === 0 || new TextEncoder().encode(input.name).length > 32) {
+          return yield* fail(new InvalidRequest({ message: "a collection name is 1 to 32 bytes" }))
+        }
+        if (balance < feeLamports) {
+          return yield* fail(
+            new InsufficientFunds({ account: feePayer, message: "the fee payer cannot pay the fee" })
+          )
+        }
+        const n = ++counter
+        const mint = address(`collection:${input.name}:${n}`)
+        const signature = Base58.encode(hash32(`collection-sig:${n}`)) + Base58.encode(hash32(`${n}`))
+        const tx: PendingTransaction = {
+          collectionMint: mint,
+          signature,
+          tree: "",
+          owner: feePayer,
+          dataHash: "",
+          uri: input.uri,
+          lastValidBlockHeight: now + blockhashLifetime
+        }
+        prepared.set(signature, tx)
+        wires.set(signature, signature)
+        return {
+          mint,
+          signature,
+          wire: new TextEncoder().encode(signature),
+          lastValidBlockHeight: tx.lastValidBlockHeight
+        } satisfies PreparedCollection
       }),
 
     send: (wire) =>
@@ -478,7 +525,9 @@ export const make = Effect.fnUntraced(function* (options: SimulatedChainOptions 
         })
       })),
     accountsExist: (addresses) =>
-      Effect.map(call("accountsExist"), () => addresses.map((a) => trees.has(a) || a === feePayer)),
+      Effect.map(call("accountsExist"), () =>
+        addresses.map((a) => trees.has(a) || collections.has(a) || a === feePayer)
+      ),
 
     hashMetadata: (metadata) => Effect.succeed(metadataHash(metadata)),
 

@@ -17,6 +17,7 @@ import * as TicketMetadata from "../TicketMetadata.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 import {
   CollectionFull,
+  CollectionNotReady,
   InvalidMetadata,
   type RequestRefused,
   refuse,
@@ -58,6 +59,15 @@ export const requestMint = Effect.fn("RequestMint")(function* (request: MintRequ
   const collection = Option.getOrNull(found)
   if (request.collectionId !== undefined && collection === null) {
     return yield* refuse(new UnknownCollection({ collectionId: request.collectionId }))
+  }
+  // Created by this service and its NFT not landed yet: the ticket would be minted outside it.
+  // (A collection without an NFT and without a creation, made by other tools, mints as before.)
+  if (
+    collection !== null &&
+    collection.collectionMint === null &&
+    Option.isSome(yield* collections.creation(collection.id))
+  ) {
+    return yield* refuse(new CollectionNotReady({ collectionId: collection.id }))
   }
 
   const uri = TicketMetadata.uriFor(settings.publicBaseUrl, request.ticketId)

@@ -44,7 +44,39 @@ export class TicketMintedOnChain extends Schema.TaggedError<TicketMintedOnChain>
   signature: Schema.NullOr(Schema.String)
 }) {}
 
+export class CollectionNotFound extends Schema.TaggedError<CollectionNotFound>()("CollectionNotFound", {
+  collectionId: Schema.String
+}) {}
+
+/** The collection's NFT is still being created: a ticket minted now would miss the collection. */
+export class CollectionNotReady extends Schema.TaggedError<CollectionNotReady>()("CollectionNotReady", {
+  collectionId: Schema.String
+}) {}
+
+/** The collection id exists, created with a different name, symbol, uri or seller fee. */
+export class CollectionConflict extends Schema.TaggedError<CollectionConflict>()("CollectionConflict", {
+  collectionId: Schema.String,
+  fields: Schema.Array(Schema.String)
+}) {}
+
+/** A collection's name, symbol, uri, seller fee or max supply breaks Token Metadata's limits. */
+export class InvalidCollection extends Schema.TaggedError<InvalidCollection>()("InvalidCollection", {
+  problems: Schema.Array(Schema.String)
+}) {}
+
+/** A max supply below the places already taken. */
+export class MaxSupplyBelowSupply extends Schema.TaggedError<MaxSupplyBelowSupply>()("MaxSupplyBelowSupply", {
+  collectionId: Schema.String,
+  maxSupply: Schema.Int,
+  currentSupply: Schema.Int
+}) {}
+
 export const RequestRefusedReason = Schema.Union([
+  CollectionNotFound,
+  CollectionConflict,
+  CollectionNotReady,
+  InvalidCollection,
+  MaxSupplyBelowSupply,
   InvalidMetadata,
   TicketConflict,
   UnknownCollection,
@@ -65,6 +97,16 @@ export class RequestRefused extends Schema.TaggedError<RequestRefused>()("Reques
 
 const describe = (r: RequestRefusedReason): string => {
   switch (r._tag) {
+    case "CollectionNotFound":
+      return `no collection ${r.collectionId}`
+    case "CollectionConflict":
+      return `collection ${r.collectionId} exists with a different ${r.fields.join(", ")}; a retried creation must send the same values`
+    case "CollectionNotReady":
+      return `collection ${r.collectionId} is still being created: its NFT has not landed (POST /v1/collections again to finish it)`
+    case "InvalidCollection":
+      return r.problems.join("; ")
+    case "MaxSupplyBelowSupply":
+      return `collection ${r.collectionId} already holds ${r.currentSupply} tickets: its max supply cannot go down to ${r.maxSupply}`
     case "InvalidMetadata":
       return r.violations.map((v) => v.message).join("; ")
     case "TicketConflict":

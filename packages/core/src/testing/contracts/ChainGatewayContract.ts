@@ -469,6 +469,46 @@ export const suite = <R, E>(
     )
 
     test(
+      "prepareCollection signs without sending; sent, it creates a collection that tickets mint into",
+      Effect.gen(function* () {
+        const chain = yield* ChainGateway
+        const prepared = yield* chain.prepareCollection({
+          name: "Contract Collection",
+          symbol: "CC",
+          uri: "https://tickets.example/collection.json",
+          sellerFeeBasisPoints: 0
+        })
+        assert.deepStrictEqual(yield* chain.statuses([prepared.signature]), [
+          { signature: prepared.signature, state: "absent" }
+        ])
+        assert.deepStrictEqual(yield* chain.accountsExist([prepared.mint]), [false])
+        assert.isAbove(prepared.lastValidBlockHeight, yield* chain.blockHeight)
+        yield* chain.send(prepared.wire)
+        const [landed] = yield* awaitLanded([prepared.signature])
+        assert.strictEqual(landed!.state === "landed" ? landed!.err : "absent", null)
+        assert.deepStrictEqual(yield* chain.accountsExist([prepared.mint]), [true])
+        // The same bytes again change nothing (a resend after a crash).
+        yield* chain.send(prepared.wire)
+        const tree = yield* createTree()
+        const metadata = ticketMetadata(4, prepared.mint)
+        const mint = yield* chain.prepareMint({
+          mintId: "mint-4",
+          owner: randomAddress(),
+          tree: tree.address,
+          metadata
+        })
+        yield* chain.send(mint.wire)
+        yield* awaitLanded([mint.signature])
+        const leaf = Option.getOrThrow(yield* chain.mintedLeaf(mint.signature))
+        assert.strictEqual(leaf.dataHash, yield* chain.hashMetadata(metadata))
+        const invalid = yield* failureOf(
+          chain.prepareCollection({ name: "x".repeat(33), symbol: "", uri: "", sellerFeeBasisPoints: 0 })
+        )
+        assert.strictEqual(invalid.reason._tag, "InvalidRequest")
+      })
+    )
+
+    test(
       "info names the fee payer and the chain's height; rpcCalls counts requests",
       Effect.gen(function* () {
         const chain = yield* ChainGateway

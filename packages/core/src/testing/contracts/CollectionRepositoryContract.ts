@@ -1,6 +1,7 @@
 /** What every CollectionRepository must do; each case runs on a fresh build of the layer. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option } from "effect"
+import { DateTime, Effect, type Layer, Option } from "effect"
+import { Collection, CollectionCreation } from "../../Collection.ts"
 import { CollectionRepository } from "../../ports/CollectionRepository.ts"
 import type { RepositoryError } from "../../RepositoryError.ts"
 import * as F from "./Fixtures.ts"
@@ -102,6 +103,93 @@ export const suite = <E>(name: string, layer: Layer.Layer<CollectionRepository, 
         assert.strictEqual(stored.maxSupply, 5)
         const missing = yield* F.failureOf(repo.setCollectionMint("no-such-collection", F.owners[2]))
         assert.strictEqual(missing.reason._tag, "NotFound")
+      })
+    )
+
+    test(
+      "update changes the max supply and the metadata, never below the current supply",
+      Effect.gen(function* () {
+        const repo = yield* CollectionRepository
+        const c = yield* repo.create(F.collection(5))
+        yield* repo.reserve(c.id)
+        yield* repo.reserve(c.id)
+        const raised = yield* repo.update(c.id, { maxSupply: 10 })
+        assert.strictEqual(raised.maxSupply, 10)
+        assert.strictEqual(raised.currentSupply, 2)
+        const lowered = yield* repo.update(c.id, { maxSupply: 2 })
+        assert.strictEqual(lowered.maxSupply, 2)
+        const below = yield* F.failureOf(repo.update(c.id, { maxSupply: 1 }))
+        assert.strictEqual(below.reason._tag, "ConstraintViolated")
+        if (below.reason._tag === "ConstraintViolated")
+          assert.strictEqual(below.reason.constraint, "max_supply")
+        assert.strictEqual(Option.getOrThrow(yield* repo.get(c.id)).maxSupply, 2)
+        const described = yield* repo.update(c.id, {
+          metadata: { description: "Summer 2027", image: "https://i/x.png" }
+        })
+        assert.deepStrictEqual(described.metadata, { description: "Summer 2027", image: "https://i/x.png" })
+        assert.strictEqual(described.maxSupply, 2, "metadata alone leaves the max supply")
+        const unlimited = yield* repo.update(c.id, { maxSupply: null })
+        assert.strictEqual(unlimited.maxSupply, null)
+        assert.deepStrictEqual(Option.getOrThrow(yield* repo.get(c.id)).metadata, described.metadata)
+        const missing = yield* F.failureOf(repo.update("no-such-collection", { maxSupply: 3 }))
+        assert.strictEqual(missing.reason._tag, "NotFound")
+      })
+    )
+
+    test(
+      "the creation transaction is kept until the collection mint is recorded",
+      Effect.gen(function* () {
+        const repo = yield* CollectionRepository
+        const c = yield* repo.create(F.collection(null))
+        assert.isTrue(Option.isNone(yield* repo.creation(c.id)))
+        const first = new CollectionCreation({
+          mint: F.owners[0],
+          signature: "sig-1",
+          wire: new Uint8Array([1, 2, 3]),
+          lastValidBlockHeight: 150,
+          signedAt: DateTime.makeUnsafe(1_700_000_000_000)
+        })
+        assert.isTrue(yield* repo.recordCreation(c.id, first, null))
+        assert.deepStrictEqual(Option.getOrThrow(yield* repo.creation(c.id)), first)
+        const second = new CollectionCreation({
+          ...first,
+          mint: F.owners[1],
+          signature: "sig-2",
+          lastValidBlockHeight: 400
+        })
+        // Another creation that began before `first` was stored loses, and sees `first`.
+        assert.isFalse(yield* repo.recordCreation(c.id, second, null))
+        assert.isFalse(yield* repo.recordCreation(c.id, second, "sig-0"))
+        assert.deepStrictEqual(Option.getOrThrow(yield* repo.creation(c.id)), first)
+        assert.isTrue(yield* repo.recordCreation(c.id, second, "sig-1"))
+        assert.deepStrictEqual(Option.getOrThrow(yield* repo.creation(c.id)), second)
+        yield* repo.setCollectionMint(c.id, F.owners[1])
+        assert.isTrue(Option.isNone(yield* repo.creation(c.id)))
+        assert.strictEqual(Option.getOrThrow(yield* repo.get(c.id)).collectionMint, F.owners[1])
+        assert.isFalse(yield* repo.recordCreation(c.id, first, "sig-2"), "never once the mint is recorded")
+        const missing = yield* F.failureOf(repo.recordCreation("no-such-collection", first, null))
+        assert.strictEqual(missing.reason._tag, "NotFound")
+      })
+    )
+
+    test(
+      "uri, seller fee and metadata are stored with the collection; a new one is in no tree",
+      Effect.gen(function* () {
+        const repo = yield* CollectionRepository
+        const base = F.collection(7)
+        const c = yield* repo.create(
+          new Collection({
+            ...base,
+            uri: "https://mint.example/collections/x/metadata.json",
+            sellerFeeBasisPoints: 250,
+            metadata: { description: "d", externalUrl: "https://example.com" }
+          })
+        )
+        const stored = Option.getOrThrow(yield* repo.get(c.id))
+        assert.strictEqual(stored.uri, "https://mint.example/collections/x/metadata.json")
+        assert.strictEqual(stored.sellerFeeBasisPoints, 250)
+        assert.deepStrictEqual(stored.metadata, { description: "d", externalUrl: "https://example.com" })
+        assert.strictEqual(yield* repo.treeCount(c.id), 0)
       })
     )
   })
