@@ -414,7 +414,8 @@ type Runtime = ManagedRuntime.ManagedRuntime<
 >
 
 /**
- * BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
+ * BENCH_CPU=1: each measured pass also prints this process's CPU time (the rest is waiting on the
+ * database and the chain). BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
  * <dir>/pass-<n>.cpuprofile (open it in Chrome's DevTools), set-up and baseline left out.
  */
 const profileDir = process.env.BENCH_CPU_PROFILE
@@ -437,8 +438,12 @@ const profiling = async <A>(run: () => Promise<A>): Promise<A> => {
 const measure = async (runtime: Runtime, expectSuccess: number): Promise<Measured> => {
   const callsBefore = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   const report = reconciled(await profiling(() => runtime.runPromise(pass)))
   const elapsed = seconds(started)
+  const cpu = process.cpuUsage(cpuBefore)
+  if (process.env.BENCH_CPU !== undefined)
+    log(`  pass: ${elapsed.toFixed(3)} s, this process's CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s`)
   const callsAfter = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
   if (
     report.counts.success !== expectSuccess ||
