@@ -260,14 +260,71 @@ export const migrations = {
 /** The table the Migrator records applied migrations in. */
 export const migrationsTable = "minting_migrations"
 
-/** Applies every migration not yet applied; returns the ones it ran. */
-export const migrate = Migrator.make({})({
+/** The schema every table of the service lives in unless DB_SCHEMA names another. */
+export const defaultSchema = "minting"
+
+const identifier = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** The schema name, or why it cannot be one (it is written into SQL, so only plain names pass). */
+export const checkSchema = (schema: string): string | undefined =>
+  identifier.test(schema)
+    ? undefined
+    : `DB_SCHEMA is "${schema}": use lower-case letters, digits and _ (a plain PostgreSQL name)`
+
+const runMigrator = Migrator.make({})({
   loader: Migrator.fromRecord(migrations),
   table: migrationsTable
 })
 
+/**
+ * A deployment of an earlier version kept its tables in `public`, with our migrations table
+ * there: they move into the schema, data and all, before the migrator looks. The old service's
+ * tables of the same names never had a `minting_migrations` beside them, so they stay where
+ * they are.
+ */
+const adoptFromPublic = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    if (schema === "public") return
+    const [found] = yield* sql<{ inPublic: boolean; inSchema: boolean }>`
+      SELECT to_regclass(${`public.${migrationsTable}`}) IS NOT NULL AS "inPublic",
+             to_regclass(${`${schema}.${migrationsTable}`}) IS NOT NULL AS "inSchema"`
+    if (found === undefined || !found.inPublic || found.inSchema) return
+    for (const table of [...tables, migrationsTable]) {
+      yield* sql.unsafe(`ALTER TABLE IF EXISTS public.${table} SET SCHEMA ${schema}`)
+    }
+  })
+
+/**
+ * Applies every migration not yet applied, in `schema` (created when missing); returns the ones
+ * it ran. The whole run holds one connection whose search_path is the schema alone, so every
+ * table lands there whatever the pool's connections default to, and a table of the same name
+ * elsewhere (the old service's `mints`, `collections`...) is never seen.
+ */
+export const migrateIn = (schema: string) =>
+  Effect.gen(function* () {
+    const problem = checkSchema(schema)
+    if (problem !== undefined) return yield* Effect.die(new Error(problem))
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        // Replicas starting together would race on CREATE SCHEMA: one at a time.
+        yield* sql`SELECT pg_advisory_xact_lock(hashtext(${migrationsTable}))`
+        yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+        yield* sql.unsafe(`SET LOCAL search_path TO ${schema}`)
+        yield* adoptFromPublic(schema)
+        return yield* runMigrator
+      })
+    )
+  })
+
+/** Applies every migration not yet applied in the default schema; returns the ones it ran. */
+export const migrate = migrateIn(defaultSchema)
+
 /** Migrates when built: anything built on it sees the current schema. */
-export const layer = Layer.effectDiscard(migrate)
+export const layerIn = (schema: string) => Layer.effectDiscard(migrateIn(schema))
+
+export const layer = layerIn(defaultSchema)
 
 /** Every table this service owns, children first (for test clean-ups). */
 export const tables = [
