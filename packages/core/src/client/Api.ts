@@ -346,7 +346,7 @@ export const endpoints = {
   listFindings: endpoint({
     method: "GET",
     path: "/v1/findings",
-    access: "internal",
+    access: "operator",
     tag: "operations",
     summary: "Findings across passes, oldest first (filters: state, reason; cursor paging)",
     description:
@@ -401,7 +401,7 @@ export const endpoints = {
   listReports: endpoint({
     method: "GET",
     path: "/v1/reconciliations",
-    access: "internal",
+    access: "operator",
     tag: "operations",
     summary: "Reconciliation reports, newest first",
     query: ListReportsParams,
@@ -417,7 +417,7 @@ export const endpoints = {
   getReport: endpoint({
     method: "GET",
     path: "/v1/reconciliations/{id}",
-    access: "internal",
+    access: "operator",
     tag: "operations",
     summary: "One report with its findings",
     params: ReportIdParam,
