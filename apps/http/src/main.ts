@@ -16,20 +16,18 @@ import {
   TreeRegistry,
   TreeRotation
 } from "@tickettoken/minting-core"
+import * as Postgres from "@tickettoken/minting-postgres"
 import { OutboxRelay } from "@tickettoken/minting-rabbitmq"
-import { Effect, Layer, Logger, ManagedRuntime, Option, Redacted, References } from "effect"
+import { ChainChoice, DatabaseChoice, Logging, Run } from "@tickettoken/minting-service-kit"
+import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { makeApp } from "./App.ts"
-import * as Chain from "./Chain.ts"
-import * as Database from "./Database.ts"
 import * as EmbeddedFiles from "./EmbeddedFiles.ts"
 import { environment } from "./Environment.ts"
 import * as FaultHooks from "./FaultHooks.ts"
 import * as WorkerLoop from "./WorkerLoop.ts"
 
-const log = (level: string, message: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(
-    `${JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })}\n`
-  )
+const log = (level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<string, unknown> = {}) =>
+  Logging.write(level, message, fields)
 
 /** An error and its causes, one message each (drivers put the useful part deep inside). */
 const causes = (error: unknown): Array<string> => {
@@ -48,8 +46,6 @@ const retireTrees = Effect.gen(function* () {
   return live.length
 })
 
-const logLevels = { trace: "Trace", debug: "Debug", info: "Info", warn: "Warn", error: "Error" } as const
-
 const main = async () => {
   // Whatever the service writes (PGlite's files, the generated secret, the fee payer) is its
   // own: nothing it creates is readable by other users.
@@ -57,7 +53,7 @@ const main = async () => {
   const env = await Effect.runPromise(
     Effect.result(
       Effect.gen(function* () {
-        return yield* environment
+        return yield* Effect.all([environment, Postgres.config])
       })
     )
   )
@@ -71,17 +67,23 @@ const main = async () => {
   if (env._tag === "Failure" || faults._tag === "Failure") {
     const failure = env._tag === "Failure" ? env.failure : faults._tag === "Failure" ? faults.failure : null
     log("ERROR", "invalid configuration", { error: String(failure) })
-    process.exit(2)
+    process.exit(Run.ExitCode.configuration)
   }
-  const settings = env.success
+  const [settings, postgresOptions] = env.success
+  // The whole configuration, checked before anything starts; refused with every problem named.
+  const { settings: deployment, plan } = await Run.checkConfiguration({
+    role: "http",
+    programsCached: ChainChoice.programsCached,
+    extra: { ...settings, postgres: postgresOptions }
+  })
 
-  const chain = await Chain.choose(settings)
+  const chain = await ChainChoice.forHttp(plan.chain, deployment)
   // The first line says what the chain is, so nobody mistakes a simulation for a cluster.
   log(chain.kind === "simulated" ? "WARN" : "INFO", `chain: ${chain.description}`, { chain: chain.kind })
 
-  const database = Database.choose(settings)
+  const database = DatabaseChoice.choose(plan.database, deployment.dataDir, postgresOptions)
   const embeddedSecret =
-    settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(settings.dataDir)
+    settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(deployment.dataDir)
   const internalSecrets =
     embeddedSecret === null ? settings.internalSecrets : [Redacted.make(embeddedSecret.secret)]
 
@@ -101,13 +103,7 @@ const main = async () => {
       canopyDepth: settings.treeCanopy
     }
   })
-  const logging = Layer.mergeAll(
-    Logger.layer([Logger.consoleJson]),
-    Layer.succeed(
-      References.MinimumLogLevel,
-      logLevels[settings.logLevel as keyof typeof logLevels] ?? "Info"
-    )
-  )
+  const logging = Logging.layer({ level: settings.logLevel })
   // Off unless TT_FAULT_* is set: the fault tests' way to stop the worker at an exact step.
   const faultHooks = FaultHooks.layer(faults.success)
   const faultNotice = FaultHooks.describe(faults.success)
@@ -126,7 +122,11 @@ const main = async () => {
   let genesisHash: string | null = null
   try {
     await runtime.runPromise(Effect.void)
-    log("INFO", `database: ${database.kind}`, { database: database.kind })
+    log("INFO", `database: ${database.kind}`, {
+      database: database.kind,
+      target: database.target,
+      schema: database.schema
+    })
     if (chain.kind === "localnet") {
       // The in-process local devnet starts empty each time: trees registered by an earlier run
       // are gone from it, so they are retired and a new one is created.
@@ -177,8 +177,8 @@ const main = async () => {
       }
     },
     bodyLimit: settings.bodyLimit,
-    accessLog: (line) =>
-      process.stdout.write(`${JSON.stringify({ ...line, timestamp: new Date().toISOString() })}\n`)
+    accessLog: ({ level, message, ...fields }) =>
+      Logging.write(level === "ERROR" || level === "WARN" ? level : "INFO", String(message), fields)
   })
   const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
   await new Promise<void>((resolve) => server.once("listening", () => resolve()))

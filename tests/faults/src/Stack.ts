@@ -116,6 +116,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     DATABASE_URL: databaseUrl,
     SOLANA_RPC_URL: localnet.rpcUrl,
     RECONCILE_INTERVAL: "1s",
+    RECONCILER_PORT: "0",
     SHUTDOWN_DEADLINE_MS: "3000",
     LOG_LEVEL: "info"
   })
