@@ -251,10 +251,39 @@ const treeReplica = [
   `ALTER TABLE reconciliation_findings ADD COLUMN tree text`
 ]
 
+const reasonCodesWithImport = `${reasonCodes}, 'import_unproven'`
+
+/**
+ * The old service's rows, imported (`pnpm migrate:legacy`): mints in the `imported` status until
+ * the reconciler has checked them, and every row they came from kept whole as evidence.
+ */
+const legacyImport = [
+  `ALTER TABLE mints DROP CONSTRAINT mints_status_check`,
+  `ALTER TABLE mints ADD CONSTRAINT mints_status_check CHECK (status IN (${mintStatuses}, 'imported'))`,
+  `CREATE TABLE legacy_evidence (
+    source_table text NOT NULL,
+    source_id text NOT NULL,
+    ticket_id text,
+    mint_id text REFERENCES mints (id) ON DELETE SET NULL,
+    collection_id text,
+    row_data jsonb NOT NULL,
+    imported_at timestamptz NOT NULL,
+    PRIMARY KEY (source_table, source_id)
+  )`,
+  `CREATE INDEX legacy_evidence_ticket_idx ON legacy_evidence (ticket_id) WHERE ticket_id IS NOT NULL`,
+  `CREATE INDEX legacy_evidence_mint_idx ON legacy_evidence (mint_id) WHERE mint_id IS NOT NULL`,
+  `ALTER TABLE findings DROP CONSTRAINT findings_reason_code_check`,
+  `ALTER TABLE findings ADD CONSTRAINT findings_reason_code_check CHECK (reason_code IN (${reasonCodesWithImport}))`,
+  `ALTER TABLE reconciliation_findings DROP CONSTRAINT reconciliation_findings_reason_code_check`,
+  `ALTER TABLE reconciliation_findings ADD CONSTRAINT reconciliation_findings_reason_code_check
+    CHECK (reason_code IN (${reasonCodesWithImport}))`
+]
+
 export const migrations = {
   "0001_initial_schema": run(initialSchema),
   "0002_room_for_updates": run(roomForUpdates),
-  "0003_tree_replica": run(treeReplica)
+  "0003_tree_replica": run(treeReplica),
+  "0004_legacy_import": run(legacyImport)
 }
 
 /** The table the Migrator records applied migrations in. */
@@ -328,6 +357,7 @@ export const layer = layerIn(defaultSchema)
 
 /** Every table this service owns, children first (for test clean-ups). */
 export const tables = [
+  "legacy_evidence",
   "findings",
   "tree_leaves",
   "tree_nodes",

@@ -128,9 +128,9 @@ describe("Deployment.decide", () => {
   })
 
   it("refuses contradictions and unknown values", () => {
-    expect(problems(settings({ ...production, chain: "simulated" }), uncached)).toEqual(
-      [expect.stringMatching(/CHAIN=simulated but SOLANA_RPC_URL is set/)]
-    )
+    expect(problems(settings({ ...production, chain: "simulated" }), uncached)).toEqual([
+      expect.stringMatching(/CHAIN=simulated but SOLANA_RPC_URL is set/)
+    ])
     expect(problems(settings({ chain: "cluster" }), uncached)).toEqual([
       expect.stringMatching(/CHAIN=cluster but/)
     ])

@@ -119,7 +119,8 @@ const exampleReport = {
       db_orphaned: 0,
       double_mint: 0,
       replica_incomplete: 0,
-      chain_reset: 0
+      chain_reset: 0,
+      import_unproven: 0
     }
   },
   rpcCalls: 3,
