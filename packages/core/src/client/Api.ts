@@ -306,7 +306,7 @@ export const endpoints = {
     path: "/v1/mints/{ticketId}/retry",
     access: "operator",
     tag: "operations",
-    summary: "Operator: retry a failed or missing_on_chain mint",
+    summary: "Operator: retry a failed, missing_on_chain or imported mint (its owner known)",
     params: TicketIdParam,
     answers: {
       202: { description: "Requeued", schema: MintView, example: exampleMint },
