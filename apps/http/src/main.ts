@@ -149,70 +149,84 @@ const main = async () => {
     process.exit(1)
   }
 
-  const worker = settings.workerEnabled
-    ? WorkerLoop.start(runtime, {
-        batchSize: settings.workerBatch,
-        concurrency: settings.workerConcurrency,
-        maxInFlight: settings.workerMaxInFlight,
-        idleMs: settings.workerIdleMs,
-        recoveryIntervalMs: settings.recoveryIntervalMs,
-        stallWarnAfterMs: settings.stallWarnAfterMs
+  const options = {
+    batchSize: settings.workerBatch,
+    concurrency: settings.workerConcurrency,
+    maxInFlight: settings.workerMaxInFlight,
+    idleMs: settings.workerIdleMs,
+    recoveryIntervalMs: settings.recoveryIntervalMs,
+    stallWarnAfterMs: settings.stallWarnAfterMs
+  }
+  // Served under Effect's runtime: SIGTERM/SIGINT interrupt it, and the scope closes in reverse:
+  // the server stops taking requests, the worker lets its mints in flight finish (until
+  // SHUTDOWN_DEADLINE_MS), then the pool and the chain close.
+  const serving = Effect.gen(function* () {
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        await runtime.dispose()
+        await chain.close()
+        log("INFO", "stopped")
       })
-    : null
-  const app = makeApp(runtime, {
-    auth: {
-      internalSecrets,
-      jwtSecret: Option.getOrNull(settings.jwtSecret),
-      jwtAudience: Option.getOrNull(settings.jwtAudience),
-      jwtIssuer: Option.getOrNull(settings.jwtIssuer)
-    },
-    health: {
-      chain: chain.kind,
-      database: database.kind,
-      worker: worker?.health,
-      chainChecks: {
-        feePayerMinMints: settings.feePayerMinMints,
-        mintCostLamports: settings.mintCostLamports,
-        genesisHash: () => genesisHash
-      }
-    },
-    bodyLimit: settings.bodyLimit,
-    accessLog: ({ level, message, ...fields }) =>
-      Logging.write(level === "ERROR" || level === "WARN" ? level : "INFO", String(message), fields)
-  })
-  const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()))
-  const url = `http://${settings.host}:${settings.port}`
-  log("INFO", `listening on ${url}`, { url, docs: `${url}/docs` })
-
-  log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
-
-  if (embeddedSecret !== null) {
-    // Where to read the secret, never the secret: stdout is the log stream, and logs are
-    // collected, shipped and kept where a secret must not go.
-    process.stdout.write(
-      `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n\n`
     )
-  }
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log("INFO", `${signal}: shutting down`)
-    await worker?.stop(settings.shutdownDeadlineMs)
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      // Idle keep-alive sockets would hold close() open for seconds.
-      server.closeIdleConnections()
+    const worker = settings.workerEnabled
+      ? yield* Effect.acquireRelease(
+          Effect.sync(() => WorkerLoop.start(runtime, options)),
+          (started) => Effect.promise(() => started.stop(settings.shutdownDeadlineMs))
+        )
+      : null
+    const app = makeApp(runtime, {
+      auth: {
+        internalSecrets,
+        jwtSecret: Option.getOrNull(settings.jwtSecret),
+        jwtAudience: Option.getOrNull(settings.jwtAudience),
+        jwtIssuer: Option.getOrNull(settings.jwtIssuer)
+      },
+      health: {
+        chain: chain.kind,
+        database: database.kind,
+        worker: worker?.health,
+        chainChecks: {
+          feePayerMinMints: settings.feePayerMinMints,
+          mintCostLamports: settings.mintCostLamports,
+          genesisHash: () => genesisHash
+        }
+      },
+      bodyLimit: settings.bodyLimit,
+      accessLog: ({ level, message, ...fields }) =>
+        Logging.write(level === "ERROR" || level === "WARN" ? level : "INFO", String(message), fields)
     })
-    await runtime.dispose()
-    await chain.close()
-    log("INFO", "stopped")
-    process.exit(0)
-  }
-  process.on("SIGTERM", () => void shutdown("SIGTERM"))
-  process.on("SIGINT", () => void shutdown("SIGINT"))
+    yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
+        await new Promise<void>((resolve) => server.once("listening", () => resolve()))
+        return server
+      }),
+      (server) =>
+        Effect.promise(
+          () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              // Idle keep-alive sockets would hold close() open for seconds.
+              server.closeIdleConnections()
+            })
+        )
+    )
+    const url = `http://${settings.host}:${settings.port}`
+    log("INFO", `listening on ${url}`, { url, docs: `${url}/docs` })
+    log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
+    if (embeddedSecret !== null) {
+      // Where to read the secret, never the secret: stdout is the log stream, and logs are
+      // collected, shipped and kept where a secret must not go.
+      process.stdout.write(
+        `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n\n`
+      )
+    }
+    return yield* Effect.never
+  }).pipe(
+    Effect.onInterrupt(() => Effect.sync(() => log("INFO", "shutting down"))),
+    Effect.scoped
+  )
+  Run.runMain(serving, { failureCode: 1 })
 }
 
 void main()
