@@ -147,18 +147,22 @@ describe("ops/alerts.yml", () => {
     }
   })
 
+  // Debian's `prometheus` package ships promtool (PROMTOOL names another binary, e.g. one
+  // extracted with `apt-get download prometheus && dpkg -x`).
+  const promtoolBin = process.env.PROMTOOL ?? "promtool"
   const promtool = (() => {
     try {
-      execFileSync("promtool", ["--version"], { stdio: "ignore" })
+      execFileSync(promtoolBin, ["--version"], { stdio: "ignore" })
       return true
     } catch {
       return false
     }
   })()
+  if (!promtool) console.log("promtool not found: ops/alerts.yml is checked by the parser tests only")
   it.skipIf(!promtool)("passes promtool check rules", () => {
-    const out = execFileSync("promtool", ["check", "rules", join(root, "ops/alerts.yml")], {
+    const out = execFileSync(promtoolBin, ["check", "rules", join(root, "ops/alerts.yml")], {
       encoding: "utf8"
     })
-    expect(out).toMatch(/SUCCESS/)
+    expect(out).toMatch(/SUCCESS: 9 rules found/)
   })
 })
