@@ -1,6 +1,7 @@
 // The layer rules of DESIGN.md, checked on every import in the workspace's source and tests:
 // core imports only effect (and its own files); an adapter never imports another adapter;
-// no package imports an app; no relative import leaves its own package (tests/* included).
+// no package imports an app, nor the service kit (apps only); no relative import leaves its own
+// package (tests/* included).
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 
@@ -11,6 +12,9 @@ const adapters = [
   "@tickettoken/minting-rabbitmq"
 ]
 const apps = ["@tickettoken/minting-http", "@tickettoken/minting-reconciler"]
+// The composition kit wires adapters together: only apps (and tests) may import it, never core
+// or an adapter, which it depends on.
+const serviceKit = "@tickettoken/minting-service-kit"
 const importPattern =
   /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
@@ -54,6 +58,9 @@ for (const group of ["packages", "apps", "tests"]) {
         const target = spec.split("/").slice(0, 2).join("/")
         if (adapters.includes(pkgName) && adapters.includes(target) && target !== pkgName) {
           violations.push(`${where}; an adapter never imports another adapter`)
+        }
+        if (target === serviceKit && group === "packages" && pkgName !== serviceKit) {
+          violations.push(`${where}; only apps compose with the service kit`)
         }
         if (group === "packages" && apps.includes(target)) {
           violations.push(`${where}; a package never imports an app`)

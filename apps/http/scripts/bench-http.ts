@@ -87,6 +87,7 @@ const load = async (port: number, path: string, signed: boolean, pid: number) =>
 }
 
 await admin(`CREATE DATABASE ${database}`)
+await admin(`ALTER DATABASE ${database} SET search_path TO minting, public`)
 const url = new URL(adminUrl)
 url.pathname = `/${database}`
 const server = spawn(process.execPath, [join(import.meta.dirname, "bench-server.ts")], {

@@ -1,6 +1,8 @@
 /**
- * The service's settings, from the environment (every variable is listed with its default in
- * .env.example). Secrets are Redacted: they print as <redacted>.
+ * The HTTP app's own settings, from the environment (every variable is listed with its default in
+ * .env.example). The database and the chain (DATABASE_URL, SOLANA_RPC_URL, DB, CHAIN, DATA_DIR...)
+ * are the service kit's `Deployment` settings, checked whole at start. Secrets are Redacted: they
+ * print as <redacted>.
  */
 import { Config, Option, Redacted } from "effect"
 
@@ -28,11 +30,6 @@ export const environment = Config.all({
   jwtSecret: Config.Redacted("JWT_SECRET").pipe(Config.option),
   jwtAudience: Config.String("JWT_AUDIENCE").pipe(Config.option),
   jwtIssuer: Config.String("JWT_ISSUER").pipe(Config.option),
-  dataDir: Config.String("DATA_DIR").pipe(Config.withDefault(".data")),
-  databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option),
-  dbHost: Config.String("DB_HOST").pipe(Config.option),
-  solanaRpcUrl: Config.String("SOLANA_RPC_URL").pipe(Config.option),
-  localnetPort: Config.Int("LOCALNET_PORT").pipe(Config.withDefault(8899)),
   workerEnabled: Config.Boolean("WORKER_ENABLED").pipe(Config.withDefault(true)),
   workerConcurrency: Config.Int("WORKER_CONCURRENCY").pipe(Config.withDefault(32)),
   workerBatch: Config.Int("WORKER_BATCH").pipe(Config.withDefault(32)),

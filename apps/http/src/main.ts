@@ -16,20 +16,18 @@ import {
   TreeRegistry,
   TreeRotation
 } from "@tickettoken/minting-core"
+import * as Postgres from "@tickettoken/minting-postgres"
 import { OutboxRelay } from "@tickettoken/minting-rabbitmq"
-import { Effect, Layer, Logger, ManagedRuntime, Option, Redacted, References } from "effect"
+import { ChainChoice, DatabaseChoice, Logging, Run } from "@tickettoken/minting-service-kit"
+import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { makeApp } from "./App.ts"
-import * as Chain from "./Chain.ts"
-import * as Database from "./Database.ts"
 import * as EmbeddedFiles from "./EmbeddedFiles.ts"
 import { environment } from "./Environment.ts"
 import * as FaultHooks from "./FaultHooks.ts"
 import * as WorkerLoop from "./WorkerLoop.ts"
 
-const log = (level: string, message: string, fields: Record<string, unknown> = {}) =>
-  process.stdout.write(
-    `${JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })}\n`
-  )
+const log = (level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<string, unknown> = {}) =>
+  Logging.write(level, message, fields)
 
 /** An error and its causes, one message each (drivers put the useful part deep inside). */
 const causes = (error: unknown): Array<string> => {
@@ -48,8 +46,6 @@ const retireTrees = Effect.gen(function* () {
   return live.length
 })
 
-const logLevels = { trace: "Trace", debug: "Debug", info: "Info", warn: "Warn", error: "Error" } as const
-
 const main = async () => {
   // Whatever the service writes (PGlite's files, the generated secret, the fee payer) is its
   // own: nothing it creates is readable by other users.
@@ -57,7 +53,7 @@ const main = async () => {
   const env = await Effect.runPromise(
     Effect.result(
       Effect.gen(function* () {
-        return yield* environment
+        return yield* Effect.all([environment, Postgres.config])
       })
     )
   )
@@ -71,24 +67,30 @@ const main = async () => {
   if (env._tag === "Failure" || faults._tag === "Failure") {
     const failure = env._tag === "Failure" ? env.failure : faults._tag === "Failure" ? faults.failure : null
     log("ERROR", "invalid configuration", { error: String(failure) })
-    process.exit(2)
+    process.exit(Run.ExitCode.configuration)
   }
-  const settings = env.success
+  const [settings, postgresOptions] = env.success
+  // The whole configuration, checked before anything starts; refused with every problem named.
+  const { settings: deployment, plan } = await Run.checkConfiguration({
+    role: "http",
+    programsCached: ChainChoice.programsCached,
+    extra: { ...settings, postgres: postgresOptions }
+  })
 
-  const chain = await Chain.choose(settings)
+  const chain = await ChainChoice.forHttp(plan.chain, deployment)
   // The first line says what the chain is, so nobody mistakes a simulation for a cluster.
   log(chain.kind === "simulated" ? "WARN" : "INFO", `chain: ${chain.description}`, { chain: chain.kind })
 
-  const database = Database.choose(settings)
+  const database = DatabaseChoice.choose(plan.database, deployment.dataDir, postgresOptions)
   const embeddedSecret =
-    settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(settings.dataDir)
+    settings.internalSecrets.length > 0 ? null : EmbeddedFiles.internalSecret(deployment.dataDir)
   const internalSecrets =
     embeddedSecret === null ? settings.internalSecrets : [Redacted.make(embeddedSecret.secret)]
   // On the embedded defaults the console works at once: operators sign in with a token that
   // `pnpm console:token` signs with this generated secret. Configured deployments set JWT_SECRET.
   const embeddedJwt =
     embeddedSecret !== null && Option.isNone(settings.jwtSecret)
-      ? EmbeddedFiles.jwtSecret(settings.dataDir)
+      ? EmbeddedFiles.jwtSecret(deployment.dataDir)
       : null
   const jwtSecret =
     embeddedJwt === null ? Option.getOrNull(settings.jwtSecret) : Redacted.make(embeddedJwt.secret)
@@ -109,13 +111,7 @@ const main = async () => {
       canopyDepth: settings.treeCanopy
     }
   })
-  const logging = Layer.mergeAll(
-    Logger.layer([Logger.consoleJson]),
-    Layer.succeed(
-      References.MinimumLogLevel,
-      logLevels[settings.logLevel as keyof typeof logLevels] ?? "Info"
-    )
-  )
+  const logging = Logging.layer({ level: settings.logLevel })
   // Off unless TT_FAULT_* is set: the fault tests' way to stop the worker at an exact step.
   const faultHooks = FaultHooks.layer(faults.success)
   const faultNotice = FaultHooks.describe(faults.success)
@@ -134,7 +130,11 @@ const main = async () => {
   let genesisHash: string | null = null
   try {
     await runtime.runPromise(Effect.void)
-    log("INFO", `database: ${database.kind}`, { database: database.kind })
+    log("INFO", `database: ${database.kind}`, {
+      database: database.kind,
+      target: database.target,
+      schema: database.schema
+    })
     if (chain.kind === "localnet") {
       // The in-process local devnet starts empty each time: trees registered by an earlier run
       // are gone from it, so they are retired and a new one is created.
@@ -157,74 +157,88 @@ const main = async () => {
     process.exit(1)
   }
 
-  const worker = settings.workerEnabled
-    ? WorkerLoop.start(runtime, {
-        batchSize: settings.workerBatch,
-        concurrency: settings.workerConcurrency,
-        maxInFlight: settings.workerMaxInFlight,
-        idleMs: settings.workerIdleMs,
-        recoveryIntervalMs: settings.recoveryIntervalMs,
-        stallWarnAfterMs: settings.stallWarnAfterMs
+  const options = {
+    batchSize: settings.workerBatch,
+    concurrency: settings.workerConcurrency,
+    maxInFlight: settings.workerMaxInFlight,
+    idleMs: settings.workerIdleMs,
+    recoveryIntervalMs: settings.recoveryIntervalMs,
+    stallWarnAfterMs: settings.stallWarnAfterMs
+  }
+  // Served under Effect's runtime: SIGTERM/SIGINT interrupt it, and the scope closes in reverse:
+  // the server stops taking requests, the worker lets its mints in flight finish (until
+  // SHUTDOWN_DEADLINE_MS), then the pool and the chain close.
+  const serving = Effect.gen(function* () {
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        await runtime.dispose()
+        await chain.close()
+        log("INFO", "stopped")
       })
-    : null
-  const app = makeApp(runtime, {
-    auth: {
-      internalSecrets,
-      jwtSecret,
-      jwtAudience: Option.getOrNull(settings.jwtAudience),
-      jwtIssuer: Option.getOrNull(settings.jwtIssuer)
-    },
-    health: {
-      chain: chain.kind,
-      database: database.kind,
-      worker: worker?.health,
-      chainChecks: {
-        feePayerMinMints: settings.feePayerMinMints,
-        mintCostLamports: settings.mintCostLamports,
-        genesisHash: () => genesisHash
-      }
-    },
-    bodyLimit: settings.bodyLimit,
-    accessLog: (line) =>
-      process.stdout.write(`${JSON.stringify({ ...line, timestamp: new Date().toISOString() })}\n`)
-  })
-  const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()))
-  const url = `http://${settings.host}:${settings.port}`
-  log("INFO", `listening on ${url}`, {
-    url,
-    docs: `${url}/docs`,
-    console: jwtSecret === null ? "off (JWT_SECRET not set)" : `${url}/console`
-  })
-
-  log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
-
-  if (embeddedSecret !== null) {
-    // Where to read the secret, never the secret: stdout is the log stream, and logs are
-    // collected, shipped and kept where a secret must not go.
-    process.stdout.write(
-      `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n${embeddedJwt === null ? "" : `Operator console: ${url}/console (sign in with the token from: pnpm --silent console:token)\n`}\n`
     )
-  }
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log("INFO", `${signal}: shutting down`)
-    await worker?.stop(settings.shutdownDeadlineMs)
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      // Idle keep-alive sockets would hold close() open for seconds.
-      server.closeIdleConnections()
+    const worker = settings.workerEnabled
+      ? yield* Effect.acquireRelease(
+          Effect.sync(() => WorkerLoop.start(runtime, options)),
+          (started) => Effect.promise(() => started.stop(settings.shutdownDeadlineMs))
+        )
+      : null
+    const app = makeApp(runtime, {
+      auth: {
+        internalSecrets,
+        jwtSecret,
+        jwtAudience: Option.getOrNull(settings.jwtAudience),
+        jwtIssuer: Option.getOrNull(settings.jwtIssuer)
+      },
+      health: {
+        chain: chain.kind,
+        database: database.kind,
+        worker: worker?.health,
+        chainChecks: {
+          feePayerMinMints: settings.feePayerMinMints,
+          mintCostLamports: settings.mintCostLamports,
+          genesisHash: () => genesisHash
+        }
+      },
+      bodyLimit: settings.bodyLimit,
+      accessLog: ({ level, message, ...fields }) =>
+        Logging.write(level === "ERROR" || level === "WARN" ? level : "INFO", String(message), fields)
     })
-    await runtime.dispose()
-    await chain.close()
-    log("INFO", "stopped")
-    process.exit(0)
-  }
-  process.on("SIGTERM", () => void shutdown("SIGTERM"))
-  process.on("SIGINT", () => void shutdown("SIGINT"))
+    yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }) as Server
+        await new Promise<void>((resolve) => server.once("listening", () => resolve()))
+        return server
+      }),
+      (server) =>
+        Effect.promise(
+          () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              // Idle keep-alive sockets would hold close() open for seconds.
+              server.closeIdleConnections()
+            })
+        )
+    )
+    const url = `http://${settings.host}:${settings.port}`
+    log("INFO", `listening on ${url}`, {
+      url,
+      docs: `${url}/docs`,
+      console: jwtSecret === null ? "off (JWT_SECRET not set)" : `${url}/console`
+    })
+    log("INFO", worker ? "mint worker running" : "mint worker off (WORKER_ENABLED=false)")
+    if (embeddedSecret !== null) {
+      // Where to read the secret, never the secret: stdout is the log stream, and logs are
+      // collected, shipped and kept where a secret must not go.
+      process.stdout.write(
+        `\nInternal secret: ${embeddedSecret.generated ? "generated into" : "read from"} ${embeddedSecret.path} (mode 0600; cat it to sign requests)\nMint one ticket:\n  pnpm --silent mint:example ${url}\n${embeddedJwt === null ? "" : `Operator console: ${url}/console (sign in with the token from: pnpm --silent console:token)\n`}\n`
+      )
+    }
+    return yield* Effect.never
+  }).pipe(
+    Effect.onInterrupt(() => Effect.sync(() => log("INFO", "shutting down"))),
+    Effect.scoped
+  )
+  Run.runMain(serving, { failureCode: 1 })
 }
 
 void main()

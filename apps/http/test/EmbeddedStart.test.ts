@@ -11,9 +11,9 @@ import { join } from "node:path"
 import { NodeCrypto } from "@effect/platform-node"
 import { MintRequest } from "@tickettoken/minting-core"
 import { MintingClient } from "@tickettoken/minting-core/client"
+import { Net } from "@tickettoken/minting-service-kit"
 import { Effect, Layer, Redacted } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { freePort } from "./Net.ts"
 
 const dataDir = mkdtempSync(join(tmpdir(), "tt-embedded-"))
 // An existing data folder left open, as a fresh checkout or a careless copy would leave it.
@@ -40,14 +40,17 @@ const start = async (port: number) => {
     ...process.env,
     PORT: String(port),
     DATA_DIR: dataDir,
-    LOCALNET_PORT: String(await freePort())
+    LOCALNET_PORT: String(await Net.freePort())
   }
   for (const name of [
     "DATABASE_URL",
     "DB_HOST",
     "INTERNAL_AUTH_SECRETS",
     "SOLANA_RPC_URL",
-    "SOLANA_KEYPAIR"
+    "SOLANA_KEYPAIR",
+    "DB",
+    "CHAIN",
+    "PUBLIC_BASE_URL"
   ]) {
     delete env[name]
   }
@@ -79,7 +82,7 @@ const stop = (child: ChildProcess) =>
 
 describe("the embedded start", () => {
   it("generates a secret, mints a signed ticket, stops cleanly, and keeps its data across a restart", async () => {
-    const port = await freePort()
+    const port = await Net.freePort()
     const baseUrl = `http://127.0.0.1:${port}`
     const first = await start(port)
     const secret = readFileSync(join(dataDir, "internal-secret"), "utf8").trim()

@@ -12,12 +12,11 @@ import { NodeCrypto } from "@effect/platform-node"
 import { ChainGateway, MintRequest, TicketMetadataInput } from "@tickettoken/minting-core"
 import { MintingClient } from "@tickettoken/minting-core/client"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
+import { Keypairs, Net } from "@tickettoken/minting-service-kit"
 import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
 import { programsMissingForTests } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { newKeypairJson } from "../src/EmbeddedFiles.ts"
-import { freePort } from "./Net.ts"
 
 const secret = "e2e-internal-secret"
 const owner = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
@@ -41,7 +40,7 @@ const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 beforeAll(async () => {
   pg = await DisposableServer.make()
   dataDir = mkdtempSync(join(tmpdir(), "tt-e2e-"))
-  const port = await freePort()
+  const port = await Net.freePort()
   baseUrl = `http://127.0.0.1:${port}`
   server = spawn(process.execPath, ["src/main.ts"], {
     cwd: join(import.meta.dirname, ".."),
@@ -51,7 +50,7 @@ beforeAll(async () => {
       DATABASE_URL: pg.url,
       INTERNAL_AUTH_SECRETS: secret,
       DATA_DIR: dataDir,
-      LOCALNET_PORT: String(await freePort()),
+      LOCALNET_PORT: String(await Net.freePort()),
       WORKER_IDLE_MS: "50",
       SOLANA_RPC_URL: ""
     },
@@ -109,7 +108,10 @@ describe("the service, end to end", () => {
     // Read the leaf back from the chain with the adapter's own parser, as a stranger would.
     const reader = BubblegumGateway.layer.pipe(
       Layer.provide(
-        SolanaConfig.layer({ rpcUrl: `http://${chain.rpcHost!}`, keypair: Redacted.make(newKeypairJson()) })
+        SolanaConfig.layer({
+          rpcUrl: `http://${chain.rpcHost!}`,
+          keypair: Redacted.make(Keypairs.newKeypairJson())
+        })
       )
     )
     const leaf = await Effect.runPromise(

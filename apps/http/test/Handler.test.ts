@@ -4,12 +4,12 @@
  */
 import { request as httpRequest, type Server } from "node:http"
 import { serve } from "@hono/node-server"
+import { Net } from "@tickettoken/minting-service-kit"
 import { Effect, Layer, Logger, ManagedRuntime, References } from "effect"
 import { Hono } from "hono"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AppRuntime } from "../src/AppServices.ts"
 import { handler } from "../src/Handler.ts"
-import { freePort } from "./Net.ts"
 
 interface Line {
   readonly level: string
@@ -53,7 +53,7 @@ app.get(
 let server: Server
 let port: number
 beforeAll(async () => {
-  port = await freePort()
+  port = await Net.freePort()
   server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }) as Server
   await new Promise<void>((resolve) => server.once("listening", () => resolve()))
 })

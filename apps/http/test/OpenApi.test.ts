@@ -63,7 +63,8 @@ describe("the OpenAPI document", () => {
       "minting",
       "completed",
       "failed",
-      "missing_on_chain"
+      "missing_on_chain",
+      "imported"
     ])
     expect(param("/v1/mints", "get", "limit").schema.pattern).toBe("^[1-9][0-9]{0,5}$")
     for (const name of ["cursor", "limit"]) expect(param("/v1/reconciliations", "get", name)).toBeDefined()

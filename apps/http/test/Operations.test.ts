@@ -20,11 +20,11 @@ import {
 import { type CollectionView, InternalAuth, MintingClient } from "@tickettoken/minting-core/client"
 import * as Postgres from "@tickettoken/minting-postgres"
 import { TestDatabase } from "@tickettoken/minting-postgres/testing"
+import { Net } from "@tickettoken/minting-service-kit"
 import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
 import { type Localnet, programsMissingForTests, startLocalnet } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freePort } from "./Net.ts"
 import { jwt, jwtSecret } from "./TestApp.ts"
 
 const missing = programsMissingForTests()
@@ -134,7 +134,7 @@ suite("operator commands and collections on the local devnet with the real progr
     dir = mkdtempSync(join(tmpdir(), "tt-ops-"))
     localnet = await startLocalnet({ port: 0 })
     db = await TestDatabase.create("ops")
-    const port = await freePort()
+    const port = await Net.freePort()
     baseUrl = `http://127.0.0.1:${port}`
     publicBaseUrl = `https://mint.tickettoken.test`
     feePayer = join(dir, "fee-payer.json")

@@ -7,9 +7,9 @@
 import { request as httpRequest, type Server } from "node:http"
 import { serve } from "@hono/node-server"
 import { InternalAuth, MintingClient } from "@tickettoken/minting-core/client"
+import { Net } from "@tickettoken/minting-service-kit"
 import { Effect, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freePort } from "./Net.ts"
 import { crypto, makeTestApp, secret } from "./TestApp.ts"
 
 let t: ReturnType<typeof makeTestApp>
@@ -17,7 +17,7 @@ let server: Server
 let port: number
 beforeAll(async () => {
   t = makeTestApp()
-  port = await freePort()
+  port = await Net.freePort()
   server = serve({ fetch: t.app.fetch, port, hostname: "127.0.0.1" }) as Server
   await new Promise<void>((resolve) => server.once("listening", () => resolve()))
 })

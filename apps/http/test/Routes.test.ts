@@ -205,6 +205,22 @@ describe("auth", () => {
         })
       ).status
     ).toBe(401)
+    // What an admin may run, it may read: reports and findings take the same JWT (a regression:
+    // GET /v1/reconciliations once refused it).
+    const created = (await res.json()) as { id: string }
+    const bearer = { headers: { authorization: `Bearer ${admin}` } }
+    const listed = await t.app.request("/v1/reconciliations", bearer)
+    expect(listed.status).toBe(200)
+    expect(((await listed.json()) as { items: Array<{ id: string }> }).items.map((r) => r.id)).toContain(
+      created.id
+    )
+    expect((await t.app.request(`/v1/reconciliations/${created.id}`, bearer)).status).toBe(200)
+    expect((await t.app.request("/v1/findings", bearer)).status).toBe(200)
+    expect(
+      (await t.app.request("/v1/reconciliations", { headers: { authorization: `Bearer ${user}` } })).status
+    ).toBe(403)
+    // ...and the services that read them with a signed request still can.
+    expect((await t.signed("GET", "/v1/reconciliations")).status).toBe(200)
     // A JWT is not enough for internal routes.
     expect((await t.app.request("/v1/mints", { headers: { authorization: `Bearer ${admin}` } })).status).toBe(
       401

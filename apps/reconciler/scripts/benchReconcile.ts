@@ -378,6 +378,7 @@ const databases: Array<string> = []
 const freshDatabase = async () => {
   const dbName = `bench_reconcile_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
   await admin((sql) => sql`CREATE DATABASE ${sql(dbName)}`)
+  await admin((sql) => sql.unsafe(`ALTER DATABASE ${dbName} SET search_path TO minting, public`))
   databases.push(dbName)
   const dbUrl = new URL(serverUrl)
   dbUrl.pathname = `/${dbName}`

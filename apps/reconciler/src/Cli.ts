@@ -48,7 +48,9 @@ DATA_DIR/pglite, one process only), SOLANA_RPC_URL (else a local devnet on LOCAL
 SOLANA_KEYPAIR (optional: the reconciler never signs), RECONCILE_INTERVAL (60s, 500ms, 2m or ms),
 RECONCILE_BATCH_SIZE (1000), RECONCILE_REPAIR (true), RECONCILE_REPAIR_LIMIT (1% of the mints
 examined, at least 10), RECONCILE_LOCK_NAME (reconciler),
-SHUTDOWN_DEADLINE_MS (10000), LOG_LEVEL (info).`
+SHUTDOWN_DEADLINE_MS (10000), LOG_LEVEL (info), DB_SCHEMA (minting), DB=embedded (required to
+reconcile a cluster from the embedded PGlite), RECONCILER_PORT (9465; the daemon's /metrics and
+/health, 0 for a free port) and RECONCILER_HOST (127.0.0.1).`
 
 /** The command, or what is wrong with the arguments. */
 export const parseCommand = (args: ReadonlyArray<string>): Command | string => {

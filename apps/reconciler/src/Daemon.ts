@@ -5,13 +5,16 @@
  * Abandoning is safe: every repair is its own versioned write, the scan checkpoint only moves
  * past pages already judged, and the lock is let go as the pass unwinds.
  */
-import { Cause, Duration, Effect, Fiber, Schedule } from "effect"
+import { Cause, Duration, Effect, Fiber, type Ref, Schedule } from "effect"
 import { type PassOptions, type PassOutcome, runPass } from "./Pass.ts"
+import * as StatusServer from "./StatusServer.ts"
 
 export interface DaemonOptions extends PassOptions {
   readonly intervalMs: number
   /** How long a pass under way may still run once shutdown begins. */
   readonly shutdownDeadlineMs: number
+  /** Where each pass's outcome is recorded for /health and /metrics (none: not recorded). */
+  readonly status?: Ref.Ref<StatusServer.Status> | undefined
 }
 
 export const logOutcome = (outcome: PassOutcome) => {
@@ -38,15 +41,23 @@ export const logOutcome = (outcome: PassOutcome) => {
   }
 }
 
-const logged = (options: PassOptions) =>
+const logged = (options: DaemonOptions) =>
   runPass(options).pipe(
     Effect.tap(logOutcome),
+    Effect.tap((outcome) =>
+      options.status === undefined ? Effect.void : StatusServer.record(options.status, outcome)
+    ),
     Effect.asVoid,
     Effect.catchCause((cause) =>
       Cause.hasInterruptsOnly(cause)
         ? Effect.failCause(cause)
         : Effect.logError("reconciliation pass failed; the next one will try again").pipe(
-            Effect.annotateLogs({ error: String(Cause.squash(cause)) })
+            Effect.annotateLogs({ error: String(Cause.squash(cause)) }),
+            Effect.andThen(
+              options.status === undefined
+                ? Effect.void
+                : StatusServer.record(options.status, { _tag: "Failed", error: String(Cause.squash(cause)) })
+            )
           )
     )
   )

@@ -1,7 +1,8 @@
 /**
- * The reconciler's settings, from the same environment as the HTTP app: DATABASE_URL (or the
- * seed's DB_HOST...) else PGlite under DATA_DIR; SOLANA_RPC_URL and SOLANA_KEYPAIR for the chain.
- * Secrets stay Redacted and are never logged.
+ * The reconciler's own settings. The database and the chain (DATABASE_URL or the seed's
+ * DB_HOST..., else PGlite under DATA_DIR; SOLANA_RPC_URL, SOLANA_KEYPAIR, LOCALNET_PORT; DB,
+ * CHAIN) are the service kit's `Deployment` settings, checked whole at start as the HTTP app's
+ * are. Secrets stay Redacted and are never logged.
  */
 import { Config, ConfigProvider, Effect } from "effect"
 import { parseInterval } from "./Interval.ts"
@@ -23,17 +24,14 @@ const interval = Config.String("RECONCILE_INTERVAL").pipe(
 )
 
 export const environment = Config.all({
-  dataDir: Config.String("DATA_DIR").pipe(Config.withDefault(".data")),
-  databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option),
-  dbHost: Config.String("DB_HOST").pipe(Config.option),
-  solanaRpcUrl: Config.String("SOLANA_RPC_URL").pipe(Config.option),
-  solanaKeypair: Config.Redacted("SOLANA_KEYPAIR").pipe(Config.option),
-  localnetPort: Config.Port("LOCALNET_PORT").pipe(Config.withDefault(8899)),
   intervalMs: interval,
   batchSize: Config.Int("RECONCILE_BATCH_SIZE").pipe(Config.withDefault(1_000)),
   repair: Config.Boolean("RECONCILE_REPAIR").pipe(Config.withDefault(true)),
   repairLimit: Config.Int("RECONCILE_REPAIR_LIMIT").pipe(Config.option),
   lockName: Config.String("RECONCILE_LOCK_NAME").pipe(Config.withDefault("reconciler")),
+  /** The daemon serves /metrics and /health here (0: a free port); --once serves nothing. */
+  port: Config.Int("RECONCILER_PORT").pipe(Config.withDefault(9465)),
+  host: Config.String("RECONCILER_HOST").pipe(Config.withDefault("127.0.0.1")),
   shutdownDeadlineMs: Config.Int("SHUTDOWN_DEADLINE_MS").pipe(Config.withDefault(10_000)),
   logLevel: Config.String("LOG_LEVEL").pipe(Config.withDefault("info"))
 })

@@ -17,7 +17,8 @@ const severity: Readonly<Record<Reconciliation.ReasonCode, number>> = {
   metadata_mismatch: 5,
   chain_orphaned: 6,
   db_orphaned: 7,
-  success: 8
+  import_unproven: 8,
+  success: 9
 }
 
 export const worstFirst = (findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> =>

@@ -2,23 +2,20 @@
  * The reconciler (the composition root): `pnpm reconciler` runs the daemon, `pnpm reconcile
  * --once` one pass. See Cli.ts for the options and the environment.
  */
-import { NodeRuntime } from "@effect/platform-node"
 import * as Postgres from "@tickettoken/minting-postgres"
+import { ChainChoice, DatabaseChoice, Logging, Run } from "@tickettoken/minting-service-kit"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { runAdopt } from "./Adopt.ts"
-import * as Chain from "./Chain.ts"
 import { parseAdopt, parseCommand, usage } from "./Cli.ts"
 import * as Daemon from "./Daemon.ts"
 import * as Database from "./Database.ts"
 import { environment } from "./Environment.ts"
-import * as Logging from "./Logging.ts"
 import { ExitCode, runOnce } from "./Once.ts"
+import * as StatusServer from "./StatusServer.ts"
 
 /** Before the logger exists: one JSON line, as the logger would write it. */
 const fatal: (message: string, fields?: Record<string, unknown>) => never = (message, fields = {}) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: "ERROR", timestamp: new Date().toISOString(), message, ...fields })}\n`
-  )
+  Logging.write("ERROR", message, fields, process.stderr)
   process.exit(ExitCode.usage)
 }
 
@@ -42,9 +39,17 @@ const settings = Effect.runSyncExit(Effect.all([environment, Postgres.config]))
 if (Exit.isFailure(settings)) fatal("invalid configuration", { error: String(Cause.squash(settings.cause)) })
 const [env, postgresOptions] = settings.value
 
-const db = Database.choose(env, postgresOptions)
-if (typeof db === "string") fatal(db)
-const net = await Chain.choose(env)
+// The one-shot CLI's stdout is its report: its lines go to stderr.
+const { settings: deployment, plan } = await Run.checkConfiguration({
+  role: "reconciler",
+  programsCached: () => false,
+  extra: { ...env, postgres: postgresOptions },
+  stream: command.once ? process.stderr : process.stdout
+})
+const poolProblem = plan.database === "postgresql" ? Database.poolProblem(postgresOptions) : undefined
+if (poolProblem !== undefined) fatal(poolProblem)
+const db = DatabaseChoice.choose(plan.database, deployment.dataDir, postgresOptions)
+const net = await ChainChoice.forReconciler(deployment)
 if (typeof net === "string") fatal(net)
 
 const program = Effect.gen(function* () {
@@ -68,7 +73,10 @@ const program = Effect.gen(function* () {
       limit: command.limit
     })
   }
+  const status = yield* StatusServer.makeStatus
+  yield* StatusServer.serve({ host: env.host, port: env.port, status })
   return yield* Daemon.run({
+    status,
     lockName: env.lockName,
     batchSize: env.batchSize,
     repair: command.repair && env.repair,
@@ -77,7 +85,7 @@ const program = Effect.gen(function* () {
     minGapMs: Math.floor(env.intervalMs / 2),
     shutdownDeadlineMs: env.shutdownDeadlineMs
   }).pipe(Effect.as(ExitCode.done))
-})
+}).pipe(Effect.scoped)
 
 const main = program.pipe(
   Effect.provide(Layer.mergeAll(db.layer, net.layer)),
@@ -92,19 +100,6 @@ const main = program.pipe(
   Effect.provide(Logging.layer({ level: env.logLevel, toStderr: command.once }))
 )
 
-NodeRuntime.runMain(main, {
-  disableErrorReporting: true,
-  // A stop asked for by SIGTERM/SIGINT is a clean exit: the pass finished or was abandoned, the
-  // lock let go and the pool closed before the fiber ended.
-  teardown: (exit, onExit) => {
-    const code = Exit.isSuccess(exit)
-      ? typeof exit.value === "number"
-        ? exit.value
-        : ExitCode.done
-      : Cause.hasInterruptsOnly(exit.cause)
-        ? ExitCode.done
-        : ExitCode.noPass
-    onExit(code)
-    process.exit(code)
-  }
-})
+// A stop asked for by SIGTERM/SIGINT is a clean exit: the pass finished or was abandoned, the
+// lock let go, the status server and the pool closed before the fiber ended.
+Run.runMain(main, { failureCode: ExitCode.noPass })

@@ -3,7 +3,6 @@
  * core/testing, and the localnet with the real Bubblegum programs reached over JSON-RPC through
  * the real adapter. The driver does to the chain what the scenarios need done out of band.
  */
-import { generateKeyPairSync } from "node:crypto"
 import { createSignerFromKeypair, type Signer, type TransactionBuilder } from "@metaplex-foundation/umi"
 import { base58 } from "@metaplex-foundation/umi/serializers"
 import {
@@ -14,6 +13,7 @@ import {
   TicketMetadata
 } from "@tickettoken/minting-core"
 import { SimulatedChain, SimulatedChainControl } from "@tickettoken/minting-core/testing"
+import { Keypairs } from "@tickettoken/minting-service-kit"
 import {
   BubblegumGateway,
   HolderActions,
@@ -26,10 +26,9 @@ import { Context, Effect, Layer, Redacted, Schedule } from "effect"
 
 /** A fresh ed25519 keypair: its address, and its secret in SOLANA_KEYPAIR's JSON form. */
 export const keypair = () => {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519")
-  const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url")
-  const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url")
-  return { address: Base58.encode(pub), secret: Redacted.make(JSON.stringify([...seed, ...pub])) }
+  const json = Keypairs.newKeypairJson()
+  const bytes = JSON.parse(json) as Array<number>
+  return { address: Base58.encode(Uint8Array.from(bytes.slice(32))), secret: Redacted.make(json) }
 }
 
 export type Holder = ReturnType<typeof keypair>

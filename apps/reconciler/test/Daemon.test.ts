@@ -6,6 +6,7 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ChainGateway, LeaderLock, MintRepository, ReportRepository } from "@tickettoken/minting-core"
+import { Net } from "@tickettoken/minting-service-kit"
 import { type Localnet, startLocalnet } from "@tickettoken/solana-localnet"
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
 import { type LatencyProxy, startLatencyProxy } from "../scripts/LatencyProxy.ts"
@@ -112,6 +113,42 @@ describe("reconcile --once", () => {
 })
 
 describe("the daemon", () => {
+  it("serves /metrics and /health on RECONCILER_PORT", async () => {
+    const port = await Net.freePort()
+    const daemon = startReconciler(
+      [],
+      env(localnet.rpcUrl, {
+        RECONCILE_INTERVAL: "300ms",
+        RECONCILER_PORT: String(port),
+        RECONCILE_REPAIR: "false"
+      })
+    )
+    try {
+      await daemon.logged("reconciliation pass finished")
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
+      assert.strictEqual(metrics.status, 200)
+      const text = await metrics.text()
+      assert.match(text, /reconciliation_passes_total\{[^}]*outcome="reconciled"[^}]*\} [1-9]/)
+      assert.match(text, /reconciliation_last_success_timestamp_seconds(\{[^}]*\})? [1-9]/)
+      assert.match(text, /reconciliation_open_findings\{[^}]*reason="mint_missing"/)
+      const health = await fetch(`http://127.0.0.1:${port}/health`)
+      assert.strictEqual(health.status, 200)
+      const body = (await health.json()) as { status: string; database: string; lastOutcome: string }
+      assert.deepInclude(body, { status: "ok", database: "ok" })
+      assert.include(["reconciled", "recent"], body.lastOutcome)
+      assert.strictEqual((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404)
+    } finally {
+      assert.strictEqual(await daemon.stop("SIGTERM"), 0)
+    }
+    // The port is let go with the daemon.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const refused = await fetch(`http://127.0.0.1:${port}/health`).then(
+      () => false,
+      () => true
+    )
+    assert.isTrue(refused)
+  })
+
   it("skips its turns while another holder has the lock, takes over once it is let go, and stops cleanly", async () => {
     const release = await holdLock()
     const before = await run(reportCount)
@@ -126,7 +163,10 @@ describe("the daemon", () => {
       assert.strictEqual(await daemon.stop("SIGTERM"), 0)
     }
     assert.strictEqual(messageOf(daemon.logs.at(-1)!), "reconciler daemon stopped")
-    assert.isTrue(daemon.logs.every((line) => line.annotations.service === "reconciler"))
+    // Every line one JSON object: its message a string, the annotations beside it.
+    assert.isTrue(
+      daemon.logs.every((line) => typeof line.message === "string" && line.service === "reconciler")
+    )
   })
 
   it("two daemons at once: one pass at a time, and both stop on SIGINT/SIGTERM with exit 0", async () => {

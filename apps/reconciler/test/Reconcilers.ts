@@ -7,10 +7,11 @@ import { fileURLToPath } from "node:url"
 
 const main = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 
+/** One JSON object a line: `message` a string, annotations and fields beside it. */
 export interface LogLine {
-  readonly message: unknown
+  readonly message: string
   readonly level: string
-  readonly annotations: Record<string, unknown>
+  readonly [field: string]: unknown
 }
 
 export interface Reconciler {
@@ -25,12 +26,18 @@ export interface Reconciler {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export const messageOf = (line: LogLine) =>
-  typeof line.message === "string" ? line.message : Array.isArray(line.message) ? String(line.message[0]) : ""
+export const messageOf = (line: LogLine) => line.message
 
 export const startReconciler = (args: ReadonlyArray<string>, env: Record<string, string>): Reconciler => {
   const child = spawn(process.execPath, [main, ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "debug", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      LOG_LEVEL: "debug",
+      // Several daemons run side by side in these tests: each serves /metrics on a free port.
+      RECONCILER_PORT: "0",
+      ...env
+    },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const logs: Array<LogLine> = []

@@ -230,7 +230,8 @@ export const everyReasonCode = Effect.gen(function* () {
     db_orphaned: 1,
     double_mint: 0,
     replica_incomplete: 0,
-    chain_reset: 0
+    chain_reset: 0,
+    import_unproven: 0
   })
   assert.deepStrictEqual(report.alerts, [])
   // The altered mint's finding names both hashes.

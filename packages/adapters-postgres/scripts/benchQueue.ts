@@ -209,6 +209,12 @@ const runBoss = async (url: string, batch: number): Promise<Run> => {
 const database = `bench_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
 const main = async () => {
   await onServer(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE DATABASE ${sql(database)}`))
+  // Its clients are plain pools: they find the service's tables in their schema by this default.
+  await onServer(
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql.unsafe(`ALTER DATABASE ${database} SET search_path TO ${Migrations.defaultSchema}, public`)
+    )
+  )
   const url = urlOf(database)
   try {
     const results: Array<{ mode: string; ours: Run; baseline: Run }> = []

@@ -251,6 +251,34 @@ const treeReplica = [
   `ALTER TABLE reconciliation_findings ADD COLUMN tree text`
 ]
 
+const reasonCodesWithImport = `${reasonCodes}, 'import_unproven'`
+
+/**
+ * The old service's rows, imported (`pnpm migrate:legacy`): mints in the `imported` status until
+ * the reconciler has checked them, and every row they came from kept whole as evidence.
+ */
+const legacyImport = [
+  `ALTER TABLE mints DROP CONSTRAINT mints_status_check`,
+  `ALTER TABLE mints ADD CONSTRAINT mints_status_check CHECK (status IN (${mintStatuses}, 'imported'))`,
+  `CREATE TABLE legacy_evidence (
+    source_table text NOT NULL,
+    source_id text NOT NULL,
+    ticket_id text,
+    mint_id text REFERENCES mints (id) ON DELETE SET NULL,
+    collection_id text,
+    row_data jsonb NOT NULL,
+    imported_at timestamptz NOT NULL,
+    PRIMARY KEY (source_table, source_id)
+  )`,
+  `CREATE INDEX legacy_evidence_ticket_idx ON legacy_evidence (ticket_id) WHERE ticket_id IS NOT NULL`,
+  `CREATE INDEX legacy_evidence_mint_idx ON legacy_evidence (mint_id) WHERE mint_id IS NOT NULL`,
+  `ALTER TABLE findings DROP CONSTRAINT findings_reason_code_check`,
+  `ALTER TABLE findings ADD CONSTRAINT findings_reason_code_check CHECK (reason_code IN (${reasonCodesWithImport}))`,
+  `ALTER TABLE reconciliation_findings DROP CONSTRAINT reconciliation_findings_reason_code_check`,
+  `ALTER TABLE reconciliation_findings ADD CONSTRAINT reconciliation_findings_reason_code_check
+    CHECK (reason_code IN (${reasonCodesWithImport}))`
+]
+
 /**
  * Collections created by the service itself: the URI and metadata of their NFT, and the signed
  * transaction that creates it, stored before its first send (as a mint's), so a retried or
@@ -272,23 +300,82 @@ export const migrations = {
   "0001_initial_schema": run(initialSchema),
   "0002_room_for_updates": run(roomForUpdates),
   "0003_tree_replica": run(treeReplica),
-  "0006_collections_on_chain": run(collectionsOnChain)
+  "0004_legacy_import": run(legacyImport),
+  "0005_collections_on_chain": run(collectionsOnChain)
 }
 
 /** The table the Migrator records applied migrations in. */
 export const migrationsTable = "minting_migrations"
 
-/** Applies every migration not yet applied; returns the ones it ran. */
-export const migrate = Migrator.make({})({
+/** The schema every table of the service lives in unless DB_SCHEMA names another. */
+export const defaultSchema = "minting"
+
+const identifier = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** The schema name, or why it cannot be one (it is written into SQL, so only plain names pass). */
+export const checkSchema = (schema: string): string | undefined =>
+  identifier.test(schema)
+    ? undefined
+    : `DB_SCHEMA is "${schema}": use lower-case letters, digits and _ (a plain PostgreSQL name)`
+
+const runMigrator = Migrator.make({})({
   loader: Migrator.fromRecord(migrations),
   table: migrationsTable
 })
 
+/**
+ * A deployment of an earlier version kept its tables in `public`, with our migrations table
+ * there: they move into the schema, data and all, before the migrator looks. The old service's
+ * tables of the same names never had a `minting_migrations` beside them, so they stay where
+ * they are.
+ */
+const adoptFromPublic = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    if (schema === "public") return
+    const [found] = yield* sql<{ inPublic: boolean; inSchema: boolean }>`
+      SELECT to_regclass(${`public.${migrationsTable}`}) IS NOT NULL AS "inPublic",
+             to_regclass(${`${schema}.${migrationsTable}`}) IS NOT NULL AS "inSchema"`
+    if (found === undefined || !found.inPublic || found.inSchema) return
+    for (const table of [...tables, migrationsTable]) {
+      yield* sql.unsafe(`ALTER TABLE IF EXISTS public.${table} SET SCHEMA ${schema}`)
+    }
+  })
+
+/**
+ * Applies every migration not yet applied, in `schema` (created when missing); returns the ones
+ * it ran. The whole run holds one connection whose search_path is the schema alone, so every
+ * table lands there whatever the pool's connections default to, and a table of the same name
+ * elsewhere (the old service's `mints`, `collections`...) is never seen.
+ */
+export const migrateIn = (schema: string) =>
+  Effect.gen(function* () {
+    const problem = checkSchema(schema)
+    if (problem !== undefined) return yield* Effect.die(new Error(problem))
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        // Replicas starting together would race on CREATE SCHEMA: one at a time.
+        yield* sql`SELECT pg_advisory_xact_lock(hashtext(${migrationsTable}))`
+        yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+        yield* sql.unsafe(`SET LOCAL search_path TO ${schema}`)
+        yield* adoptFromPublic(schema)
+        return yield* runMigrator
+      })
+    )
+  })
+
+/** Applies every migration not yet applied in the default schema; returns the ones it ran. */
+export const migrate = migrateIn(defaultSchema)
+
 /** Migrates when built: anything built on it sees the current schema. */
-export const layer = Layer.effectDiscard(migrate)
+export const layerIn = (schema: string) => Layer.effectDiscard(migrateIn(schema))
+
+export const layer = layerIn(defaultSchema)
 
 /** Every table this service owns, children first (for test clean-ups). */
 export const tables = [
+  "legacy_evidence",
   "findings",
   "tree_leaves",
   "tree_nodes",

@@ -14,11 +14,14 @@ import { Context, Effect, Layer, Redacted, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { MigrationError } from "effect/sql/Migrator"
 import type { SqlError } from "effect/sql/SqlError"
+import * as Migrations from "./Migrations.ts"
 import { type Services as DatabaseServices, layerOnClient } from "./PostgresDatabase.ts"
 
 export interface PgliteOptions {
   /** Where the database lives (created if missing); undefined keeps it in memory. */
   readonly dataDir?: string | undefined
+  /** The schema of the service's tables; default `minting`, as on PostgreSQL. */
+  readonly schema?: string | undefined
 }
 
 export class PgliteError extends Schema.TaggedError<PgliteError>()("PgliteError", {
@@ -69,6 +72,17 @@ export class PgliteDatabase extends Context.Service<
           }),
           (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)
         )
+        // The socket server ignores a client's startup parameters and serves every connection
+        // from PGlite's one session: the session's search_path is set once, here. `public`
+        // stays behind the schema for the platform's tables a test or a demo may create.
+        const schema = options.schema ?? Migrations.defaultSchema
+        const problem = Migrations.checkSchema(schema)
+        if (problem !== undefined) return yield* new PgliteError({ message: problem })
+        yield* Effect.tryPromise({
+          try: () => db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public`),
+          catch: (cause) =>
+            new PgliteError({ message: `PGlite did not take the schema ${schema}: ${String(cause)}` })
+        })
         const server = yield* Effect.acquireRelease(
           Effect.tryPromise({
             try: async () => {
@@ -113,6 +127,6 @@ export type Services = DatabaseServices | PgliteDatabase
 export const layerPglite = (
   options: PgliteOptions = {}
 ): Layer.Layer<Services, PgliteError | SqlError | MigrationError> =>
-  layerOnClient(layerClient, "pglite", options.dataDir ?? "memory").pipe(
+  layerOnClient(layerClient, "pglite", options.dataDir ?? "memory", { schema: options.schema }).pipe(
     Layer.provideMerge(PgliteDatabase.layer(options))
   )

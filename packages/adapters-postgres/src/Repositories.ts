@@ -16,17 +16,25 @@ import * as PostgresTreeRegistry from "./PostgresTreeRegistry.ts"
 
 export type { Repositories }
 
-/** The adapters over a client the caller provides; it does not migrate. */
-export const layer: Layer.Layer<Repositories, never, SqlClient.SqlClient> = Layer.mergeAll(
-  PostgresMintRepository.layer,
-  PostgresCollectionRepository.layer,
-  PostgresTreeRegistry.layer,
-  PostgresReportRepository.layer,
-  PostgresReplicaRepository.layer,
-  PostgresFindingRepository.layer,
-  PostgresOutbox.layer,
-  PostgresTicketLedger.layer,
-  PostgresNonceStore.layer,
-  PostgresMetadataStore.layer,
-  PostgresTransactor.layer
-)
+/**
+ * The adapters over a client the caller provides; it does not migrate. The platform's tickets
+ * are updated in `ticketsTable` (default `public.tickets`).
+ */
+export const layerWith = (options: {
+  readonly ticketsTable?: string | undefined
+}): Layer.Layer<Repositories, never, SqlClient.SqlClient> =>
+  Layer.mergeAll(
+    PostgresMintRepository.layer,
+    PostgresCollectionRepository.layer,
+    PostgresTreeRegistry.layer,
+    PostgresReportRepository.layer,
+    PostgresReplicaRepository.layer,
+    PostgresFindingRepository.layer,
+    PostgresOutbox.layer,
+    PostgresTicketLedger.layerOn(options.ticketsTable ?? PostgresTicketLedger.defaultTable),
+    PostgresNonceStore.layer,
+    PostgresMetadataStore.layer,
+    PostgresTransactor.layer
+  )
+
+export const layer: Layer.Layer<Repositories, never, SqlClient.SqlClient> = layerWith({})

@@ -3,6 +3,7 @@
  * (or PGlite, embedded), with versioned migrations run at start-up.
  */
 export * as Database from "./Database.ts"
+export * as LegacyImport from "./LegacyImport.ts"
 export * as Migrations from "./Migrations.ts"
 export {
   layerClient as layerPgliteClient,

@@ -5,9 +5,11 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { MintRepository } from "@tickettoken/minting-core"
 import { ContractFixtures as F } from "@tickettoken/minting-core/testing/contracts"
-import { Effect, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { Database } from "../src/Database.ts"
-import { layerPglite, PgliteDatabase } from "../src/PgliteDatabase.ts"
+import * as Migrations from "../src/Migrations.ts"
+import { layerClient, layerPglite, PgliteDatabase } from "../src/PgliteDatabase.ts"
 
 const scratch = mkdtempSync(join(tmpdir(), "tt-pglite-"))
 const dataDir = join(scratch, "pglite")
@@ -34,6 +36,34 @@ describe("layerPglite", () => {
           Effect.provide(layerPglite({ dataDir }))
         )
         assert.strictEqual(Option.getOrThrow(stored).ticketId, mint.ticketId)
+      }),
+    60_000
+  )
+
+  it.live(
+    "a data directory of an earlier version (its tables in public) keeps its rows in the schema",
+    () =>
+      Effect.gen(function* () {
+        const earlier = join(scratch, "earlier")
+        // As an earlier version left it: every table and its migrations in public.
+        yield* Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          yield* Migrations.migrateIn("public")
+          yield* sql`INSERT INTO public.collections (id, name, symbol, created_at) VALUES ('kept', 'Kept', 'K', now())`
+        }).pipe(
+          Effect.provide(layerClient.pipe(Layer.provideMerge(PgliteDatabase.layer({ dataDir: earlier }))))
+        )
+        const kept = yield* Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) =>
+            sql<{ name: string; schema: string }>`
+            SELECT name, (SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname = 'collections') AS schema
+            FROM collections WHERE id = 'kept'`
+        ).pipe(Effect.provide(layerPglite({ dataDir: earlier })))
+        assert.deepStrictEqual(
+          [...kept].map((r) => ({ ...r })),
+          [{ name: "Kept", schema: "minting" }]
+        )
       }),
     60_000
   )

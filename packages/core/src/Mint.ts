@@ -8,7 +8,19 @@
 import { Schema } from "effect"
 import { MintRequest } from "./MintRequest.ts"
 
-export const MintStatus = Schema.Literals(["pending", "minting", "completed", "failed", "missing_on_chain"])
+/**
+ * `imported`: brought over from the old service, whose chain calls were mocked: nothing about it
+ * is trusted until the reconciler checks it on chain (see LegacyImport.ts). The worker never
+ * claims it; the chain's proof completes it, an operator's retry mints it anew.
+ */
+export const MintStatus = Schema.Literals([
+  "pending",
+  "minting",
+  "completed",
+  "failed",
+  "missing_on_chain",
+  "imported"
+])
 export type MintStatus = typeof MintStatus.Type
 
 export const mintStatuses: ReadonlyArray<MintStatus> = MintStatus.literals

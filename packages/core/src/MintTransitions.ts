@@ -8,9 +8,13 @@
  *      └─Failed(retry)────┤                                                     │
  *      └─Deferred─────────┤ (not the mint's fault: no attempt counted)          │
  *                         └──Failed(final)/attempts exhausted──▶ failed ◀───────┘ (OperatorRetry ▶ pending)
+ *
+ *   imported ──Confirmed (the chain proves its leaf)──▶ completed
+ *            ──OperatorRetry (its owner known)──▶ pending
  */
 import { DateTime, Result } from "effect"
 import { IllegalTransition } from "./IllegalTransition.ts"
+import { ownerUnknown } from "./LegacyImport.ts"
 import { Lease, Mint, MintFailure, type MintStatus } from "./Mint.ts"
 import type { MintEvent } from "./MintEvent.ts"
 
@@ -101,7 +105,7 @@ export const transition = (mint: Mint, event: MintEvent, now: DateTime.Utc): Out
           ? Result.succeed(mint)
           : refuse(`the mint is completed as asset ${mint.asset?.assetId}`)
       }
-      const guard = only("minting", "missing_on_chain", "failed")
+      const guard = only("minting", "missing_on_chain", "failed", "imported")
       if (guard) return guard
       return change(mint, now, {
         status: "completed",
@@ -176,8 +180,11 @@ export const transition = (mint: Mint, event: MintEvent, now: DateTime.Utc): Out
       })
     }
     case "OperatorRetry": {
-      const guard = only("failed", "missing_on_chain")
+      const guard = only("failed", "missing_on_chain", "imported")
       if (guard) return guard
+      // Minting to a placeholder would give the ticket to nobody.
+      if (ownerUnknown(mint))
+        return refuse("the owner is unknown (imported): the platform requests the mint again")
       return change(mint, now, {
         status: "pending",
         attempts: 0,

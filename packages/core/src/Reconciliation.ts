@@ -13,6 +13,7 @@
  */
 import { Schema } from "effect"
 import type { ChainErrorReason } from "./ChainError.ts"
+import { claimedMinted, claimedStatus } from "./LegacyImport.ts"
 import type { Mint } from "./Mint.ts"
 import type { ReplicaLeaf } from "./ReplicaLeaf.ts"
 
@@ -28,7 +29,12 @@ export const ReasonCode = Schema.Literals([
   /** The replica lacks changes of a tree (a gap in sequence numbers, or a root that differs). */
   "replica_incomplete",
   /** The cluster is not the one the trees were made on, or a managed tree is gone: no repair. */
-  "chain_reset"
+  "chain_reset",
+  /**
+   * An imported mint (from the old service) the chain neither proves nor refutes: a signature
+   * that landed in a tree this service does not manage, or no signature at all.
+   */
+  "import_unproven"
 ])
 export type ReasonCode = typeof ReasonCode.Type
 export const reasonCodes: ReadonlyArray<ReasonCode> = ReasonCode.literals
@@ -195,6 +201,7 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
   const signature = mint.asset?.signature ?? mint.transaction?.signature ?? null
 
   if (chain.leaves.length > 1) return doubleMint(mint.ticketId, chain.leaves, mint)
+  if (mint.status === "imported") return judgeImported(db, chain)
 
   const leaf = chain.leaves[0]
   if (leaf !== undefined) {
@@ -307,6 +314,67 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
     })
   }
   return finding("success", "none", `${mint.status}; nothing on chain, as expected`, { mint })
+}
+
+/**
+ * An imported mint: what the old service claimed, checked against the chain. Only a leaf of a
+ * managed tree proves a mint (and completes it); a signature that landed proves a transaction,
+ * not which asset it made; a claim with no signature on chain is a missing mint. Nothing but
+ * the proved leaf is repaired: the rest waits for an operator (retry, or adopt).
+ */
+const judgeImported = (db: DbObservation, chain: ChainObservation): Finding => {
+  const { mint } = db
+  const claimed = claimedStatus(mint) ?? "other"
+  const leaf = chain.leaves[0]
+  if (leaf !== undefined) {
+    const differences = differencesOf(db, leaf)
+    const parts = { mint, signature: leaf.mintedSignature, assetId: leaf.assetId }
+    return differences.length > 0
+      ? finding("metadata_mismatch", "flag", `imported as ${claimed}; ${differences.join("; ")}`, parts)
+      : finding(
+          "success",
+          "mark_completed",
+          `imported as ${claimed}, and the chain proves it: ${place(leaf)} was minted by ${leaf.mintedSignature}`,
+          parts
+        )
+  }
+  const landedErr = chain.signatures.filter(landed).find((s) => s.err !== null)
+  const landedOk = chain.signatures.filter(landed).find((s) => s.err === null)
+  if (landedOk !== undefined) {
+    return finding(
+      "import_unproven",
+      "flag",
+      `imported as ${claimed}; signature ${landedOk.signature} landed at slot ${landedOk.slot}, but no tree this service manages holds its leaf: the chain does not prove which asset it made`,
+      { mint, signature: landedOk.signature }
+    )
+  }
+  if (landedErr !== undefined) {
+    return finding(
+      "transaction_failed",
+      "flag",
+      `imported as ${claimed}; its signature landed with an error: ${landedErr.err}`,
+      { mint, signature: landedErr.signature }
+    )
+  }
+  const count = db.signatures.length
+  if (claimedMinted(mint)) {
+    return finding(
+      "mint_missing",
+      "flag",
+      count === 0
+        ? `imported as ${claimed} with no signature, and no leaf of its ticket is on chain`
+        : `imported as ${claimed}; none of its ${count} signature(s) is on chain (the old service mocked its sends) and no leaf of its ticket is`,
+      { mint, signature: db.signatures[0] ?? null }
+    )
+  }
+  return finding(
+    "import_unproven",
+    "flag",
+    count === 0
+      ? `imported as ${claimed}: never sent, nothing on chain to check; an operator retries it to mint it`
+      : `imported as ${claimed}; none of its ${count} signature(s) is on chain; an operator retries it to mint it`,
+    { mint, signature: db.signatures[0] ?? null }
+  )
 }
 
 /** The seed's report counts, derived from the findings. */

@@ -2,10 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Result, Schema } from "effect"
 import {
   Lease,
+  LegacyImport,
   type Mint,
   MintEvent,
   type MintEventTag,
   MintFailure,
+  MintRequest,
   type MintStatus,
   MintTransitions,
   mintEventTags,
@@ -124,6 +126,19 @@ const table: Record<MintStatus, Record<MintEventTag, MintStatus | null>> = {
     LeaseExpired: null,
     MarkedMissing: null,
     OperatorRetry: "pending"
+  },
+  imported: {
+    Claimed: null, // the worker never takes an imported mint
+    LeaseRenewed: null,
+    Signed: null,
+    Confirmed: "completed", // the chain proved its leaf
+    ExpiredUnseen: null,
+    Failed: null,
+    Deferred: null,
+    LeaseReleased: null,
+    LeaseExpired: null,
+    MarkedMissing: null,
+    OperatorRetry: "pending" // its owner is known
   }
 }
 
@@ -355,5 +370,21 @@ describe("MintTransitions: properties", () => {
       if (Result.isFailure(result)) assert.strictEqual(mint, before)
       else mint = result.success
     })
+  })
+})
+
+describe("MintTransitions: imported mints", () => {
+  it("an imported mint whose owner is unknown is never retried as is", () => {
+    const mint = mintIn("imported", {
+      request: new MintRequest({
+        ticketId: "ticket-1",
+        orderId: "o",
+        eventId: "e",
+        owner: LegacyImport.unknownOwner
+      })
+    })
+    const result = MintTransitions.transition(mint, { _tag: "OperatorRetry" }, now)
+    assert.isTrue(Result.isFailure(result))
+    if (Result.isFailure(result)) assert.match(result.failure.message, /owner is unknown/)
   })
 })

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import {
   Lease,
+  LegacyImport,
   MintedAsset,
   MintRequest,
   type MintStatus,
@@ -49,7 +50,7 @@ const leaf = (overrides: Partial<ConstructorParameters<typeof ReplicaLeaf>[0]> =
   })
 
 const judge = (
-  d: ReturnType<typeof db>,
+  d: Reconciliation.DbObservation,
   leaves: ReadonlyArray<ReplicaLeaf>,
   signatures: ReadonlyArray<Reconciliation.SignatureObservation> = [],
   blockHeight = 100
@@ -232,5 +233,59 @@ describe("Reconciliation rules (against the replica)", () => {
           !(observation.state === "landed" && observation.err === null)
       )
     }
+  })
+})
+
+describe("Reconciliation rules for an imported mint (the old service's, unverified)", () => {
+  const imported = (claimed: LegacyImport.LegacyStatus, signatures = ["sig-1"], overrides = {}) => ({
+    mint: mintIn("imported", { failure: LegacyImport.importedFailure(claimed, ""), ...overrides }),
+    expectedDataHash: null,
+    signatures
+  })
+
+  it("completes it only when a managed tree holds its leaf, minted by its signature", () => {
+    const f = judge(imported("completed"), [leaf()])
+    assert.deepStrictEqual([f.reasonCode, f.action], ["success", "mark_completed"])
+    assert.match(f.details, /imported as completed, and the chain proves it/)
+    const foreign = judge(imported("completed"), [leaf({ mintedSignature: "sig-other" })])
+    assert.deepStrictEqual([foreign.reasonCode, foreign.action], ["metadata_mismatch", "flag"])
+  })
+
+  it("a signature that landed proves a transaction, not the mint: unproven, flagged", () => {
+    const f = judge(imported("completed"), [], [landed()])
+    assert.deepStrictEqual([f.reasonCode, f.action, f.signature], ["import_unproven", "flag", "sig-1"])
+    assert.match(f.details, /no tree this service manages holds its leaf/)
+  })
+
+  it("a signature that failed on chain is a failed transaction", () => {
+    const f = judge(imported("completed"), [], [landed("InstructionError")])
+    assert.deepStrictEqual([f.reasonCode, f.action], ["transaction_failed", "flag"])
+  })
+
+  it("a claimed mint none of whose signatures is on chain is missing; nothing is repaired", () => {
+    const f = judge(imported("completed", ["mock-1", "mock-2"]), [], [absent])
+    assert.deepStrictEqual([f.reasonCode, f.action], ["mint_missing", "flag"])
+    assert.match(f.details, /none of its 2 signature\(s\) is on chain/)
+    const none = judge(imported("missing_on_chain", []), [], [])
+    assert.deepStrictEqual([none.reasonCode, none.action], ["mint_missing", "flag"])
+  })
+
+  it("an imported mint never sent is unproven, for an operator to retry", () => {
+    const f = judge(imported("pending", []), [], [])
+    assert.deepStrictEqual([f.reasonCode, f.action], ["import_unproven", "flag"])
+    assert.match(f.details, /never sent/)
+  })
+
+  it("two leaves for its ticket are a double mint, as for any mint", () => {
+    const f = judge(imported("completed"), [leaf(), leaf({ leafIndex: 1, assetId: "asset-2" })])
+    assert.strictEqual(f.reasonCode, "double_mint")
+  })
+
+  it("maps the old statuses and keeps what was claimed", () => {
+    assert.strictEqual(LegacyImport.legacyStatus(" Completed "), "completed")
+    assert.strictEqual(LegacyImport.legacyStatus("minted"), "completed")
+    assert.strictEqual(LegacyImport.legacyStatus("weird"), "other")
+    assert.strictEqual(LegacyImport.claimedStatus(imported("failed").mint), "failed")
+    assert.strictEqual(LegacyImport.claimedStatus(mintIn("completed")), null)
   })
 })

@@ -1,6 +1,7 @@
 import { DateTime } from "effect"
 import {
   Lease,
+  LegacyImport,
   Mint,
   MintedAsset,
   MintFailure,
@@ -65,7 +66,8 @@ export const mintIn = (
       transaction: signed(),
       asset: asset(),
       failure: new MintFailure({ code: "mint_missing", message: "x", retryable: false })
-    }
+    },
+    imported: { failure: LegacyImport.importedFailure("completed", "") }
   }
   return new Mint({ ...base, ...byStatus[status], ...overrides })
 }

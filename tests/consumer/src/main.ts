@@ -145,7 +145,16 @@ const main = async () => {
     INTERNAL_AUTH_SECRETS: secret,
     LOG_LEVEL: "warn"
   }
-  for (const name of ["DATABASE_URL", "DB_HOST", "SOLANA_RPC_URL", "SOLANA_KEYPAIR"]) delete serviceEnv[name]
+  for (const name of [
+    "DATABASE_URL",
+    "DB_HOST",
+    "SOLANA_RPC_URL",
+    "SOLANA_KEYPAIR",
+    "DB",
+    "CHAIN",
+    "PUBLIC_BASE_URL"
+  ])
+    delete serviceEnv[name]
   const service = startProcess(process.execPath, ["src/main.ts"], join(root, "apps/http"), serviceEnv)
 
   // 2. Each tarball: its manifest, publint, arethetypeswrong.

@@ -115,6 +115,16 @@ try {
       Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)
     ),
     HOST: "127.0.0.1",
+    // A smoke run keeps its mints in PGlite unless DATABASE_URL is set, and says so: the start
+    // refuses a cluster on the embedded database otherwise.
+    ...(process.env.DATABASE_URL === undefined && process.env.DB_HOST === undefined
+      ? { DB: "embedded" }
+      : {}),
+    // Its metadata is served on 127.0.0.1 only; a cluster needs a public URI, and `.invalid` is
+    // one no wallet resolves (unless PUBLIC_BASE_URL names a real one).
+    ...(cluster === undefined
+      ? {}
+      : { PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? "https://devnet-smoke.invalid" }),
     SOLANA_RPC_URL: rpcUrl,
     SOLANA_KEYPAIR: keypair,
     DATA_DIR: dataDir,

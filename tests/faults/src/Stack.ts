@@ -6,13 +6,12 @@
  */
 
 import { spawn } from "node:child_process"
-import { generateKeyPairSync, randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
+import { randomBytes } from "node:crypto"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Base58 } from "@tickettoken/minting-core"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
+import { Keypairs, Net } from "@tickettoken/minting-service-kit"
 import {
   type FaultProxy,
   inspectProgramCache,
@@ -26,26 +25,10 @@ import { reconcilerDaemon, reconcilerMain, ServiceProcess } from "./ServiceProce
 /** Whether the program cache holds the Bubblegum programs the real stack needs. */
 export const programsCached = (): boolean => inspectProgramCache().missing.length === 0
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))
-      )
-    })
-  })
+export const { freePort } = Net
 
 /** A keypair file as solana-keygen writes it (64 bytes as JSON), and its address. */
-export const writeKeypair = (path: string): string => {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519")
-  const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url")
-  const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url")
-  writeFileSync(path, JSON.stringify([...seed, ...pub]), { mode: 0o600 })
-  return Base58.encode(pub)
-}
+export const writeKeypair = (path: string): string => Keypairs.keypairFile(path).address
 
 export interface StackOptions {
   readonly localnet?: LocalnetOptions
@@ -116,6 +99,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     DATABASE_URL: databaseUrl,
     SOLANA_RPC_URL: localnet.rpcUrl,
     RECONCILE_INTERVAL: "1s",
+    RECONCILER_PORT: "0",
     SHUTDOWN_DEADLINE_MS: "3000",
     LOG_LEVEL: "info"
   })

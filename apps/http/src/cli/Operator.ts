@@ -8,9 +8,10 @@
  * process: commands that write to the chain need `pnpm localnet` (or a cluster) instead.
  */
 import { type ChainGateway, MintingSettings } from "@tickettoken/minting-core"
+import * as Postgres from "@tickettoken/minting-postgres"
+import { DatabaseChoice, Deployment } from "@tickettoken/minting-service-kit"
 import { BubblegumGateway } from "@tickettoken/minting-solana"
 import { Cause, Effect, Layer, Logger, Option, References } from "effect"
-import * as Database from "../Database.ts"
 import { environment } from "../Environment.ts"
 
 export class UsageError extends Error {}
@@ -33,7 +34,7 @@ export interface RunOptions {
   readonly chain: boolean
 }
 
-type Services = Layer.Success<ReturnType<typeof Database.choose>["layer"]> | ChainGateway
+type Services = DatabaseChoice.DatabaseServices | ChainGateway
 
 /**
  * Runs a command's program on the configured database (and chain) and exits: 0, 1 on failure
@@ -47,7 +48,7 @@ export const run = async <A>(
   const env = await Effect.runPromise(
     Effect.result(
       Effect.gen(function* () {
-        return yield* environment
+        return yield* Effect.all([environment, Deployment.settingsConfig, Postgres.config])
       })
     )
   )
@@ -55,8 +56,8 @@ export const run = async <A>(
     await print(process.stderr, `${name}: invalid configuration: ${String(env.failure)}`)
     process.exit(2)
   }
-  const settings = env.success
-  if (options.chain && Option.isNone(settings.solanaRpcUrl)) {
+  const [settings, deployment, postgresOptions] = env.success
+  if (options.chain && Option.isNone(deployment.solanaRpcUrl)) {
     await print(
       process.stderr,
       `${name}: SOLANA_RPC_URL is not set. This command writes to the chain the service mints on: set SOLANA_RPC_URL (pnpm localnet serves http://127.0.0.1:8899) and SOLANA_KEYPAIR (the fee payer, see pnpm keypair:new)`
@@ -64,18 +65,22 @@ export const run = async <A>(
     process.exit(2)
   }
   if (
-    Option.isNone(settings.databaseUrl) &&
-    Option.isNone(settings.dbHost) &&
-    process.env.DB !== "embedded"
+    Option.isNone(deployment.databaseUrl) &&
+    Option.isNone(deployment.dbHost) &&
+    Option.getOrUndefined(deployment.db) !== "embedded"
   ) {
     // PGlite has no lock of its own: two processes on one folder could corrupt it.
     await print(
       process.stderr,
-      `${name}: DATABASE_URL is not set. Set it to the service's PostgreSQL; or, to use the embedded database folder (${settings.dataDir}/pglite), stop the service that holds it (pnpm start) and set DB=embedded`
+      `${name}: DATABASE_URL is not set. Set it to the service's PostgreSQL; or, to use the embedded database folder (${deployment.dataDir}/pglite), stop the service that holds it (pnpm start) and set DB=embedded`
     )
     process.exit(2)
   }
-  const database = Database.choose(settings)
+  const database = DatabaseChoice.choose(
+    Option.isSome(deployment.databaseUrl) || Option.isSome(deployment.dbHost) ? "postgresql" : "pglite",
+    deployment.dataDir,
+    postgresOptions
+  )
   const chain = options.chain
     ? (BubblegumGateway.layerConfig as Layer.Layer<ChainGateway, unknown>)
     : (Layer.empty as unknown as Layer.Layer<ChainGateway>)

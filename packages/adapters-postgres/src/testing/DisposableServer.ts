@@ -11,6 +11,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Migrations from "../Migrations.ts"
 
 export interface DisposableServer {
   readonly port: number
@@ -62,7 +63,9 @@ export const make = async (): Promise<DisposableServer> => {
   const data = join(dir, "data")
   const port = await freePort()
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`
+  // search_path: every client of a test finds the service's tables (in their schema) by their
+  // plain names, as on the databases TestDatabase.create makes.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50 -c search_path=${Migrations.defaultSchema},public`
   const start = () => run("pg_ctl", ["-D", data, "-o", options, "-w", "-l", join(dir, "log"), "start"])
   const stop = () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
   start()

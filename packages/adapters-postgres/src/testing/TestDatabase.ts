@@ -32,7 +32,15 @@ export interface TestDatabase {
 export const create = async (prefix = "test"): Promise<TestDatabase> => {
   const name = `${prefix}_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
   try {
-    await admin(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE DATABASE ${sql(name)}`))
+    await admin(
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`CREATE DATABASE ${sql(name)}`
+        // Every client of the test finds the service's tables (in their schema) by their plain
+        // names, and the platform's tables a test creates (tickets, the old service's) in public.
+        yield* sql.unsafe(`ALTER DATABASE ${name} SET search_path TO ${Migrations.defaultSchema}, public`)
+      })
+    )
   } catch (cause) {
     throw new Error(
       `PostgreSQL is needed at ${new URL(serverUrl).host} for these tests and could not be used ` +

@@ -128,7 +128,8 @@ const exampleReport = {
       db_orphaned: 0,
       double_mint: 0,
       replica_incomplete: 0,
-      chain_reset: 0
+      chain_reset: 0,
+      import_unproven: 0
     }
   },
   rpcCalls: 3,
@@ -458,7 +459,7 @@ export const endpoints = {
     path: "/v1/mints/{ticketId}/retry",
     access: "operator",
     tag: "operations",
-    summary: "Operator: retry a failed or missing_on_chain mint",
+    summary: "Operator: retry a failed, missing_on_chain or imported mint (its owner known)",
     params: TicketIdParam,
     answers: {
       202: { description: "Requeued", schema: MintView, example: exampleMint },
@@ -499,7 +500,7 @@ export const endpoints = {
   listFindings: endpoint({
     method: "GET",
     path: "/v1/findings",
-    access: "internal",
+    access: "operator",
     tag: "operations",
     summary: "Findings across passes, oldest first (filters: state, reason; cursor paging)",
     description:
@@ -554,7 +555,7 @@ export const endpoints = {
   listReports: endpoint({
     method: "GET",
     path: "/v1/reconciliations",
-    access: "internal",
+    access: "operator",
     tag: "operations",
     summary: "Reconciliation reports, newest first",
     query: ListReportsParams,
@@ -570,7 +571,7 @@ export const endpoints = {
   getReport: endpoint({
     method: "GET",
     path: "/v1/reconciliations/{id}",
-    access: "internal",
+    access: "operator",
     tag: "operations",
     summary: "One report with its findings",
     params: ReportIdParam,

@@ -95,7 +95,7 @@ const crypto = Layer.mergeAll(
   Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))
 )
 
-const settled: ReadonlySet<MintStatus> = new Set(["completed", "failed", "missing_on_chain"])
+const settled: ReadonlySet<MintStatus> = new Set(["completed", "failed", "missing_on_chain", "imported"])
 
 export const createMintingClient = (options: CreateMintingClientOptions): PlainMintingClient => {
   const client = make({

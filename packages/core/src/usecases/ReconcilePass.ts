@@ -291,7 +291,10 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     const wanted = new Set<string>()
     for (const mint of page) {
       if (mint.status === "minting" && mint.transaction !== null) wanted.add(mint.transaction.signature)
-      if (leaves.get(mint.id)!.length === 0 && (mint.status === "completed" || mint.status === "failed")) {
+      if (
+        leaves.get(mint.id)!.length === 0 &&
+        (mint.status === "completed" || mint.status === "failed" || mint.status === "imported")
+      ) {
         for (const s of signatures.get(mint.id)!) wanted.add(s)
       }
     }
@@ -305,7 +308,12 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
       const own = leaves.get(mint.id)!
       for (const leaf of own) claimed.add(leafKey(leaf))
       const finding = judge(
-        { mint, expectedDataHash: yield* expectedDataHash(mint), signatures: signatures.get(mint.id)! },
+        {
+          mint,
+          // An imported request is what the old tables kept, not what was minted: no hash to expect.
+          expectedDataHash: mint.status === "imported" ? null : yield* expectedDataHash(mint),
+          signatures: signatures.get(mint.id)!
+        },
         {
           leaves: own,
           signatures: signatures

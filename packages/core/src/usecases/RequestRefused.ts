@@ -118,7 +118,7 @@ const describe = (r: RequestRefusedReason): string => {
     case "MintNotFound":
       return `no mint for ticket ${r.ticketId}`
     case "RetryNotAllowed":
-      return `ticket ${r.ticketId} is ${r.status}; only failed or missing_on_chain mints can be retried`
+      return `ticket ${r.ticketId} is ${r.status}; only failed, missing_on_chain or imported mints (with a known owner) can be retried`
     case "TicketMintedOnChain":
       return `ticket ${r.ticketId} is already minted on chain${r.assetId === null ? "" : ` as asset ${r.assetId}`}${r.signature === null ? "" : ` (signature ${r.signature})`}; it is not minted again (an operator restores the row with \`pnpm reconcile adopt ${r.assetId ?? "<assetId>"}\`)`
   }

@@ -508,7 +508,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
         const repo = yield* MintRepository
         const empty = yield* repo.countByStatus()
         for (const status of mintStatuses) assert.strictEqual(empty[status], 0)
-        for (const status of ["pending", "pending", "completed", "failed"] as const) {
+        for (const status of ["pending", "pending", "completed", "failed", "imported"] as const) {
           yield* repo.create(F.mint({ status }))
         }
         const counts = yield* repo.countByStatus()
@@ -517,7 +517,8 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
           minting: 0,
           completed: 1,
           failed: 1,
-          missing_on_chain: 0
+          missing_on_chain: 0,
+          imported: 1
         })
       })
     )
