@@ -78,5 +78,8 @@ export const layer = (options: { readonly level: string; readonly toStderr?: boo
     Logger.layer([
       jsonLogger(options.toStderr === true ? (text) => console.error(text) : (text) => console.log(text))
     ]),
-    Layer.succeed(References.MinimumLogLevel, parseLevel(options.level))
+    Layer.succeed(References.MinimumLogLevel, parseLevel(options.level)),
+    // No tracer is configured: without this every Effect.fn call still builds and registers a
+    // span that nothing reads.
+    Layer.succeed(References.TracerEnabled, false)
   )
