@@ -18,7 +18,7 @@
  *
  * Its RPC cost is the tree transactions new since the last pass plus one call, not the mints.
  */
-import { DateTime, Effect, Fiber, Option } from "effect"
+import { Cause, DateTime, Effect, Fiber, Option, Queue } from "effect"
 import * as Ids from "../Ids.ts"
 import { type Mint, MintedAsset, type MintStatus, mintStatuses } from "../Mint.ts"
 import * as MintMetrics from "../MintMetrics.ts"
@@ -407,29 +407,43 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
 const repairing: ReadonlySet<RepairAction> = new Set(["mark_completed", "mark_missing", "requeue"])
 
 /**
- * Every page of the mints in these statuses with what `gather` reads for it, the next page and
- * its reads done while `f` works on this one, so the database's time overlaps the pass's own.
+ * Every page of the mints in these statuses with what `gather` reads for it. The pages are read
+ * one after another (each starts where the last ended), and each page's `gather` starts as soon
+ * as the page is read, up to `ahead` pages before `f` reaches them: the database answers
+ * several pages' lookups at once while `f` judges the earliest.
  */
 const eachPage = <G, E, R>(
   statuses: ReadonlyArray<MintStatus>,
   batchSize: number,
   gather: (page: ReadonlyArray<Mint>) => Effect.Effect<G, RepositoryError, R>,
-  f: (page: ReadonlyArray<Mint>, gathered: G) => Effect.Effect<void, E, R>
+  f: (page: ReadonlyArray<Mint>, gathered: G) => Effect.Effect<void, E, R>,
+  ahead = 3
 ) =>
   Effect.gen(function* () {
     const mints = yield* MintRepository
-    const read = (cursor: string | null) =>
-      Effect.flatMap(mints.scan(statuses, cursor, batchSize), (page) =>
-        Effect.map(gather(page.items), (gathered) => ({ page, gathered }))
+    type Ready = { readonly page: Page<Mint>; readonly gathered: Fiber.Fiber<G, RepositoryError> }
+    const pages = yield* Queue.bounded<Ready, RepositoryError | Cause.Done>(Math.max(1, ahead - 1))
+    const producer = yield* Effect.forkChild(
+      Effect.gen(function* () {
+        let cursor: string | null = null
+        while (true) {
+          const page: Page<Mint> = yield* mints.scan(statuses, cursor, batchSize)
+          yield* Queue.offer(pages, { page, gathered: yield* Effect.forkChild(gather(page.items)) })
+          // The gathers are this fiber's children: it waits, to be interrupted once they are joined.
+          if (page.nextCursor === null) return yield* Effect.never
+          cursor = page.nextCursor
+        }
+      }).pipe(
+        Effect.catch((error) => Queue.fail(pages, error)),
+        Effect.ensuring(Queue.end(pages))
       )
-    let next: Fiber.Fiber<{ page: Page<Mint>; gathered: G }, RepositoryError> = yield* Effect.forkChild(
-      read(null)
     )
     while (true) {
-      const { page, gathered } = yield* Fiber.join(next)
-      if (page.nextCursor !== null) next = yield* Effect.forkChild(read(page.nextCursor))
-      yield* f(page.items, gathered)
-      if (page.nextCursor === null) return
+      const { page, gathered } = yield* Queue.take(pages).pipe(
+        Effect.catchIf(Cause.isDone, () => Effect.die(new Error("the mint pages ended early")))
+      )
+      yield* f(page.items, yield* Fiber.join(gathered))
+      if (page.nextCursor === null) return yield* Fiber.interrupt(producer)
     }
   })
 
