@@ -127,30 +127,50 @@ export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.
       return out as ReadonlyMap<number, ReplicaLeaf>
     }, orRepositoryError)
 
+    /**
+     * A replica grows by thousands of rows a pass while it is first read, faster than autovacuum
+     * refreshes the planner's statistics, and on statistics of a near-empty table the leaf
+     * lookups were planned as scans of the whole table (a page's cost growing with the tree).
+     * So the tables are analyzed whenever this process has written as many leaves as they held
+     * at the last analysis (at least 1,000): a handful of times while a tree is first read,
+     * seldom after.
+     */
+    let writtenSinceAnalyze = 0
+    let analyzedSize = 0
+    const analyzeWhenGrown = (written: number) =>
+      Effect.suspend(() => {
+        writtenSinceAnalyze += written
+        if (writtenSinceAnalyze < Math.max(1_000, analyzedSize)) return Effect.void
+        analyzedSize += writtenSinceAnalyze
+        writtenSinceAnalyze = 0
+        return Effect.asVoid(sql`ANALYZE tree_leaves, tree_nodes`)
+      })
+
     const apply = Effect.fn("PostgresReplicaRepository.apply")(
       (tree: string, update: ReplicaUpdate) =>
-        transaction(
-          sql,
-          Effect.gen(function* () {
-            for (let i = 0; i < update.nodes.length; i += chunk) {
-              const rows = update.nodes
-                .slice(i, i + chunk)
-                .map(([index, hash]) => ({ tree, node_index: index, hash }))
-              if (Arr.isArrayNonEmpty(rows)) {
-                yield* sql`
+        Effect.andThen(
+          transaction(
+            sql,
+            Effect.gen(function* () {
+              for (let i = 0; i < update.nodes.length; i += chunk) {
+                const rows = update.nodes
+                  .slice(i, i + chunk)
+                  .map(([index, hash]) => ({ tree, node_index: index, hash }))
+                if (Arr.isArrayNonEmpty(rows)) {
+                  yield* sql`
                 INSERT INTO tree_nodes ${sql.insert(rows)}
                 ON CONFLICT (tree, node_index) DO UPDATE SET hash = excluded.hash`
+                }
               }
-            }
-            for (let i = 0; i < update.leaves.length; i += chunk) {
-              const rows = update.leaves.slice(i, i + chunk).map(leafRow)
-              if (Arr.isArrayNonEmpty(rows)) {
-                yield* sql`
+              for (let i = 0; i < update.leaves.length; i += chunk) {
+                const rows = update.leaves.slice(i, i + chunk).map(leafRow)
+                if (Arr.isArrayNonEmpty(rows)) {
+                  yield* sql`
                 INSERT INTO tree_leaves ${sql.insert(rows)}
                 ON CONFLICT (tree, leaf_index) DO UPDATE SET ${sql.literal(updateOf(rows[0]))}`
+                }
               }
-            }
-            yield* sql`
+              yield* sql`
             INSERT INTO tree_replicas ${sql.insert({
               tree,
               seq: update.seq,
@@ -159,7 +179,9 @@ export const make: Effect.Effect<ReplicaRepository["Service"], never, SqlClient.
             })}
             ON CONFLICT (tree) DO UPDATE SET seq = excluded.seq, root = excluded.root,
               checkpoint_signature = excluded.checkpoint_signature, updated_at = now()`
-          })
+            })
+          ),
+          analyzeWhenGrown(update.leaves.length)
         ),
       orRepositoryError
     )
