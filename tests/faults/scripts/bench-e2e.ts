@@ -180,8 +180,14 @@ const latencies = (prefix: string) =>
     Effect.flatMap(
       SqlClient.SqlClient,
       (sql) =>
-        sql<{ status: string; created: number; signed: number | null; completed: number | null }>`
-        SELECT m.status, extract(epoch FROM m.created_at) * 1000 AS created,
+        sql<{
+          status: string
+          error_code: string | null
+          created: number
+          signed: number | null
+          completed: number | null
+        }>`
+        SELECT m.status, m.error_code, extract(epoch FROM m.created_at) * 1000 AS created,
                extract(epoch FROM (SELECT max(a.created_at) FROM mint_attempts a WHERE a.mint_id = m.id)) * 1000 AS signed,
                extract(epoch FROM m.completed_at) * 1000 AS completed
         FROM mints m WHERE m.ticket_id LIKE ${`${prefix}-%`}`
@@ -227,6 +233,12 @@ const runRate = async (rate: number): Promise<Row> => {
     `  accept->signed p50 ${percentile(toSigned, 50).toFixed(0)} ms, p99 ${percentile(toSigned, 99).toFixed(0)} ms; ` +
       `signed->completed p50 ${percentile(toLanded, 50).toFixed(0)} ms, p99 ${percentile(toLanded, 99).toFixed(0)} ms`
   )
+  const failedRows = rows.filter((r) => r.status === "failed")
+  if (failedRows.length > 0) {
+    const byCode: Record<string, number> = {}
+    for (const r of failedRows) byCode[r.error_code ?? "none"] = (byCode[r.error_code ?? "none"] ?? 0) + 1
+    console.log(`  failed by code: ${JSON.stringify(byCode)}`)
+  }
   return {
     rate,
     accepted,
