@@ -11,9 +11,6 @@
  * The last line is the figure: {"bench":"chain","unit":"mints/s","ours":N,"baseline":N,"ratio":N}.
  * Without the program binaries it says so and exits 0 with no figure.
  */
-import { spawn } from "node:child_process"
-import { once } from "node:events"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { createTree, mintV1, TokenProgramVersion, TokenStandard } from "@metaplex-foundation/mpl-bubblegum"
 import {
@@ -27,7 +24,13 @@ import { createUmi } from "@metaplex-foundation/umi-bundle-defaults"
 import { getTransactionDecoder } from "@solana/kit"
 import { Keypair } from "@solana/web3.js"
 import { ChainGateway } from "@tickettoken/minting-core"
-import { inspectProgramCache, KNOWN_PROGRAMS, programPath, startLocalnet } from "@tickettoken/solana-localnet"
+import {
+  inspectProgramCache,
+  KNOWN_PROGRAMS,
+  programPath,
+  spawnLocalnet,
+  startLocalnet
+} from "@tickettoken/solana-localnet"
 import { Effect, Layer, ManagedRuntime, Redacted, Schedule } from "effect"
 import { FailedTransactionMetadata, LiteSVM } from "litesvm"
 import { BubblegumGateway } from "../src/BubblegumGateway.ts"
@@ -74,54 +77,10 @@ interface RunningLocalnet {
   close(): Promise<void>
 }
 
-/**
- * The localnet in a process of its own, as a validator would be (`pnpm localnet` on a free
- * port): its work and the adapter's then run side by side, not in turns on one thread.
- */
+/** The localnet in a process of its own, as a validator would be (`pnpm localnet` on a free port). */
 const localnetProcess = async (): Promise<RunningLocalnet> => {
-  const cli = fileURLToPath(new URL("./cli/localnet.ts", import.meta.resolve("@tickettoken/solana-localnet")))
-  const child = spawn(process.execPath, [cli, "--port", "0", "--slot-ms", String(slotMs)], {
-    stdio: ["ignore", "pipe", "inherit"]
-  })
-  const rpcUrl = await new Promise<string>((resolve, reject) => {
-    let out = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString()
-      const match = /JSON-RPC (http:\/\/\S+)/.exec(out)
-      if (match !== null) resolve(match[1]!)
-    })
-    child.once("exit", (code) =>
-      reject(new Error(`the localnet exited (${code}) before it listened:\n${out}`))
-    )
-  })
-  const call = async (method: string, params: ReadonlyArray<unknown>) => {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })
-    })
-    const body = (await response.json()) as { result?: unknown; error?: { message: string } }
-    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
-    return body.result
-  }
-  return {
-    rpcUrl,
-    fund: async (address) => {
-      const signature = (await call("requestAirdrop", [address, 1_000 * 1_000_000_000])) as string
-      for (;;) {
-        const statuses = (await call("getSignatureStatuses", [[signature]])) as {
-          value: Array<{ confirmationStatus: string } | null>
-        }
-        const status = statuses.value[0]
-        if (status !== null && status !== undefined && status.confirmationStatus !== "processed") return
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-    },
-    close: async () => {
-      child.kill("SIGTERM")
-      await once(child, "exit")
-    }
-  }
+  const net = await spawnLocalnet({ slotMs })
+  return { rpcUrl: net.rpcUrl, fund: (address) => net.fund(address, 1_000), close: net.close }
 }
 
 const localnetInProcess = async (): Promise<RunningLocalnet> => {

@@ -9,6 +9,7 @@ export {
 } from "./fetchPrograms.ts"
 export { ErrorCode, encodeJson, type JsonRpcRequest, type JsonRpcResponse } from "./JsonRpc.ts"
 export { type Localnet, type LocalnetOptions, startLocalnet } from "./Localnet.ts"
+export { type LocalnetProcess, type LocalnetProcessOptions, spawnLocalnet } from "./LocalnetProcess.ts"
 export {
   type CachedProgram,
   defaultProgramsDir,

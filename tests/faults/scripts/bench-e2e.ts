@@ -22,9 +22,9 @@ import { once } from "node:events"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
+import { spawnLocalnet } from "@tickettoken/solana-localnet"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { makeAuditor } from "../src/Audit.ts"
@@ -76,53 +76,8 @@ const baselineRate = async (): Promise<number> => {
 
 /** The local devnet in a process of its own, as a validator would be. */
 const startLocalnetProcess = async () => {
-  const cli = fileURLToPath(new URL("./cli/localnet.ts", import.meta.resolve("@tickettoken/solana-localnet")))
-  const child = spawn(
-    process.execPath,
-    [cli, "--port", String(await freePort()), "--slot-ms", String(slotMs)],
-    {
-      stdio: ["ignore", "pipe", "inherit"]
-    }
-  )
-  const rpcUrl = await new Promise<string>((resolve, reject) => {
-    let out = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString()
-      const match = /JSON-RPC (http:\/\/\S+)/.exec(out)
-      if (match !== null) resolve(match[1]!)
-    })
-    child.once("exit", (code) =>
-      reject(new Error(`the localnet exited (${code}) before it listened:\n${out}`))
-    )
-  })
-  const rpc = async (method: string, params: ReadonlyArray<unknown>) => {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })
-    })
-    const body = (await response.json()) as { result?: unknown; error?: { message: string } }
-    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
-    return body.result
-  }
-  return {
-    rpcUrl,
-    fund: async (address: string) => {
-      const signature = (await rpc("requestAirdrop", [address, 10_000 * 1_000_000_000])) as string
-      for (;;) {
-        const statuses = (await rpc("getSignatureStatuses", [[signature]])) as {
-          value: Array<{ confirmationStatus: string } | null>
-        }
-        const status = statuses.value[0]
-        if (status != null && status.confirmationStatus !== "processed") return
-        await sleep(20)
-      }
-    },
-    close: async () => {
-      child.kill("SIGTERM")
-      await once(child, "exit")
-    }
-  }
+  const net = await spawnLocalnet({ slotMs })
+  return { rpcUrl: net.rpcUrl, fund: (address: string) => net.fund(address, 10_000), close: net.close }
 }
 
 /** The environment without anything that would point the service elsewhere. */
