@@ -5,6 +5,7 @@
  * and Bubblegum's leaf events, never from the database's own records.
  */
 import { Schema } from "effect"
+import { MintedAsset } from "./Mint.ts"
 
 /**
  * `live`: the leaf the last leaf event described. `burned`: emptied (burn, or redeem).
@@ -53,3 +54,20 @@ export const ticketIdOfUri = (uri: string | null): string | null => {
     return null
   }
 }
+
+/** The asset the leaf's mint created, as a mint row records it; null when the replica never saw the mint. */
+export const mintedAssetOf = (leaf: ReplicaLeaf): MintedAsset | null =>
+  leaf.assetId === null ||
+  leaf.mintedSignature === null ||
+  leaf.mintedOwner === null ||
+  leaf.mintedDataHash === null
+    ? null
+    : new MintedAsset({
+        assetId: leaf.assetId,
+        tree: leaf.tree,
+        leafIndex: leaf.leafIndex,
+        signature: leaf.mintedSignature,
+        slot: leaf.mintedSlot ?? 0,
+        owner: leaf.mintedOwner,
+        dataHash: leaf.mintedDataHash
+      })

@@ -10,7 +10,7 @@
  */
 import { DateTime, Effect, Option, Schema } from "effect"
 import * as Ids from "../Ids.ts"
-import { Mint, MintedAsset } from "../Mint.ts"
+import { Mint } from "../Mint.ts"
 import { MintRequest, type TicketMetadataInput } from "../MintRequest.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
 import { CollectionRepository } from "../ports/CollectionRepository.ts"
@@ -18,6 +18,7 @@ import { MintRepository } from "../ports/MintRepository.ts"
 import { ReplicaRepository } from "../ports/ReplicaRepository.ts"
 import { TicketLedger } from "../ports/TicketLedger.ts"
 import { Transactor } from "../ports/Transactor.ts"
+import { mintedAssetOf } from "../ReplicaLeaf.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 
@@ -48,13 +49,8 @@ export const adoptLeaf = Effect.fn("AdoptLeaf")(function* (input: AdoptInput) {
   if (Option.isNone(found))
     return yield* refused("no leaf of that asset in the replica (run a reconciliation pass first)")
   const leaf = found.value
-  if (
-    leaf.ticketId === null ||
-    leaf.mintedUri === null ||
-    leaf.mintedSignature === null ||
-    leaf.mintedOwner === null ||
-    leaf.mintedDataHash === null
-  ) {
+  const asset = mintedAssetOf(leaf)
+  if (leaf.ticketId === null || leaf.mintedUri === null || asset === null) {
     return yield* refused(
       `leaf ${leaf.leafIndex} of tree ${leaf.tree} names no ticket of this service in its URI`
     )
@@ -69,7 +65,7 @@ export const adoptLeaf = Effect.fn("AdoptLeaf")(function* (input: AdoptInput) {
     ticketId: leaf.ticketId,
     orderId: input.orderId,
     eventId: input.eventId,
-    owner: leaf.mintedOwner,
+    owner: asset.owner,
     ...(input.collectionId === undefined ? {} : { collectionId: input.collectionId }),
     ...(input.metadata === undefined ? {} : { metadata: input.metadata })
   })
@@ -77,15 +73,13 @@ export const adoptLeaf = Effect.fn("AdoptLeaf")(function* (input: AdoptInput) {
     input.collectionId === undefined ? null : Option.getOrNull(yield* collections.get(input.collectionId))
   if (input.collectionId !== undefined && collection === null)
     return yield* refused(`no collection ${input.collectionId}`)
-  const metadata = TicketMetadata.onChainMetadata(
-    request,
-    TicketMetadata.uriFor(settings.publicBaseUrl, leaf.ticketId),
-    collection?.collectionMint ?? null
+  // Hashed at the URI the leaf was minted with, whatever PUBLIC_BASE_URL says now.
+  const dataHash = yield* chain.hashMetadata(
+    TicketMetadata.onChainMetadata(request, leaf.mintedUri, collection?.collectionMint ?? null)
   )
-  const dataHash = yield* chain.hashMetadata({ ...metadata, uri: leaf.mintedUri })
-  if (dataHash !== leaf.mintedDataHash) {
+  if (dataHash !== asset.dataHash) {
     return yield* refused(
-      `this request hashes to ${dataHash}, the leaf was minted with ${leaf.mintedDataHash}: give the metadata (name, symbol, creators) and collection ticket ${leaf.ticketId} was minted with`
+      `this request hashes to ${dataHash}, the leaf was minted with ${asset.dataHash}: give the metadata (name, symbol, creators) and collection ticket ${leaf.ticketId} was minted with`
     )
   }
   const now = yield* DateTime.now
@@ -100,15 +94,7 @@ export const adoptLeaf = Effect.fn("AdoptLeaf")(function* (input: AdoptInput) {
     nextAttemptAt: null,
     lease: null,
     transaction: null,
-    asset: new MintedAsset({
-      assetId: input.assetId,
-      tree: leaf.tree,
-      leafIndex: leaf.leafIndex,
-      signature: leaf.mintedSignature,
-      slot: leaf.mintedSlot ?? 0,
-      owner: leaf.mintedOwner,
-      dataHash: leaf.mintedDataHash
-    }),
+    asset,
     failure: null,
     version: 0,
     createdAt: now,

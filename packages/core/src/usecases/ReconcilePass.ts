@@ -20,7 +20,7 @@
  */
 import { Cause, DateTime, Effect, Fiber, Option, Queue } from "effect"
 import * as Ids from "../Ids.ts"
-import { type Mint, MintedAsset, type MintStatus, mintStatuses } from "../Mint.ts"
+import { type Mint, type MintStatus, mintStatuses } from "../Mint.ts"
 import * as MintMetrics from "../MintMetrics.ts"
 import type { Page } from "../Page.ts"
 import { ChainGateway } from "../ports/ChainGateway.ts"
@@ -43,7 +43,7 @@ import {
   replicaIncomplete,
   type SignatureObservation
 } from "../Reconciliation.ts"
-import type { ReplicaLeaf } from "../ReplicaLeaf.ts"
+import { mintedAssetOf, type ReplicaLeaf } from "../ReplicaLeaf.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
 import type { Tree } from "../Tree.ts"
@@ -65,22 +65,6 @@ export interface ReconcileOptions {
 }
 
 const leafKey = (leaf: ReplicaLeaf) => `${leaf.tree}:${leaf.leafIndex}`
-
-const assetOf = (leaf: ReplicaLeaf): MintedAsset | null =>
-  leaf.assetId === null ||
-  leaf.mintedSignature === null ||
-  leaf.mintedOwner === null ||
-  leaf.mintedDataHash === null
-    ? null
-    : new MintedAsset({
-        assetId: leaf.assetId,
-        tree: leaf.tree,
-        leafIndex: leaf.leafIndex,
-        signature: leaf.mintedSignature,
-        slot: leaf.mintedSlot ?? 0,
-        owner: leaf.mintedOwner,
-        dataHash: leaf.mintedDataHash
-      })
 
 /** Every signature of the mint: its attempts, and whatever its row names. */
 const signaturesOfMint = (mint: Mint, attempts: ReadonlyArray<string> | undefined) => {
@@ -459,7 +443,7 @@ const applyRepair = (mint: Mint, finding: Finding, leaf: ReplicaLeaf | null) =>
     const leased = mint.lease !== null && DateTime.isGreaterThan(mint.lease.expiresAt, now)
     switch (finding.action) {
       case "mark_completed": {
-        const asset = leaf === null ? null : assetOf(leaf)
+        const asset = leaf === null ? null : mintedAssetOf(leaf)
         if (asset !== null && !leased) yield* Lifecycle.complete(mint, asset)
         return
       }
