@@ -29,15 +29,6 @@ import * as WorkerLoop from "./WorkerLoop.ts"
 const log = (level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<string, unknown> = {}) =>
   Logging.write(level, message, fields)
 
-/** An error and its causes, one message each (drivers put the useful part deep inside). */
-const causes = (error: unknown): Array<string> => {
-  const out: Array<string> = []
-  for (let e: unknown = error; e !== undefined && out.length < 6; e = (e as { cause?: unknown }).cause) {
-    out.push(e instanceof Error ? e.message : String(e))
-  }
-  return out
-}
-
 const retireTrees = Effect.gen(function* () {
   const registry = yield* TreeRegistry
   const trees = yield* registry.list
@@ -151,7 +142,7 @@ const main = async () => {
       })
     )
   } catch (error) {
-    log("ERROR", "start-up failed", { error: causes(error) })
+    log("ERROR", "start-up failed", { error: Logging.causeMessages(error, 6) })
     await runtime.dispose().catch(() => {})
     await chain.close()
     process.exit(1)

@@ -53,6 +53,19 @@ export const line = (value: Record<string, unknown>): string => {
   }
 }
 
+/**
+ * The message of an error and of each of its causes, the first `max`, each once (drivers put the
+ * useful part deep inside).
+ */
+export const causeMessages = (error: unknown, max: number): Array<string> => {
+  const out: Array<string> = []
+  for (let e: unknown = error; e !== undefined && out.length < max; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e)
+    if (message.length > 0 && !out.includes(message)) out.push(message)
+  }
+  return out
+}
+
 /** A line written before any runtime exists (configuration refused, start-up failed). */
 export const write = (
   level: "INFO" | "WARN" | "ERROR",

@@ -46,3 +46,20 @@ describe("Logging.jsonLogger", () => {
     expect(Logging.parseLevel("chatty")).toBe("Info")
   })
 })
+
+describe("Logging.causeMessages", () => {
+  it("names an error and its causes, each once, empty ones left out, at most `max`", () => {
+    const root = new Error("connect ECONNREFUSED 127.0.0.1:5432")
+    const error = new Error("start-up failed", {
+      cause: new Error("", { cause: new Error("pool", { cause: root }) })
+    })
+    expect(Logging.causeMessages(error, 6)).toEqual([
+      "start-up failed",
+      "pool",
+      "connect ECONNREFUSED 127.0.0.1:5432"
+    ])
+    expect(Logging.causeMessages(error, 2)).toEqual(["start-up failed", "pool"])
+    expect(Logging.causeMessages(new Error("same", { cause: new Error("same") }), 6)).toEqual(["same"])
+    expect(Logging.causeMessages("text", 6)).toEqual(["text"])
+  })
+})

@@ -9,7 +9,7 @@
  */
 import { type ChainGateway, MintingSettings } from "@tickettoken/minting-core"
 import * as Postgres from "@tickettoken/minting-postgres"
-import { DatabaseChoice, Deployment } from "@tickettoken/minting-service-kit"
+import { DatabaseChoice, Deployment, Logging } from "@tickettoken/minting-service-kit"
 import { BubblegumGateway } from "@tickettoken/minting-solana"
 import { Cause, Effect, Layer, Logger, Option, References } from "effect"
 import { environment } from "../Environment.ts"
@@ -18,16 +18,6 @@ export class UsageError extends Error {}
 
 const print = (stream: NodeJS.WriteStream, text: string) =>
   new Promise<void>((resolve) => stream.write(`${text}\n`, () => resolve()))
-
-/** The first message of each error in the chain (drivers put the useful part deep inside). */
-const describe = (error: unknown): string => {
-  const out: Array<string> = []
-  for (let e: unknown = error; e !== undefined && out.length < 4; e = (e as { cause?: unknown }).cause) {
-    const message = e instanceof Error ? e.message : String(e)
-    if (message.length > 0 && !out.includes(message)) out.push(message)
-  }
-  return out.join(": ")
-}
 
 export interface RunOptions {
   /** The command writes to the chain: SOLANA_RPC_URL is required. */
@@ -104,7 +94,7 @@ export const run = async <A>(
   if (exit._tag === "Success") process.exit(0)
   const failure = exit.cause.reasons.find(Cause.isFailReason)
   const error = failure === undefined ? Cause.squash(exit.cause) : failure.error
-  await print(process.stderr, `${name}: ${describe(error)}`)
+  await print(process.stderr, `${name}: ${Logging.causeMessages(error, 4).join(": ")}`)
   process.exit(error instanceof UsageError ? 2 : 1)
 }
 
