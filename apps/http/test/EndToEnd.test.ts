@@ -4,7 +4,8 @@
  * completed mint whose asset the chain confirms; with PostgreSQL stopped the API answers 503,
  * never 2xx, and recovers when it is back; SIGTERM exits 0.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -17,6 +18,7 @@ import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
 import { programsMissingForTests } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startService } from "./ServiceUnderTest.ts"
 
 const secret = "e2e-internal-secret"
 const owner = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
@@ -31,7 +33,7 @@ let pg: DisposableServer.DisposableServer
 let server: ChildProcess
 let baseUrl: string
 let dataDir: string
-const output: Array<string> = []
+let output: Array<string> = []
 
 const crypto = Layer.mergeAll(NodeCrypto.layerDigest, NodeCrypto.layerMac)
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -42,28 +44,17 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "tt-e2e-"))
   const port = await Net.freePort()
   baseUrl = `http://127.0.0.1:${port}`
-  server = spawn(process.execPath, ["src/main.ts"], {
-    cwd: join(import.meta.dirname, ".."),
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: pg.url,
-      INTERNAL_AUTH_SECRETS: secret,
-      DATA_DIR: dataDir,
-      LOCALNET_PORT: String(await Net.freePort()),
-      WORKER_IDLE_MS: "50",
-      SOLANA_RPC_URL: ""
-    },
-    stdio: ["ignore", "pipe", "pipe"]
+  const started = await startService({
+    PORT: String(port),
+    DATABASE_URL: pg.url,
+    INTERNAL_AUTH_SECRETS: secret,
+    DATA_DIR: dataDir,
+    LOCALNET_PORT: String(await Net.freePort()),
+    WORKER_IDLE_MS: "50",
+    SOLANA_RPC_URL: ""
   })
-  server.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
-  server.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
-  const deadline = Date.now() + 60_000
-  while (!output.join("").includes("listening on")) {
-    if (Date.now() > deadline || server.exitCode !== null)
-      throw new Error(`server did not start:\n${output.join("")}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  server = started.child
+  output = started.output
 }, 90_000)
 
 afterAll(async () => {

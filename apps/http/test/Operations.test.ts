@@ -5,6 +5,7 @@
  * (which the service then mints into), collections created over HTTP and with `pnpm collection`,
  * a mint into one whose leaf carries the verified collection, and the tree commands.
  */
+
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -25,6 +26,7 @@ import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
 import { type Localnet, programsMissingForTests, startLocalnet } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startService } from "./ServiceUnderTest.ts"
 import { jwt, jwtSecret } from "./TestApp.ts"
 
 const missing = programsMissingForTests()
@@ -45,7 +47,7 @@ let firstTree: string
 let server: ChildProcess
 let baseUrl: string
 let publicBaseUrl: string
-const output: Array<string> = []
+let output: Array<string> = []
 
 interface Ran {
   readonly code: number | null
@@ -207,31 +209,20 @@ suite("operator commands and collections on the local devnet with the real progr
   }, 60_000)
 
   it("the service starts on that tree and creates none of its own", async () => {
-    server = spawn(process.execPath, ["src/main.ts"], {
-      cwd: join(import.meta.dirname, ".."),
-      env: {
-        ...process.env,
-        PORT: new URL(baseUrl).port,
-        DATABASE_URL: db.urlText,
-        SOLANA_RPC_URL: localnet.rpcUrl,
-        SOLANA_KEYPAIR: feePayer,
-        INTERNAL_AUTH_SECRETS: secret,
-        JWT_SECRET: jwtSecret,
-        PUBLIC_BASE_URL: publicBaseUrl,
-        DATA_DIR: join(dir, "service"),
-        WORKER_IDLE_MS: "50",
-        COLLECTION_WAIT_MS: "30000"
-      },
-      stdio: ["ignore", "pipe", "pipe"]
+    const started = await startService({
+      PORT: new URL(baseUrl).port,
+      DATABASE_URL: db.urlText,
+      SOLANA_RPC_URL: localnet.rpcUrl,
+      SOLANA_KEYPAIR: feePayer,
+      INTERNAL_AUTH_SECRETS: secret,
+      JWT_SECRET: jwtSecret,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      DATA_DIR: join(dir, "service"),
+      WORKER_IDLE_MS: "50",
+      COLLECTION_WAIT_MS: "30000"
     })
-    server.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
-    server.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()))
-    const deadline = Date.now() + 60_000
-    while (!output.join("").includes("listening on")) {
-      if (Date.now() > deadline || server.exitCode !== null)
-        throw new Error(`server did not start:\n${output.join("")}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    server = started.child
+    output = started.output
     const active = output
       .join("")
       .split("\n")
