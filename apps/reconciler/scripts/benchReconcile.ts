@@ -27,7 +27,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
@@ -431,6 +431,7 @@ const profiling = async <A>(run: () => Promise<A>): Promise<A> => {
     return await run()
   } finally {
     const { profile } = await session.post("Profiler.stop")
+    mkdirSync(profileDir, { recursive: true })
     writeFileSync(`${profileDir}/pass-${++profiled}.cpuprofile`, JSON.stringify(profile))
     session.disconnect()
   }
