@@ -146,6 +146,73 @@ describe("TreeReplica", () => {
     )
   })
 
+  it.prop(
+    "a run of changes applied at once leaves the nodes and root that one at a time does",
+    [
+      Schema.Array(
+        Schema.Tuple([Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 15 })), Schema.String])
+      ).check(Schema.isMinLength(1), Schema.isMaxLength(24)),
+      Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 24 }))
+    ],
+    ([seeds, runLength]) => {
+      const depth = 4
+      const chainLeaves = new Map<number, Uint8Array>()
+      const changes = seeds.map(([index, seed], seq) =>
+        changeOf(depth, chainLeaves, index, keccak256(bytes(seed)), seq)
+      )
+      const single = new Map<number, Uint8Array>()
+      for (const change of changes) {
+        const result = TreeReplica.applyChange(depth, (i) => single.get(i), change)
+        if (result._tag === "Applied") for (const [i, hash] of result.writes) single.set(i, hash)
+      }
+      const batched = new Map<number, Uint8Array>()
+      for (let start = 0; start < changes.length; start += runLength) {
+        const result = TreeReplica.applyChanges(
+          depth,
+          (i) => batched.get(i),
+          changes.slice(start, start + runLength)
+        )
+        assert.strictEqual(result._tag, "Applied")
+        if (result._tag === "Applied") for (const [i, hash] of result.writes) batched.set(i, hash)
+      }
+      assert.deepStrictEqual(
+        new Map([...batched].map(([i, h]) => [i, hex(h)])),
+        new Map([...single].map(([i, h]) => [i, hex(h)]))
+      )
+      assert.strictEqual(hex(batched.get(1)!), hex(rootOfLeaves(depth, chainLeaves)))
+    }
+  )
+
+  it("a run over a missed change is refused at the first change beside it, with the level", () => {
+    const depth = 3
+    const chainLeaves = new Map<number, Uint8Array>()
+    const nodes = new Map<number, Uint8Array>()
+    const first = changeOf(depth, chainLeaves, 0, keccak256(bytes("a")), 1)
+    changeOf(depth, chainLeaves, 1, keccak256(bytes("b")), 2)
+    const far = changeOf(depth, chainLeaves, 6, keccak256(bytes("c")), 3)
+    const beside = changeOf(depth, chainLeaves, 2, keccak256(bytes("d")), 4)
+    const applied = TreeReplica.applyChanges(depth, (i) => nodes.get(i), [first])
+    assert.strictEqual(applied._tag, "Applied")
+    if (applied._tag === "Applied") for (const [i, h] of applied.writes) nodes.set(i, h)
+    // Leaf 6's path meets leaf 1's only at the root; leaf 2's at level 2.
+    const result = TreeReplica.applyChanges(depth, (i) => nodes.get(i), [far, beside])
+    assert.strictEqual(result._tag, "Refused")
+    if (result._tag !== "Refused") return
+    assert.strictEqual(result.at, 0)
+    assert.deepStrictEqual(result.why._tag === "Inconsistent" ? result.why.level : null, 3)
+  })
+
+  it("a malformed change in a run is refused where it stands", () => {
+    const empty = TreeReplica.emptyNodes(3)
+    const ok = { tree: "t", seq: 0, leafIndex: 0, path: empty }
+    const result = TreeReplica.applyChanges(3, () => undefined, [ok, { ...ok, seq: 1, leafIndex: 9 }])
+    assert.strictEqual(result._tag, "Refused")
+    if (result._tag === "Refused") {
+      assert.strictEqual(result.at, 1)
+      assert.strictEqual(result.why._tag, "Malformed")
+    }
+  })
+
   it("hashes a Bubblegum leaf over its fields (version 1, nonce little-endian)", () => {
     const key = "11111111111111111111111111111111"
     const leaf = { assetId: key, owner: key, delegate: key, nonce: 258, dataHash: key, creatorHash: key }

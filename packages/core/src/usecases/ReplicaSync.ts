@@ -1,13 +1,14 @@
 /**
  * Keeping a tree's replica: every transaction that touched the tree since the replica's
- * checkpoint is read once, its change logs applied in sequence order (each one checked against
- * the siblings the replica holds), and the leaves it wrote kept with their current state. A
+ * checkpoint is read once, its change logs applied in sequence order (a page's changes at once,
+ * the root they lead to checked against the root the last one logged), and the leaves it wrote
+ * kept with their current state. A
  * page is stored whole or not at all, with the checkpoint after the last transaction whose
  * changes are all applied, so a pass that dies resumes where the last stored page ended.
  *
  * A gap in sequence numbers leaves the checkpoint before the transaction that showed it (the
- * next pass reads it again); a path the replica's siblings cannot produce means the stored
- * replica is wrong, and it is forgotten so the next pass rebuilds the tree from its start.
+ * next pass reads it again); a root the replica's nodes cannot produce means the stored replica
+ * is wrong, and it is forgotten so the next pass rebuilds the tree from its start.
  */
 import { Cause, Effect, Fiber, Queue } from "effect"
 import * as Base58 from "../Base58.ts"
@@ -172,43 +173,52 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
         siblings.size === 0 ? new Map() : new Map(yield* replica.nodes(tree.address, [...siblings]))
       const leaves =
         leafIndexes.size === 0 ? new Map() : new Map(yield* replica.leaves(tree.address, [...leafIndexes]))
-      const pageNodes = new Map<number, Uint8Array>()
-      const touched = new Map<number, ReplicaLeaf>()
       let seq = state.seq
-      let rootBytes: Uint8Array | undefined
       let problem: Finding | null = null
       let stopAt: string | undefined
 
-      for (const c of changes) {
-        const expected = seq === null ? 0 : seq + 1
+      // The run of changes that follows the replica without a gap.
+      let run = changes.length
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i]!
+        const expected = i === 0 ? (seq === null ? 0 : seq + 1) : changes[i - 1]!.change.seq + 1
         if (c.change.seq !== expected) {
           problem = replicaIncomplete(
             tree.address,
-            `tree ${tree.address}: change ${c.change.seq} follows ${seq ?? "nothing"}; changes ${expected} to ${c.change.seq - 1} were not listed (they are read again next pass)`
+            `tree ${tree.address}: change ${c.change.seq} follows ${i === 0 ? (seq ?? "nothing") : expected - 1}; changes ${expected} to ${c.change.seq - 1} were not listed (they are read again next pass)`
           )
           stopAt = c.signature
+          run = i
           break
         }
-        const result = TreeReplica.applyChange(
-          depth,
-          (index) => pageNodes.get(index) ?? nodesWritten.get(index) ?? nodes.get(index),
-          c.change
+      }
+      const applying = changes.slice(0, run)
+      const result =
+        applying.length === 0
+          ? undefined
+          : TreeReplica.applyChanges(
+              depth,
+              (index) => nodesWritten.get(index) ?? nodes.get(index),
+              applying.map((c) => c.change)
+            )
+      if (result !== undefined && result._tag === "Refused") {
+        const c = applying[result.at]!
+        const why =
+          result.why._tag === "Malformed"
+            ? result.why.reason
+            : `level ${result.why.level} is ${hashText(result.why.expected)} on chain, ${hashText(result.why.computed)} from the replica's nodes`
+        problem = replicaIncomplete(
+          tree.address,
+          `tree ${tree.address}: change ${c.change.seq} (leaf ${c.change.leafIndex}) disagrees with the replica: ${why}; the replica is rebuilt from the tree's start`
         )
-        if (result._tag !== "Applied") {
-          const why =
-            result._tag === "Malformed"
-              ? result.reason
-              : `level ${result.level} is ${hashText(result.expected)} on chain, ${hashText(result.computed)} from the replica's nodes`
-          problem = replicaIncomplete(
-            tree.address,
-            `tree ${tree.address}: change ${c.change.seq} (leaf ${c.change.leafIndex}) disagrees with the replica: ${why}; the replica is rebuilt from the tree's start`
-          )
-          yield* written
-          writing = undefined
-          yield* replica.reset(tree.address)
-          return yield* stop({ tree: tree.address, applied, problem })
-        }
-        for (const [index, hash] of result.writes) pageNodes.set(index, hash)
+        yield* written
+        writing = undefined
+        yield* replica.reset(tree.address)
+        return yield* stop({ tree: tree.address, applied, problem })
+      }
+      const pageNodes = new Map<number, Uint8Array>(result?.writes ?? [])
+      const touched = new Map<number, ReplicaLeaf>()
+      for (const c of applying) {
         const leaf = leafAfter(
           tree.address,
           touched.get(c.change.leafIndex) ??
@@ -218,9 +228,9 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
         )
         if (leaf !== undefined) touched.set(c.change.leafIndex, leaf)
         seq = c.change.seq
-        rootBytes = result.root
         applied++
       }
+      const rootBytes = result?.root
 
       const root = rootBytes === undefined ? state.root : hashText(rootBytes)
       // The checkpoint: past the whole page, or only up to the transaction before the gap.
