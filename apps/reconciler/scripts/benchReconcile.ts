@@ -29,6 +29,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
+import { PerformanceObserver } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { PgClient } from "@effect/sql-pg"
@@ -417,8 +418,8 @@ type Runtime = ManagedRuntime.ManagedRuntime<
 >
 
 /**
- * BENCH_CPU=1: each measured pass also prints this process's CPU time (the rest is waiting on the
- * database and the chain). BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
+ * BENCH_CPU=1: each measured pass also prints this process's CPU time and the part of it spent
+ * collecting garbage (the rest is waiting on the database and the chain). BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
  * <dir>/pass-<n>.cpuprofile (open it in Chrome's DevTools), set-up and baseline left out.
  */
 const profileDir = process.env.BENCH_CPU_PROFILE
@@ -441,13 +442,22 @@ const profiling = async <A>(run: () => Promise<A>): Promise<A> => {
 
 const measure = async (runtime: Runtime, expectSuccess: number): Promise<Measured> => {
   const callsBefore = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
+  let gcMs = 0
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration
+  })
+  if (process.env.BENCH_CPU !== undefined) gc.observe({ entryTypes: ["gc"] })
   const started = performance.now()
   const cpuBefore = process.cpuUsage()
   const report = reconciled(await profiling(() => runtime.runPromise(pass)))
   const elapsed = seconds(started)
   const cpu = process.cpuUsage(cpuBefore)
+  for (const entry of gc.takeRecords()) gcMs += entry.duration
   if (process.env.BENCH_CPU !== undefined)
-    log(`  pass: ${elapsed.toFixed(3)} s, this process's CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s`)
+    log(
+      `  pass: ${elapsed.toFixed(3)} s, this process's CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s, of it garbage collection ${(gcMs / 1e3).toFixed(3)} s`
+    )
+  gc.disconnect()
   const callsAfter = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
   if (
     report.counts.success !== expectSuccess ||
