@@ -8,6 +8,7 @@ import {
   MintFailure,
   MintRequest,
   type MintStatus,
+  rebuild,
   SignedTransaction
 } from "@tickettoken/minting-core"
 import { Schema } from "effect"
@@ -18,7 +19,8 @@ const encodeRequest = Schema.encodeSync(RequestJson)
 const decodeRequest = Schema.decodeUnknownSync(RequestJson)
 
 // What a row holds was checked when it was written (base58 keys, lengths): reading it back only
-// rebuilds the values' structure. Checking every key again was the largest cost of a claim.
+// rebuilds the values (`rebuild`, no parser). Checking every key again was the largest cost of a
+// claim, and parsing every mint's structure a large part of a reconciliation pass.
 const trusted = { disableChecks: true } as const
 
 /** Every column the service writes for a mint, in one fixed order. */
@@ -147,86 +149,71 @@ export const toMint = (row: R.Row): Mint => {
   const signature = R.textOrNull(row, "tx_signature")
   const assetId = R.textOrNull(row, "asset_id")
   const errorCode = R.textOrNull(row, "error_code")
-  return new Mint(
-    {
-      id: R.text(row, "id"),
-      ticketId: R.text(row, "ticket_id"),
-      request: decodeRequest(R.json(row, "request"), trusted),
-      metadataUri: R.text(row, "metadata_uri"),
-      status: R.text(row, "status") as MintStatus,
-      attempts: R.int(row, "attempts"),
-      maxAttempts: R.int(row, "max_attempts"),
-      nextAttemptAt: R.timeOrNull(row, "next_attempt_at"),
-      lease:
-        leaseOwner === null
-          ? null
-          : new Lease({ owner: leaseOwner, expiresAt: R.time(row, "lease_expires_at") }, trusted),
-      transaction:
-        signature === null
-          ? null
-          : new SignedTransaction(
-              {
-                signature,
-                lastValidBlockHeight: R.int(row, "tx_last_valid_block_height"),
-                wire: R.bytes(row, "tx_wire"),
-                tree: R.text(row, "tx_tree"),
-                dataHash: R.text(row, "tx_data_hash"),
-                signedAt: R.time(row, "tx_signed_at")
-              },
-              trusted
-            ),
-      // A row edited by hand may lack part of its asset: read it as no asset rather than fail,
-      // so the reconciler can report the row instead of stopping at it.
-      asset:
-        assetId === null ||
-        ["asset_tree", "leaf_index", "asset_signature", "asset_slot", "asset_owner", "asset_data_hash"].some(
-          (column) => row[column] === null || row[column] === undefined
-        )
-          ? null
-          : new MintedAsset(
-              {
-                assetId,
-                tree: R.text(row, "asset_tree"),
-                leafIndex: R.int(row, "leaf_index"),
-                signature: R.text(row, "asset_signature"),
-                slot: R.int(row, "asset_slot"),
-                owner: R.text(row, "asset_owner"),
-                dataHash: R.text(row, "asset_data_hash")
-              },
-              trusted
-            ),
-      failure:
-        errorCode === null
-          ? null
-          : new MintFailure(
-              {
-                code: errorCode,
-                message: R.text(row, "error_message"),
-                retryable: R.bool(row, "error_retryable")
-              },
-              trusted
-            ),
-      version: R.int(row, "version"),
-      createdAt: R.time(row, "created_at"),
-      updatedAt: R.time(row, "updated_at"),
-      completedAt: R.timeOrNull(row, "completed_at")
-    },
-    trusted
-  )
+  return rebuild(Mint, {
+    id: R.text(row, "id"),
+    ticketId: R.text(row, "ticket_id"),
+    request: decodeRequest(R.json(row, "request"), trusted),
+    metadataUri: R.text(row, "metadata_uri"),
+    status: R.text(row, "status") as MintStatus,
+    attempts: R.int(row, "attempts"),
+    maxAttempts: R.int(row, "max_attempts"),
+    nextAttemptAt: R.timeOrNull(row, "next_attempt_at"),
+    lease:
+      leaseOwner === null
+        ? null
+        : rebuild(Lease, { owner: leaseOwner, expiresAt: R.time(row, "lease_expires_at") }),
+    transaction:
+      signature === null
+        ? null
+        : rebuild(SignedTransaction, {
+            signature,
+            lastValidBlockHeight: R.int(row, "tx_last_valid_block_height"),
+            wire: R.bytes(row, "tx_wire"),
+            tree: R.text(row, "tx_tree"),
+            dataHash: R.text(row, "tx_data_hash"),
+            signedAt: R.time(row, "tx_signed_at")
+          }),
+    // A row edited by hand may lack part of its asset: read it as no asset rather than fail,
+    // so the reconciler can report the row instead of stopping at it.
+    asset:
+      assetId === null ||
+      ["asset_tree", "leaf_index", "asset_signature", "asset_slot", "asset_owner", "asset_data_hash"].some(
+        (column) => row[column] === null || row[column] === undefined
+      )
+        ? null
+        : rebuild(MintedAsset, {
+            assetId,
+            tree: R.text(row, "asset_tree"),
+            leafIndex: R.int(row, "leaf_index"),
+            signature: R.text(row, "asset_signature"),
+            slot: R.int(row, "asset_slot"),
+            owner: R.text(row, "asset_owner"),
+            dataHash: R.text(row, "asset_data_hash")
+          }),
+    failure:
+      errorCode === null
+        ? null
+        : rebuild(MintFailure, {
+            code: errorCode,
+            message: R.text(row, "error_message"),
+            retryable: R.bool(row, "error_retryable")
+          }),
+    version: R.int(row, "version"),
+    createdAt: R.time(row, "created_at"),
+    updatedAt: R.time(row, "updated_at"),
+    completedAt: R.timeOrNull(row, "completed_at")
+  })
 }
 
 export const toAttempt = (row: R.Row): Attempt =>
-  new Attempt(
-    {
-      mintId: R.text(row, "mint_id"),
-      signature: R.text(row, "signature"),
-      attempt: R.int(row, "attempt"),
-      lastValidBlockHeight: R.int(row, "last_valid_block_height"),
-      wire: R.bytes(row, "wire"),
-      tree: R.text(row, "tree"),
-      outcome: R.text(row, "outcome") as AttemptOutcome,
-      createdAt: R.time(row, "created_at"),
-      settledAt: R.timeOrNull(row, "settled_at")
-    },
-    trusted
-  )
+  rebuild(Attempt, {
+    mintId: R.text(row, "mint_id"),
+    signature: R.text(row, "signature"),
+    attempt: R.int(row, "attempt"),
+    lastValidBlockHeight: R.int(row, "last_valid_block_height"),
+    wire: R.bytes(row, "wire"),
+    tree: R.text(row, "tree"),
+    outcome: R.text(row, "outcome") as AttemptOutcome,
+    createdAt: R.time(row, "created_at"),
+    settledAt: R.timeOrNull(row, "settled_at")
+  })

@@ -18,6 +18,7 @@ import {
   notFound,
   type Page,
   type RepositoryError,
+  rebuild,
   staleVersion
 } from "@tickettoken/minting-core"
 import { DateTime, Effect, Exit, Layer, Option, Request, RequestResolver, Result } from "effect"
@@ -132,7 +133,7 @@ const saveManyText = (() => {
 })()
 
 /** What a save wrote: the mint it was given, at its next version (fixed columns are never rewritten). */
-const written = (mint: Mint, version: number) => new Mint({ ...mint, version }, { disableChecks: true })
+const written = (mint: Mint, version: number) => rebuild(Mint, { ...mint, version })
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

@@ -12,7 +12,8 @@ import {
   type ReplicaLeafState,
   ReplicaRepository,
   type ReplicaState,
-  type ReplicaUpdate
+  type ReplicaUpdate,
+  rebuild
 } from "@tickettoken/minting-core"
 import { Array as Arr, Effect, Layer, Option, Result } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
@@ -25,34 +26,29 @@ const textArray = (values: ReadonlyArray<string>) =>
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest row. */
 const chunk = 1_000
 
-/** Rows of our own schema: read without checking each field again (a pass reads every leaf). */
-const trusted = { disableChecks: true } as const
-
+/** Rows of our own schema: rebuilt without parsing each field again (a pass reads every leaf). */
 const toLeaf = (row: R.Row) =>
-  new ReplicaLeaf(
-    {
-      tree: R.text(row, "tree"),
-      leafIndex: R.int(row, "leaf_index"),
-      leafHash: R.text(row, "leaf_hash"),
-      state: R.text(row, "state") as ReplicaLeafState,
-      assetId: R.textOrNull(row, "asset_id"),
-      owner: R.textOrNull(row, "owner"),
-      delegate: R.textOrNull(row, "delegate"),
-      nonce: R.intOrNull(row, "nonce"),
-      dataHash: R.textOrNull(row, "data_hash"),
-      creatorHash: R.textOrNull(row, "creator_hash"),
-      mintedSignature: R.textOrNull(row, "minted_signature"),
-      mintedSlot: R.intOrNull(row, "minted_slot"),
-      mintedOwner: R.textOrNull(row, "minted_owner"),
-      mintedDataHash: R.textOrNull(row, "minted_data_hash"),
-      mintedCreatorHash: R.textOrNull(row, "minted_creator_hash"),
-      mintedUri: R.textOrNull(row, "minted_uri"),
-      ticketId: R.textOrNull(row, "ticket_id"),
-      lastSignature: R.text(row, "last_signature"),
-      lastSeq: R.int(row, "last_seq")
-    },
-    trusted
-  )
+  rebuild(ReplicaLeaf, {
+    tree: R.text(row, "tree"),
+    leafIndex: R.int(row, "leaf_index"),
+    leafHash: R.text(row, "leaf_hash"),
+    state: R.text(row, "state") as ReplicaLeafState,
+    assetId: R.textOrNull(row, "asset_id"),
+    owner: R.textOrNull(row, "owner"),
+    delegate: R.textOrNull(row, "delegate"),
+    nonce: R.intOrNull(row, "nonce"),
+    dataHash: R.textOrNull(row, "data_hash"),
+    creatorHash: R.textOrNull(row, "creator_hash"),
+    mintedSignature: R.textOrNull(row, "minted_signature"),
+    mintedSlot: R.intOrNull(row, "minted_slot"),
+    mintedOwner: R.textOrNull(row, "minted_owner"),
+    mintedDataHash: R.textOrNull(row, "minted_data_hash"),
+    mintedCreatorHash: R.textOrNull(row, "minted_creator_hash"),
+    mintedUri: R.textOrNull(row, "minted_uri"),
+    ticketId: R.textOrNull(row, "ticket_id"),
+    lastSignature: R.text(row, "last_signature"),
+    lastSeq: R.int(row, "last_seq")
+  })
 
 const leafRow = (leaf: ReplicaLeaf) => ({
   tree: leaf.tree,

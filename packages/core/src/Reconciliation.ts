@@ -15,6 +15,7 @@ import { Schema } from "effect"
 import type { ChainErrorReason } from "./ChainError.ts"
 import { claimedMinted, claimedStatus } from "./LegacyImport.ts"
 import type { Mint } from "./Mint.ts"
+import { rebuild } from "./Rebuild.ts"
 import type { ReplicaLeaf } from "./ReplicaLeaf.ts"
 
 export const ReasonCode = Schema.Literals([
@@ -109,21 +110,18 @@ const finding = (
     tree?: string | undefined
   } = {}
 ) =>
-  // Built from values the rules already hold: checking them again cost a pass over 10,000 mints
+  // Built from values the rules already hold: parsing them again cost a pass over 10,000 mints
   // a visible share of its time.
-  new Finding(
-    {
-      reasonCode,
-      action,
-      details,
-      mintId: parts.mint?.id ?? null,
-      ticketId: parts.mint?.ticketId ?? parts.ticketId ?? null,
-      signature: parts.signature ?? null,
-      assetId: parts.assetId ?? null,
-      ...(parts.tree === undefined ? {} : { tree: parts.tree })
-    },
-    { disableChecks: true }
-  )
+  rebuild(Finding, {
+    reasonCode,
+    action,
+    details,
+    mintId: parts.mint?.id ?? null,
+    ticketId: parts.mint?.ticketId ?? parts.ticketId ?? null,
+    signature: parts.signature ?? null,
+    assetId: parts.assetId ?? null,
+    ...(parts.tree === undefined ? {} : { tree: parts.tree })
+  })
 
 const place = (leaf: ReplicaLeaf) => `leaf ${leaf.leafIndex} of tree ${leaf.tree}`
 

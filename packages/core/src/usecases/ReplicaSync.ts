@@ -15,6 +15,7 @@ import * as Base58 from "../Base58.ts"
 import type { ChainError } from "../ChainError.ts"
 import { ChainGateway, type TreeChange, type TreeScanPage } from "../ports/ChainGateway.ts"
 import { ReplicaRepository } from "../ports/ReplicaRepository.ts"
+import { rebuild } from "../Rebuild.ts"
 import type { SignatureObservation } from "../Reconciliation.ts"
 import { type Finding, replicaIncomplete } from "../Reconciliation.ts"
 import { ReplicaLeaf, ticketIdOfUri } from "../ReplicaLeaf.ts"
@@ -48,7 +49,7 @@ export const leafAfter = (
   const schema = change.leaf
   if (schema !== null && believed(schema, hash)) {
     const minted = previous === undefined || previous.mintedSignature === null
-    return new ReplicaLeaf({
+    return rebuild(ReplicaLeaf, {
       ...common,
       leafHash: hashText(hash),
       state: "live",
@@ -70,7 +71,7 @@ export const leafAfter = (
   if (TreeReplica.isEmptyLeaf(hash)) {
     return previous === undefined
       ? undefined
-      : new ReplicaLeaf({ ...previous, ...common, leafHash: hashText(hash), state: "burned" })
+      : rebuild(ReplicaLeaf, { ...previous, ...common, leafHash: hashText(hash), state: "burned" })
   }
   const base = previous ?? {
     assetId: null,
@@ -87,7 +88,7 @@ export const leafAfter = (
     mintedUri: null,
     ticketId: null
   }
-  return new ReplicaLeaf({ ...base, ...common, leafHash: hashText(hash), state: "unknown" })
+  return rebuild(ReplicaLeaf, { ...base, ...common, leafHash: hashText(hash), state: "unknown" })
 }
 
 /** A leaf event is believed only when its fields hash to the leaf the change log wrote. */
