@@ -2,7 +2,8 @@
  * One reconciliation pass:
  *
  * 1. Sync: every managed tree's replica is brought up to the chain (ReplicaSync): each new
- *    transaction read once, its change logs applied.
+ *    transaction read once, its change logs applied. Trees an operator declared lost after a
+ *    reset (`pnpm tree lost`) are no longer managed: never synced, never proved.
  * 2. Prove: one batched read of the cluster's genesis hash and every tree account. The cluster
  *    must be the one the trees were made on and every tree must exist (else `chain_reset`), and
  *    each replica's root must be the root the tree held at the replica's sequence number (else
@@ -46,7 +47,7 @@ import {
 import { mintedAssetOf, type ReplicaLeaf } from "../ReplicaLeaf.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
-import type { Tree } from "../Tree.ts"
+import { isManaged, type Tree } from "../Tree.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
 import { syncTree } from "./ReplicaSync.ts"
 
@@ -101,8 +102,11 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   const alerts: Array<string> = []
   let examined = 0
 
-  // 1. Sync every tree's replica.
-  const trees = yield* registry.list
+  // 1. Sync every tree's replica. A lost tree is not the chain's any more (an operator
+  // confirmed it): it is neither synced nor proved, and its mints are judged without it.
+  const registered = yield* registry.list
+  const trees = registered.filter(isManaged)
+  const lostTrees = new Set(registered.filter((t) => !isManaged(t)).map((t) => t.address))
   const listed = new Map<string, SignatureObservation>()
   const unproved = new Set<string>()
   for (const tree of trees) {
@@ -305,7 +309,8 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
             .flatMap((s) =>
               wanted.has(s) ? [observed(s) ?? { signature: s, state: "absent" as const }] : []
             ),
-          blockHeight: observation.blockHeight
+          blockHeight: observation.blockHeight,
+          lostTrees
         }
       )
       findings.push(finding)
