@@ -19,6 +19,10 @@ export interface LostTree {
 }
 
 export interface RecoveryPlan {
+  /** The genesis hash of the cluster behind the RPC now. */
+  readonly clusterGenesis: string
+  /** The genesis hash on record (the cluster the trees were made on), null when none is. */
+  readonly recordedGenesis: string | null
   /** Trees to declare lost now. */
   readonly lose: ReadonlyArray<LostTree>
   /** Named trees declared lost before: nothing to do for them. */
@@ -81,8 +85,9 @@ export const planRecovery = (input: RecoveryInput): RecoveryPlan => {
 
   const current = input.observation.genesisHash
   const recorded = input.recordedGenesis
+  const seen = { clusterGenesis: current, recordedGenesis: recorded }
   if (recorded === null || recorded === current)
-    return { lose, alreadyLost, refused, genesis: null, genesisKept: null }
+    return { ...seen, lose, alreadyLost, refused, genesis: null, genesisKept: null }
   const losing = new Set(lose.map((t) => t.address))
   const staying = managed.filter((t) => !losing.has(t.address))
   const unaccounted = staying.filter((t) => goneBecause(accounts.get(t.address)!) !== null)
@@ -94,6 +99,7 @@ export const planRecovery = (input: RecoveryInput): RecoveryPlan => {
         ? "every managed tree is on this cluster under another genesis hash: a copy of the old cluster, not a reset; nothing is moved"
         : null
   return {
+    ...seen,
     lose,
     alreadyLost,
     refused,
