@@ -86,9 +86,11 @@ const applyPlan = Effect.fnUntraced(function* (recovery: RecoveryPlan, by: strin
         // Its leaves are gone from the chain: judged as the replica holds them, they would pass.
         yield* replica.reset(tree.address)
       }
-      if (recovery.genesis !== null) yield* registry.moveGenesis(recovery.genesis.from, recovery.genesis.to)
+      const moved =
+        recovery.genesis !== null &&
+        (yield* registry.moveGenesis(recovery.genesis.from, recovery.genesis.to)) === recovery.genesis.to
       const lost = new Set((yield* registry.list).filter((t) => !isManaged(t)).map((t) => t.address))
-      const resolved = yield* settled(lost, recovery.genesis !== null)
+      const resolved = yield* settled(lost, moved)
       for (const f of resolved) yield* findings.resolve(f.id, `operator:${by}`, now)
       return resolved.map((f) => f.id)
     })
@@ -109,7 +111,17 @@ export const declareTreesLost = Effect.fn("DeclareTreesLost")(function* (input: 
     if (refused !== null) return yield* refused
     const resolved = yield* applyPlan(recovery, input.by)
     for (const tree of recovery.lose) {
-      yield* Effect.logWarning("tree declared lost by an operator", { tree: tree.address, why: tree.why })
+      yield* Effect.logWarning("tree declared lost by an operator", {
+        tree: tree.address,
+        why: tree.why,
+        by: input.by
+      })
+    }
+    if (recovery.genesis !== null) {
+      yield* Effect.logWarning("genesis on record moved by an operator", {
+        ...recovery.genesis,
+        by: input.by
+      })
     }
     return { plan: recovery, applied: true, resolved } satisfies DeclareTreesLostResult
   })
