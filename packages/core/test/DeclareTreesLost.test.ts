@@ -4,10 +4,11 @@
  * the old tree lost, and the next pass judges again, the lost tree's mints missing until retried.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Deferred, Effect, Layer, Option } from "effect"
 import {
   declareTreesLost,
   FindingRepository,
+  LeaderLock,
   type Mint,
   MintingSettings,
   MintRepository,
@@ -72,6 +73,10 @@ describe("declareTreesLost", () => {
 
         const stuck = yield* reconcilePass()
         assert.isAbove(stuck.counts.byReason.chain_reset, 0)
+        assert.isTrue(
+          (stuck.alerts ?? []).some((a) => a.includes("pnpm tree lost")),
+          "the way out is named"
+        )
         assert.strictEqual(stuck.counts.byReason.mint_missing, 0, "nothing judged")
         assert.strictEqual(yield* statusOf(a), "completed")
 
@@ -165,6 +170,36 @@ describe("declareTreesLost", () => {
       assert.deepStrictEqual(second.plan.lose, [])
       assert.isNull(second.plan.genesis)
       assert.deepStrictEqual(second.resolved, [])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("applies nothing while the worker holds the tree-rotation lock, and says so", () =>
+    Effect.gen(function* () {
+      const chain = yield* SimulatedChain.SimulatedChainControl
+      const registry = yield* TreeRegistry
+      const lock = yield* LeaderLock
+      yield* minted("a")
+      const old = Option.getOrThrow(yield* registry.active).address
+      yield* chain.restart({ genesisHash: "Other111" })
+      yield* TreeRotation.verifyActiveTree()
+      const held = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      yield* Effect.forkChild(
+        lock.withLock(
+          TreeRotation.lockName,
+          Effect.andThen(Deferred.succeed(held, undefined), Deferred.await(release))
+        )
+      )
+      yield* Deferred.await(held)
+      const busy = yield* Effect.flip(lost(true))
+      assert.strictEqual(busy._tag, "RepositoryError")
+      assert.include(busy.message, "tree-rotation")
+      assert.strictEqual(Option.getOrThrow(yield* registry.get(old)).status, "full", "nothing applied")
+      yield* Deferred.succeed(release, undefined)
+      assert.deepStrictEqual(
+        (yield* lost(true)).plan.lose.map((t) => t.address),
+        [old]
+      )
     }).pipe(Effect.provide(layer))
   )
 })

@@ -196,7 +196,10 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     { discard: true }
   )
   const proved = !clusterChanged && unproved.size === 0
-  if (clusterChanged) alerts.push("chain_reset: the cluster or a managed tree changed; no repair was applied")
+  if (clusterChanged)
+    alerts.push(
+      "chain_reset: the cluster or a managed tree changed; nothing was judged or repaired. Check SOLANA_RPC_URL; if the chain was reset, an operator recovers with `pnpm tree lost` (a dry run; then --apply)"
+    )
   else if (!proved)
     alerts.push(`replica_incomplete: ${unproved.size} tree(s) not proved; nothing was judged or repaired`)
 
