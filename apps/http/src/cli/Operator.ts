@@ -22,8 +22,8 @@ const print = (stream: NodeJS.WriteStream, text: string) =>
 export interface RunOptions {
   /**
    * The command writes to the chain (`true`: SOLANA_RPC_URL and the fee payer are required), only
-   * reads it (`"read"`: SOLANA_RPC_URL is required; without SOLANA_KEYPAIR a throwaway key, as
-   * the reconciler's, since nothing is signed), or needs none (`false`).
+   * reads it (`"read"`: SOLANA_RPC_URL is required, SOLANA_KEYPAIR is not used), or needs none
+   * (`false`).
    */
   readonly chain: boolean | "read"
 }
@@ -86,10 +86,8 @@ export const run = async <A>(
     options.chain === true
       ? (BubblegumGateway.layerConfig as Layer.Layer<ChainGateway, unknown>)
       : options.chain === "read" && Option.isSome(deployment.solanaRpcUrl)
-        ? ChainChoice.gatewayOn(
-            Redacted.value(deployment.solanaRpcUrl.value),
-            Option.getOrElse(deployment.solanaKeypair, Keypairs.throwawayKeypair)
-          )
+        ? // Nothing is signed: a key nobody holds, so the fee payer's file is not even read.
+          ChainChoice.gatewayOn(Redacted.value(deployment.solanaRpcUrl.value), Keypairs.throwawayKeypair())
         : (Layer.empty as unknown as Layer.Layer<ChainGateway>)
   const publicBaseUrl = Option.getOrElse(
     settings.publicBaseUrl,
