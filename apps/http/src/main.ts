@@ -32,7 +32,7 @@ const log = (level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<s
 const retireTrees = Effect.gen(function* () {
   const registry = yield* TreeRegistry
   const trees = yield* registry.list
-  const live = trees.filter((tree) => tree.status !== "full")
+  const live = trees.filter((tree) => tree.status === "active" || tree.status === "standby")
   yield* Effect.forEach(live, (tree) => registry.markFull(tree.address), { discard: true })
   return live.length
 })

@@ -3,7 +3,14 @@
  * payer at 0 lamports and an active tree that no longer existed. Each condition is produced on
  * the simulated chain and must turn the answer to `degraded` with its reason.
  */
-import { ChainMetrics, MintingSettings, TreeRegistry, TreeRotation } from "@tickettoken/minting-core"
+import {
+  ChainMetrics,
+  declareTreesLost,
+  MintingSettings,
+  reconcilePass,
+  TreeRegistry,
+  TreeRotation
+} from "@tickettoken/minting-core"
 import { InMemoryLeaderLock, layerInMemory, SimulatedChain } from "@tickettoken/minting-core/testing"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -95,11 +102,36 @@ describe("/health/chain", () => {
     expect((await t.chainHealth()).problems.map((p) => p.reason)).toEqual(["active_tree_nearly_full"])
   })
 
-  it("degraded when the genesis hash is not the one the service started on", async () => {
+  it("degraded when the genesis hash is not the one the service started on (none on record yet)", async () => {
     const t = make({ genesis: "SomeOtherGenesis1111111111111111111111111111" })
     disposers.push(() => t.runtime.dispose())
-    await t.runtime.runPromise(TreeRotation.activeTree())
     expect((await t.chainHealth()).problems.map((p) => p.reason)).toEqual(["genesis_changed"])
+  })
+
+  it("degraded while a reset cluster is not recovered by an operator; ok once it is", async () => {
+    // Started on the old cluster: once recovered, the genesis on record is what counts.
+    const t = make({ genesis: "StartGenesis" })
+    disposers.push(() => t.runtime.dispose())
+    await t.runtime.runPromise(TreeRotation.activeTree())
+    await t.runtime.runPromise(reconcilePass())
+    expect((await t.chainHealth()).status).toBe("ok")
+    await t.runtime.runPromise(
+      Effect.gen(function* () {
+        const chain = yield* SimulatedChain.SimulatedChainControl
+        yield* chain.restart({ genesisHash: "ResetGenesis11111111111111111111111111111111" })
+        // The worker replaces the missing tree at once; the genesis on record stays.
+        yield* TreeRotation.verifyActiveTree()
+      })
+    )
+    expect((await t.chainHealth()).problems.map((p) => p.reason)).toEqual(["genesis_changed"])
+    await t.runtime.runPromise(reconcilePass())
+    const stuck = await t.chainHealth()
+    expect(stuck.status).toBe("degraded")
+    expect(stuck.problems.map((p) => p.reason)).toEqual(["genesis_changed", "chain_reset"])
+    await t.runtime.runPromise(
+      declareTreesLost({ addresses: [], apply: true, by: "ops", reconcilerLock: "reconciler" })
+    )
+    expect(await t.chainHealth()).toMatchObject({ status: "ok", problems: [] })
   })
 })
 

@@ -48,7 +48,9 @@ export class ChainDriver extends Context.Service<
     burn(proof: AssetProof, holder: Holder): Effect.Effect<void>
     /**
      * The chain starts again, empty, at the same URL (a restarted local devnet): every tree and
-     * transaction gone. The simulated chain keeps its genesis hash unless given another.
+     * transaction gone, the fee payer funded anew. Given a genesis hash, the new chain has it
+     * (the old one's: a reset that kept its identity); without, the simulated chain keeps its
+     * genesis hash and the localnet takes a new one, as a restarted local devnet does.
      */
     restart(genesisHash?: string): Effect.Effect<void>
     /** Moves the chain 151 blocks on: every blockhash handed out so far has expired. */
@@ -91,10 +93,11 @@ export const simulated: Layer.Layer<ChainServices> = Layer.effect(
 /** Why the Bubblegum cases cannot run here, or undefined when every program binary is cached. */
 export const programsMissing = (): string | undefined => programsMissingForTests()
 
-/** The real adapter on the localnet, for a fee payer of its own, funded there. */
-export const localnetGateway = (localnet: Localnet) => {
-  const payer = keypair()
-  localnet.fund(payer.address, 1_000n * 1_000_000_000n)
+const payerLamports = 1_000n * 1_000_000_000n
+
+/** The real adapter on the localnet, for a fee payer of its own (`payer`), funded there. */
+export const localnetGateway = (localnet: Localnet, payer: Holder = keypair()) => {
+  localnet.fund(payer.address, payerLamports)
   return BubblegumGateway.layer.pipe(
     Layer.provide(SolanaConfig.layer({ rpcUrl: localnet.rpcUrl, keypair: payer.secret }))
   )
@@ -107,7 +110,8 @@ export interface LocalnetBox {
 
 export const onLocalnet = (
   localnet: Localnet,
-  box: LocalnetBox = { current: localnet }
+  box: LocalnetBox = { current: localnet },
+  payer: Holder = keypair()
 ): Layer.Layer<ChainServices | RpcCallCounter> =>
   Layer.effect(
     ChainDriver,
@@ -155,14 +159,24 @@ export const onLocalnet = (
         burn: (proof, holder) =>
           asHolder(holder, (signer) => HolderActions.burnTicket(client.umi, proof, signer)),
         expireBlockhashes: Effect.sync(() => box.current.advanceSlots(151)),
-        restart: () =>
+        restart: (genesisHash) =>
           Effect.promise(async () => {
             const port = Number(new URL(box.current.rpcUrl).port)
             await box.current.close()
-            box.current = await startLocalnet({ port, slotIntervalMs: 20 })
-          }),
+            box.current = await startLocalnet({
+              port,
+              slotIntervalMs: 20,
+              ...(genesisHash === undefined ? {} : { genesisHash })
+            })
+            box.current.fund(payer.address, payerLamports)
+          }).pipe(
+            // The adapter's kept-alive connections to the old server answer once with a reset.
+            Effect.andThen(Effect.retry(chain.info, { times: 5 })),
+            Effect.orDie,
+            Effect.asVoid
+          ),
         callsByMethod: Effect.map(counter.count, (count) => count.byMethod),
         sends: Effect.map(counter.count, (count) => count.byMethod.sendTransaction ?? 0)
       })
     })
-  ).pipe(Layer.provideMerge(localnetGateway(localnet)), Layer.orDie)
+  ).pipe(Layer.provideMerge(localnetGateway(localnet, payer)), Layer.orDie)

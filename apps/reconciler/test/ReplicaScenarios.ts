@@ -47,7 +47,7 @@ const mintedFor = (ticketId: string, holder: Holder) =>
   })
 
 /** No ticket has two leaves: what "nothing minted twice" means on chain. */
-const noTicketTwice = Effect.gen(function* () {
+export const noTicketTwice = Effect.gen(function* () {
   const replica = yield* ReplicaRepository
   const tickets = new Map<string, number>()
   let cursor: string | null = null

@@ -296,12 +296,30 @@ const collectionsOnChain = [
   `ALTER TABLE collections ADD COLUMN creation_signed_at timestamptz`
 ]
 
+/**
+ * Recovery from a reset cluster: a tree an operator declared `lost` (the chain no longer holds
+ * it) is never minted into, activated or reconciled again; when the operator's recovery moves
+ * the recorded genesis hash, the one it replaces is kept here as evidence.
+ */
+const lostTrees = [
+  `ALTER TABLE trees DROP CONSTRAINT trees_status_check`,
+  `ALTER TABLE trees ADD CONSTRAINT trees_status_check CHECK (status IN ('active', 'standby', 'full', 'lost'))`,
+  `ALTER TABLE trees ADD COLUMN lost_at timestamptz`,
+  `CREATE TABLE chain_identity_history (
+    genesis_hash text NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    replaced_at timestamptz NOT NULL,
+    PRIMARY KEY (replaced_at, genesis_hash)
+  )`
+]
+
 export const migrations = {
   "0001_initial_schema": run(initialSchema),
   "0002_room_for_updates": run(roomForUpdates),
   "0003_tree_replica": run(treeReplica),
   "0004_legacy_import": run(legacyImport),
-  "0005_collections_on_chain": run(collectionsOnChain)
+  "0005_collections_on_chain": run(collectionsOnChain),
+  "0006_lost_trees": run(lostTrees)
 }
 
 /** The table the Migrator records applied migrations in. */
@@ -380,6 +398,7 @@ export const tables = [
   "tree_leaves",
   "tree_nodes",
   "tree_replicas",
+  "chain_identity_history",
   "chain_identity",
   "mint_attempts",
   "mints",

@@ -1,4 +1,12 @@
-import { notFound, rotationThreshold, Tree, TreeRegistry, type TreeStatus } from "@tickettoken/minting-core"
+import {
+  ConstraintViolated,
+  notFound,
+  RepositoryError,
+  rotationThreshold,
+  Tree,
+  TreeRegistry,
+  type TreeStatus
+} from "@tickettoken/minting-core"
 import { Effect, Layer, Option } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 import * as R from "./Rows.ts"
@@ -62,8 +70,16 @@ export const make = Effect.gen(function* () {
       (address: string) =>
         rotating(
           Effect.gen(function* () {
-            const target = yield* sql`SELECT 1 FROM trees WHERE address = ${address} FOR UPDATE`
+            const target = yield* sql<R.Row>`SELECT status FROM trees WHERE address = ${address} FOR UPDATE`
             if (target.length === 0) return yield* Effect.fail(notFound("tree", address))
+            if (R.text(target[0]!, "status") === "lost") {
+              return yield* new RepositoryError({
+                reason: new ConstraintViolated({
+                  constraint: "trees_lost",
+                  message: `tree ${address} is lost: the chain no longer holds it`
+                })
+              })
+            }
             yield* sql`
               UPDATE trees SET
                 status = CASE WHEN capacity = 0 OR minted::float8 / capacity >= ${rotationThreshold}
@@ -76,7 +92,12 @@ export const make = Effect.gen(function* () {
       orRepositoryError
     ),
     markFull: Effect.fn("PostgresTreeRegistry.markFull")(
-      (address: string) => touch(address, sql`status = 'full'`),
+      (address: string) =>
+        touch(address, sql`status = CASE WHEN status = 'lost' THEN 'lost' ELSE 'full' END`),
+      orRepositoryError
+    ),
+    markLost: Effect.fn("PostgresTreeRegistry.markLost")(
+      (address: string) => rotating(touch(address, sql`status = 'lost', lost_at = COALESCE(lost_at, now())`)),
       orRepositoryError
     ),
     recordMinted: Effect.fn("PostgresTreeRegistry.recordMinted")(
@@ -118,6 +139,28 @@ export const make = Effect.gen(function* () {
             UNION ALL SELECT genesis_hash FROM chain_identity
             LIMIT 1`,
           (rows) => R.text(rows[0]!, "genesis_hash")
+        ),
+      orRepositoryError
+    ),
+    genesis: Effect.map(sql<R.Row>`SELECT genesis_hash FROM chain_identity`, (rows) =>
+      Option.map(Option.fromNullishOr(rows[0]), (row) => R.text(row, "genesis_hash"))
+    ).pipe(orRepositoryError, Effect.withSpan("PostgresTreeRegistry.genesis")),
+    moveGenesis: Effect.fn("PostgresTreeRegistry.moveGenesis")(
+      (from: string, to: string) =>
+        transaction(
+          sql,
+          Effect.gen(function* () {
+            yield* sql`INSERT INTO chain_identity (genesis_hash) VALUES (${to}) ON CONFLICT (singleton) DO NOTHING`
+            // The row lock makes a concurrent move wait, then see the genesis this one left.
+            const [row] = yield* sql<R.Row>`SELECT genesis_hash FROM chain_identity FOR UPDATE`
+            const current = R.text(row!, "genesis_hash")
+            if (current !== from || from === to) return current
+            yield* sql`
+              INSERT INTO chain_identity_history (genesis_hash, recorded_at, replaced_at)
+              SELECT genesis_hash, recorded_at, now() FROM chain_identity`
+            yield* sql`UPDATE chain_identity SET genesis_hash = ${to}, recorded_at = now()`
+            return to
+          })
         ),
       orRepositoryError
     )

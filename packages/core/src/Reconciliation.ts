@@ -88,6 +88,11 @@ export interface ChainObservation {
   readonly signatures: ReadonlyArray<SignatureObservation>
   /** The cluster's block height when the statuses were read. */
   readonly blockHeight: number
+  /**
+   * Trees an operator declared lost (the cluster was reset): a mint recorded in one has no leaf
+   * the chain could still show, and its finding says so.
+   */
+  readonly lostTrees?: ReadonlySet<string> | undefined
 }
 
 /** The database's side: the mint, every signature it ever issued, and the data hash its metadata has. */
@@ -187,6 +192,9 @@ const differencesOf = (db: DbObservation, leaf: ReplicaLeaf): Array<string> => {
   return out
 }
 
+/** The tree the mint's leaf was recorded in, else the tree its last transaction aimed at. */
+const treeOf = (mint: Mint): string | null => mint.asset?.tree ?? mint.transaction?.tree ?? null
+
 const landed = (o: SignatureObservation): o is Extract<SignatureObservation, { state: "landed" }> =>
   o.state === "landed"
 
@@ -266,10 +274,13 @@ export const judge = (db: DbObservation, chain: ChainObservation): Finding => {
         }
       )
     }
+    const lostTree = treeOf(mint)
     return finding(
       "mint_missing",
       "mark_missing",
-      "no signature of this mint landed, and no leaf of its ticket is on chain",
+      lostTree !== null && chain.lostTrees?.has(lostTree) === true
+        ? `its leaf was in tree ${lostTree}, which an operator declared lost (the chain was reset): no signature of this mint is on the current chain and no leaf of its ticket is; retry it to mint it again`
+        : "no signature of this mint landed, and no leaf of its ticket is on chain",
       {
         mint,
         signature,

@@ -1,7 +1,12 @@
 /** A Bubblegum merkle tree the service mints into. Only one is active at a time. */
 import { Schema } from "effect"
 
-export const TreeStatus = Schema.Literals(["active", "standby", "full"])
+/**
+ * `full`: retired, no more mints, still reconciled. `lost`: an operator confirmed the chain no
+ * longer holds it (a reset cluster): never minted into or activated again, and no longer
+ * reconciled; its mints are judged as the chain now shows them (their leaves are gone).
+ */
+export const TreeStatus = Schema.Literals(["active", "standby", "full", "lost"])
 export type TreeStatus = typeof TreeStatus.Type
 
 export class Tree extends Schema.Class<Tree>("@tickettoken/minting-core/Tree")({
@@ -16,6 +21,9 @@ export class Tree extends Schema.Class<Tree>("@tickettoken/minting-core/Tree")({
   status: TreeStatus,
   createdAt: Schema.DateTimeUtc
 }) {}
+
+/** Still on the cluster as far as the service knows: minted into, reconciled, proved. */
+export const isManaged = (tree: Tree): boolean => tree.status !== "lost"
 
 export const fill = (tree: Tree): number => (tree.capacity === 0 ? 1 : tree.minted / tree.capacity)
 

@@ -6,6 +6,8 @@
 export * as Base58 from "./Base58.ts"
 export * from "./ChainError.ts"
 export * as ChainMetrics from "./ChainMetrics.ts"
+export * as ChainReset from "./ChainReset.ts"
+export { RecoveryRefused } from "./ChainReset.ts"
 export * from "./Collection.ts"
 export * as CompletionStats from "./CompletionStats.ts"
 export * as FailurePolicy from "./FailurePolicy.ts"

@@ -120,6 +120,23 @@ describe("Reconciliation rules (against the replica)", () => {
     assert.strictEqual(landedNoLeaf.action, "flag")
   })
 
+  it("a missing mint whose tree an operator declared lost says so, and is repaired the same way", () => {
+    const observed = { leaves: [], signatures: [absent], blockHeight: 100 }
+    const lost = Reconciliation.judge(db("completed"), { ...observed, lostTrees: new Set(["tree-1"]) })
+    assert.deepStrictEqual([lost.reasonCode, lost.action], ["mint_missing", "mark_missing"])
+    assert.include(lost.details, "its leaf was in tree tree-1, which an operator declared lost")
+    const elsewhere = Reconciliation.judge(db("completed"), { ...observed, lostTrees: new Set(["tree-2"]) })
+    assert.deepStrictEqual([elsewhere.reasonCode, elsewhere.action], ["mint_missing", "mark_missing"])
+    assert.notInclude(elsewhere.details, "declared lost")
+    // A signature that landed on the new chain is still no missing mint, lost tree or not.
+    const landedAnyway = Reconciliation.judge(db("completed"), {
+      ...observed,
+      signatures: [landed()],
+      lostTrees: new Set(["tree-1"])
+    })
+    assert.strictEqual(landedAnyway.reasonCode, "metadata_mismatch")
+  })
+
   it("a completed row with no signature and no leaf is a finding", () => {
     const f = judge(db("completed", { transaction: null, asset: null }, []), [])
     assert.strictEqual(f.reasonCode, "mint_missing")

@@ -52,6 +52,11 @@ export interface LocalnetOptions {
   readonly ledgerDir?: string
   /** With ledgerDir: forget what the folder holds and start a new chain there. */
   readonly reset?: boolean
+  /**
+   * The genesis hash of a new chain (base58), instead of a random one: a cluster that lost its
+   * state but kept its identity, as clients see it. A ledger's own genesis hash wins over it.
+   */
+  readonly genesisHash?: string
   /** How often a ledger checkpoint is written when something changed (1000 ms); close() writes one too. */
   readonly checkpointIntervalMs?: number
 }
@@ -118,7 +123,7 @@ export const startLocalnet = async (options: LocalnetOptions = {}): Promise<Loca
   const processor = new TransactionProcessor(svm, clock, store, options.maxTransactionsPerSlot ?? 256)
   const faucet = new Faucet(svm, clock, processor, options.faucetLamports ?? 500_000_000n * 1_000_000_000n)
   // A new chain gets a new genesis hash, so a client can tell it from the one before.
-  const genesisHash = restored?.genesisHash ?? toBase58(randomBytes(32))
+  const genesisHash = restored?.genesisHash ?? options.genesisHash ?? toBase58(randomBytes(32))
   const subscriptions = new WebSocketSubscriptions(clock, store, processor, (address) =>
     readAccount(svm, address)
   )

@@ -174,4 +174,19 @@ describe("--ledger", () => {
       await Promise.all([a.close(), b.close()])
     }
   })
+  it("starts a new, empty chain under a given genesis hash (a reset that kept its identity)", async () => {
+    const a = await start(undefined)
+    const payer = Keypair.generate()
+    a.fund(payer.publicKey.toBase58(), BigInt(LAMPORTS_PER_SOL))
+    const b = await startLocalnet({ slotIntervalMs: 0, loadPrograms: false, genesisHash: a.genesisHash })
+    try {
+      expect((await rpc(b.rpcUrl, "getGenesisHash")).result).toBe(a.genesisHash)
+      const balance = (await rpc(b.rpcUrl, "getBalance", [payer.publicKey.toBase58()])).result as {
+        value: number
+      }
+      expect(balance.value, "nothing of the first chain").toBe(0)
+    } finally {
+      await Promise.all([a.close(), b.close()])
+    }
+  })
 })

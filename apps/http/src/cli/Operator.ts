@@ -9,9 +9,9 @@
  */
 import { type ChainGateway, MintingSettings } from "@tickettoken/minting-core"
 import * as Postgres from "@tickettoken/minting-postgres"
-import { DatabaseChoice, Deployment, Logging } from "@tickettoken/minting-service-kit"
+import { ChainChoice, DatabaseChoice, Deployment, Keypairs, Logging } from "@tickettoken/minting-service-kit"
 import { BubblegumGateway } from "@tickettoken/minting-solana"
-import { Cause, Effect, Layer, Logger, Option, References } from "effect"
+import { Cause, Effect, Layer, Logger, Option, Redacted, References } from "effect"
 import { environment } from "../Environment.ts"
 
 export class UsageError extends Error {}
@@ -20,8 +20,12 @@ const print = (stream: NodeJS.WriteStream, text: string) =>
   new Promise<void>((resolve) => stream.write(`${text}\n`, () => resolve()))
 
 export interface RunOptions {
-  /** The command writes to the chain: SOLANA_RPC_URL is required. */
-  readonly chain: boolean
+  /**
+   * The command writes to the chain (`true`: SOLANA_RPC_URL and the fee payer are required), only
+   * reads it (`"read"`: SOLANA_RPC_URL is required, SOLANA_KEYPAIR is not used), or needs none
+   * (`false`).
+   */
+  readonly chain: boolean | "read"
 }
 
 type Services = DatabaseChoice.DatabaseServices | ChainGateway
@@ -47,10 +51,17 @@ export const run = async <A>(
     process.exit(2)
   }
   const [settings, deployment, postgresOptions] = env.success
-  if (options.chain && Option.isNone(deployment.solanaRpcUrl)) {
+  if (options.chain === true && Option.isNone(deployment.solanaRpcUrl)) {
     await print(
       process.stderr,
       `${name}: SOLANA_RPC_URL is not set. This command writes to the chain the service mints on: set SOLANA_RPC_URL (pnpm localnet serves http://127.0.0.1:8899) and SOLANA_KEYPAIR (the fee payer, see pnpm keypair:new)`
+    )
+    process.exit(2)
+  }
+  if (options.chain === "read" && Option.isNone(deployment.solanaRpcUrl)) {
+    await print(
+      process.stderr,
+      `${name}: SOLANA_RPC_URL is not set. This command asks the chain the service mints on: set SOLANA_RPC_URL (pnpm localnet serves http://127.0.0.1:8899)`
     )
     process.exit(2)
   }
@@ -71,9 +82,13 @@ export const run = async <A>(
     deployment.dataDir,
     postgresOptions
   )
-  const chain = options.chain
-    ? (BubblegumGateway.layerConfig as Layer.Layer<ChainGateway, unknown>)
-    : (Layer.empty as unknown as Layer.Layer<ChainGateway>)
+  const chain =
+    options.chain === true
+      ? (BubblegumGateway.layerConfig as Layer.Layer<ChainGateway, unknown>)
+      : options.chain === "read" && Option.isSome(deployment.solanaRpcUrl)
+        ? // Nothing is signed: a key nobody holds, so the fee payer's file is not even read.
+          ChainChoice.gatewayOn(Redacted.value(deployment.solanaRpcUrl.value), Keypairs.throwawayKeypair())
+        : (Layer.empty as unknown as Layer.Layer<ChainGateway>)
   const publicBaseUrl = Option.getOrElse(
     settings.publicBaseUrl,
     () => `http://${settings.host}:${settings.port}`

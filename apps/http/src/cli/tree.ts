@@ -5,17 +5,23 @@
  *   pnpm tree list
  *   pnpm tree retire <address>
  *   pnpm tree rescan <address>
+ *   pnpm tree lost [<address> ...] [--apply] [--by <name>]
  *   pnpm tree:create --help      (the cost table of tree sizes)
  *
  * `create` pays for the tree with the fee payer of SOLANA_KEYPAIR on SOLANA_RPC_URL and registers
  * it in the service's database (DATABASE_URL), active unless --standby: the worker mints into it
  * from its next mint on, and creates no tree of its own while it has room. `retire` stops mints
  * into a tree for good (the reconciler still watches it); `rescan` makes the reconciler rebuild
- * its replica of the tree from the chain at its next pass.
+ * its replica of the tree from the chain at its next pass; `lost` is the way out of a chain
+ * reset (see declareTreesLost): a dry run unless --apply.
  */
+
+import { userInfo } from "node:os"
 import { parseArgs } from "node:util"
 import {
   ChainGateway,
+  type ChainReset,
+  declareTreesLost,
   LeaderLock,
   ReplicaRepository,
   Tree,
@@ -31,9 +37,11 @@ const usage = `usage:
   pnpm tree list
   pnpm tree retire <address>
   pnpm tree rescan <address>
+  pnpm tree lost [<address> ...] [--apply] [--by <name>]
 
 Environment: DATABASE_URL (the service's database; or DB=embedded for the embedded PGlite folder
-under DATA_DIR, with the service stopped), SOLANA_RPC_URL and SOLANA_KEYPAIR (create only).`
+under DATA_DIR, with the service stopped), SOLANA_RPC_URL (create and lost) and SOLANA_KEYPAIR
+(create only).`
 
 const help = `${usage}
 
@@ -171,6 +179,10 @@ const retire = (address: string) =>
       yield* say(`tree ${address} is already retired`)
       return
     }
+    if (tree.status === "lost") {
+      yield* say(`tree ${address} is lost (the chain no longer holds it): nothing goes into it already`)
+      return
+    }
     yield* registry.markFull(address)
     yield* say(`tree ${address} retired: no more mints go into it; the reconciler still watches it`)
     if (tree.status !== "active") return
@@ -207,6 +219,62 @@ const rescan = (address: string) =>
     return yield* Effect.fail(new Error("a reconciliation pass held its lock for 30 s; try again"))
   })
 
+/** Who the resolved findings name: --by, else the operating system's user. */
+const operatorName = (by: string | undefined) => {
+  if (by !== undefined) return by
+  try {
+    return userInfo().username
+  } catch {
+    return "cli"
+  }
+}
+
+const describePlan = (plan: ChainReset.RecoveryPlan, applied: boolean) =>
+  Effect.gen(function* () {
+    const verb = applied ? "declared lost" : "would declare lost"
+    yield* say(
+      `cluster genesis ${plan.clusterGenesis}; on record ${plan.recordedGenesis ?? "none"}${plan.recordedGenesis === plan.clusterGenesis ? " (the same cluster)" : ""}`
+    )
+    for (const tree of plan.lose) yield* say(`${verb}: ${tree.address} (was ${tree.previous}): ${tree.why}`)
+    for (const address of plan.alreadyLost) yield* say(`already lost: ${address}`)
+    if (plan.lose.length === 0) yield* say("no tree to declare lost: the chain holds every managed tree")
+    if (plan.genesis !== null) {
+      yield* say(
+        `${applied ? "genesis on record moved" : "would move the genesis on record"} from ${plan.genesis.from} to ${plan.genesis.to} (the old one kept in chain_identity_history)`
+      )
+    } else if (plan.genesisKept !== null) {
+      yield* say(`genesis on record kept: ${plan.genesisKept}`)
+    }
+  })
+
+const lost = (addresses: ReadonlyArray<string>, apply: boolean, by: string) =>
+  Effect.gen(function* () {
+    const result = yield* declareTreesLost({ addresses, apply, by, reconcilerLock }).pipe(
+      Effect.catchTag("RecoveryRefused", (refused) => Effect.fail(new UsageError(refused.message)))
+    )
+    yield* describePlan(result.plan, result.applied)
+    if (!result.applied) {
+      yield* say(
+        result.plan.lose.length > 0 || result.plan.genesis !== null
+          ? "dry run: nothing changed; run again with --apply to do it"
+          : "dry run: nothing changed"
+      )
+    } else {
+      yield* say(
+        `resolved ${result.resolved.length} open chain_reset finding(s) as operator:${by}; the next pass (pnpm reconcile --once) judges again: mints whose leaves were in a lost tree are reported mint_missing, then retry them (POST /v1/mints/<ticketId>/retry)`
+      )
+    }
+    yield* say(
+      JSON.stringify({
+        applied: result.applied,
+        lost: result.plan.lose.map((t) => t.address),
+        alreadyLost: result.plan.alreadyLost,
+        genesis: result.plan.genesis,
+        resolved: result.resolved
+      })
+    )
+  })
+
 const main = () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -216,6 +284,8 @@ const main = () => {
       canopy: { type: "string", default: "0" },
       standby: { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
+      apply: { type: "boolean", default: false },
+      by: { type: "string" },
       help: { type: "boolean", short: "h", default: false }
     }
   })
@@ -223,6 +293,15 @@ const main = () => {
   if (values.help) {
     process.stdout.write(`${help}\n`)
     process.exit(0)
+  }
+  if (command === "lost") {
+    return run("tree lost", lost(positionals.slice(1), values.apply, operatorName(values.by)), {
+      chain: "read"
+    })
+  }
+  if (values.apply || values.by !== undefined) {
+    process.stderr.write(`--apply and --by apply to tree lost\n${usage}\n`)
+    process.exit(2)
   }
   const needsAddress = command === "retire" || command === "rescan"
   if (

@@ -36,7 +36,7 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size:
 .s-failed, .s-error, .s-stalled, .s-open, .s-full { background: #fee2e2; color: #7f1d1d; }
 .s-pending, .s-standby, .s-off, .s-sent { background: #e0e7ff; color: #1e3a8a; }
 .s-minting, .s-degraded, .s-expired { background: #fef3c7; color: #78350f; }
-.s-missing_on_chain { background: #fce7f3; color: #831843; }
+.s-missing_on_chain, .s-lost { background: #fce7f3; color: #831843; }
 .notice { padding: .6rem .8rem; border-radius: 6px; border: 1px solid; }
 .notice.ok { background: #f0fdf4; border-color: #166534; color: #14532d; }
 .notice.error { background: #fef2f2; border-color: #991b1b; color: #7f1d1d; }

@@ -141,7 +141,7 @@ ${
     ? h`<p>No tree yet.</p>`
     : h`<table><thead><tr><th scope="col">Tree</th><th scope="col">Status</th><th scope="col">Fill</th></tr></thead><tbody>
 ${o.trees
-  .filter((t) => t.status !== "full")
+  .filter((t) => t.status === "active" || t.status === "standby")
   .map(
     (t) =>
       h`<tr><td>${short(t.address)}</td><td>${badge(t.status)}</td><td><meter min="0" max="${t.capacity}" value="${t.minted}" aria-label="Fill of tree ${t.address}">${t.minted}</meter> ${num(t.minted)} / ${num(t.capacity)}</td></tr>`

@@ -36,7 +36,10 @@ export interface ChainChecks {
   readonly feePayerMinMints: number
   /** What one mint costs the fee payer, in lamports (MINT_COST_LAMPORTS). */
   readonly mintCostLamports: number
-  /** The genesis hash the service started on (null: unknown): another one means a different chain. */
+  /**
+   * The genesis hash the service started on (null: unknown): another one means a different chain.
+   * Only consulted while no genesis is on record (TreeRegistry.genesis), which is what counts.
+   */
   readonly genesisHash: () => string | null
 }
 
@@ -127,11 +130,15 @@ export const healthRoutes = (
           message: `the active tree is ${Math.round(fill(active) * 100)}% full`
         })
       }
-      const expected = checks.genesisHash()
+      // The cluster the trees were made on, else (nothing on record yet) the one at start. The
+      // record moves only when an operator confirms a reset (`pnpm tree lost --apply`): until
+      // then a reset cluster is reported, and once recovered it no longer is.
+      const expected =
+        Option.getOrNull(yield* trees.genesis.pipe(Effect.timeout(timeout))) ?? checks.genesisHash()
       if (expected !== null && expected !== chainInfo.genesisHash) {
         problems.push({
           reason: "genesis_changed",
-          message: `the chain's genesis hash is not the one at start: a different or reset chain`
+          message: `the chain's genesis hash is not the one the service's trees were made on: a different or reset chain (check SOLANA_RPC_URL; an operator recovers from a reset with pnpm tree lost)`
         })
       }
       // The reconciler's word: a different cluster, or a managed tree gone (see its README).
@@ -139,7 +146,7 @@ export const healthRoutes = (
       if (reset > 0) {
         problems.push({
           reason: "chain_reset",
-          message: `the reconciler found the cluster changed or a managed tree gone (${reset} open chain_reset findings); it repairs nothing until an operator looks`
+          message: `the reconciler found the cluster changed or a managed tree gone (${reset} open chain_reset findings); it judges and repairs nothing until an operator recovers (pnpm tree lost)`
         })
       }
       return {

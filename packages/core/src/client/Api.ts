@@ -193,7 +193,7 @@ export const HealthChain = Schema.Struct({
   status: Schema.Literals(["ok", "degraded", "error"]),
   /**
    * Why it is degraded: fee_payer_low, active_tree_missing, active_tree_nearly_full,
-   * genesis_changed, chain_reset.
+   * genesis_changed (not the cluster the trees were made on), chain_reset.
    */
   problems: Schema.optionalKey(
     Schema.Array(Schema.Struct({ reason: Schema.String, message: Schema.String }))

@@ -9,9 +9,18 @@ export class TreeRegistry extends Context.Service<
     /** Adds a tree; if it is `active`, any other active tree becomes `standby`. */
     register(tree: Tree): Effect.Effect<void, RepositoryError>
     readonly active: Effect.Effect<Option.Option<Tree>, RepositoryError>
-    /** Makes this tree the only active one; the previous one becomes `full` if it passed the threshold, else `standby`. */
+    /**
+     * Makes this tree the only active one; the previous one becomes `full` if it passed the
+     * threshold, else `standby`. A lost tree is refused (`ConstraintViolated`).
+     */
     activate(address: string): Effect.Effect<void, RepositoryError>
+    /** Retires the tree; a lost tree stays lost. */
     markFull(address: string): Effect.Effect<void, RepositoryError>
+    /**
+     * An operator confirmed the chain no longer holds the tree: it becomes `lost` for good (an
+     * active one leaves no active tree; the worker creates the next).
+     */
+    markLost(address: string): Effect.Effect<void, RepositoryError>
     recordMinted(address: string): Effect.Effect<void, RepositoryError>
     get(address: string): Effect.Effect<Option.Option<Tree>, RepositoryError>
     readonly list: Effect.Effect<ReadonlyArray<Tree>, RepositoryError>
@@ -24,5 +33,13 @@ export class TreeRegistry extends Context.Service<
      * Returns the hash on record.
      */
     recordGenesis(genesisHash: string): Effect.Effect<string, RepositoryError>
+    /** The genesis hash on record, without recording one. */
+    readonly genesis: Effect.Effect<Option.Option<string>, RepositoryError>
+    /**
+     * An operator confirmed a reset of the cluster: the genesis on record becomes `to`, only if
+     * it is still `from` (a concurrent move wins once). `from` is kept as evidence, with when it
+     * was replaced; with none on record, `to` is recorded. Returns the genesis on record afterwards.
+     */
+    moveGenesis(from: string, to: string): Effect.Effect<string, RepositoryError>
   }
 >()("@tickettoken/minting-core/TreeRegistry") {}

@@ -43,6 +43,8 @@ export interface State {
   readonly ticketsMarked: Array<TicketMarked>
   /** The recorded genesis hash, under the key "genesis". */
   readonly genesis: Map<"genesis", string>
+  /** Genesis hashes an operator's recovery from a reset replaced, oldest first: evidence. */
+  readonly genesisReplaced: Array<{ readonly genesisHash: string; readonly replacedAt: DateTime.Utc }>
   readonly replicas: Map<string, ReplicaState>
   /** By `${tree}:${heap index}`. */
   readonly replicaNodes: Map<string, Hash>
@@ -65,6 +67,7 @@ const emptyState = (): State => ({
   metadata: new Map(),
   ticketsMarked: [],
   genesis: new Map(),
+  genesisReplaced: [],
   replicas: new Map(),
   replicaNodes: new Map(),
   replicaLeaves: new Map(),
@@ -85,6 +88,7 @@ const copyState = (s: State): State => ({
   metadata: new Map(s.metadata),
   ticketsMarked: [...s.ticketsMarked],
   genesis: new Map(s.genesis),
+  genesisReplaced: [...s.genesisReplaced],
   replicas: new Map(s.replicas),
   replicaNodes: new Map(s.replicaNodes),
   replicaLeaves: new Map(s.replicaLeaves),

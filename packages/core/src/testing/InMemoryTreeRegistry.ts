@@ -4,6 +4,14 @@ import { ConstraintViolated, notFound, RepositoryError } from "../RepositoryErro
 import { needsSuccessor, Tree, type TreeStatus } from "../Tree.ts"
 import { InMemoryStore, type State } from "./InMemoryStore.ts"
 
+const lostTree = (address: string) =>
+  new RepositoryError({
+    reason: new ConstraintViolated({
+      constraint: "trees_lost",
+      message: `tree ${address} is lost: the chain no longer holds it`
+    })
+  })
+
 const withStatus = (tree: Tree, status: TreeStatus) => new Tree({ ...tree, status })
 
 /** Whatever is active now steps aside: full once past the rotation threshold, else standby. */
@@ -52,13 +60,20 @@ export const make = Effect.gen(function* () {
       Effect.succeed(Option.fromNullishOr([...s.trees.values()].find((t) => t.status === "active")))
     ),
     activate: Effect.fn("InMemoryTreeRegistry.activate")((address: string) =>
-      update(address, (s, tree) => {
+      store.use((s) => {
+        const tree = s.trees.get(address)
+        if (tree === undefined) return Effect.fail(notFound("tree", address))
+        if (tree.status === "lost") return Effect.fail(lostTree(address))
         demoteActive(s, address)
-        return withStatus(tree, "active")
+        s.trees.set(address, withStatus(tree, "active"))
+        return Effect.void
       })
     ),
     markFull: Effect.fn("InMemoryTreeRegistry.markFull")((address: string) =>
-      update(address, (_, tree) => withStatus(tree, "full"))
+      update(address, (_, tree) => (tree.status === "lost" ? tree : withStatus(tree, "full")))
+    ),
+    markLost: Effect.fn("InMemoryTreeRegistry.markLost")((address: string) =>
+      update(address, (_, tree) => withStatus(tree, "lost"))
     ),
     recordMinted: Effect.fn("InMemoryTreeRegistry.recordMinted")((address: string) =>
       update(address, (_, tree) => new Tree({ ...tree, minted: tree.minted + 1 }))
@@ -90,7 +105,20 @@ export const make = Effect.gen(function* () {
         if (!s.genesis.has("genesis")) s.genesis.set("genesis", genesisHash)
         return Effect.succeed(s.genesis.get("genesis")!)
       })
-    )
+    ),
+    genesis: store.use((s) => Effect.succeed(Option.fromNullishOr(s.genesis.get("genesis")))),
+    moveGenesis: Effect.fn("InMemoryTreeRegistry.moveGenesis")(function* (from: string, to: string) {
+      const now = yield* DateTime.now
+      return yield* store.use((s) => {
+        const current = s.genesis.get("genesis")
+        if (current === undefined) s.genesis.set("genesis", to)
+        else if (current === from && from !== to) {
+          s.genesisReplaced.push({ genesisHash: from, replacedAt: now })
+          s.genesis.set("genesis", to)
+        }
+        return Effect.succeed(s.genesis.get("genesis")!)
+      })
+    })
   })
 })
 

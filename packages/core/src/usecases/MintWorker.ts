@@ -150,7 +150,7 @@ const retireFullTree = (tree: string, mint: Mint) =>
     Effect.gen(function* () {
       const registry = yield* TreeRegistry
       const known = yield* registry.get(tree)
-      if (Option.isSome(known) && known.value.status === "full") return
+      if (Option.isSome(known) && (known.value.status === "full" || known.value.status === "lost")) return
       yield* registry.markFull(tree)
       yield* MintMetrics.recordAlert("tree_full")
       // Rotation normally starts well before a tree fills: a full one means the count was off.

@@ -2,7 +2,8 @@
  * One reconciliation pass:
  *
  * 1. Sync: every managed tree's replica is brought up to the chain (ReplicaSync): each new
- *    transaction read once, its change logs applied.
+ *    transaction read once, its change logs applied. Trees an operator declared lost after a
+ *    reset (`pnpm tree lost`) are no longer managed: never synced, never proved.
  * 2. Prove: one batched read of the cluster's genesis hash and every tree account. The cluster
  *    must be the one the trees were made on and every tree must exist (else `chain_reset`), and
  *    each replica's root must be the root the tree held at the replica's sequence number (else
@@ -47,7 +48,7 @@ import {
 import { mintedAssetOf, type ReplicaLeaf } from "../ReplicaLeaf.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
-import type { Tree } from "../Tree.ts"
+import { isManaged, type Tree } from "../Tree.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
 import { syncTree } from "./ReplicaSync.ts"
 
@@ -105,8 +106,11 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
   // until the pass ends kept them alive through every garbage collection of the pass.
   let agreeing = 0
 
-  // 1. Sync every tree's replica.
-  const trees = yield* registry.list
+  // 1. Sync every tree's replica. A lost tree is not the chain's any more (an operator
+  // confirmed it): it is neither synced nor proved, and its mints are judged without it.
+  const registered = yield* registry.list
+  const trees = registered.filter(isManaged)
+  const lostTrees = new Set(registered.filter((t) => !isManaged(t)).map((t) => t.address))
   const listed = new Map<string, SignatureObservation>()
   const unproved = new Set<string>()
   for (const tree of trees) {
@@ -196,7 +200,10 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     { discard: true }
   )
   const proved = !clusterChanged && unproved.size === 0
-  if (clusterChanged) alerts.push("chain_reset: the cluster or a managed tree changed; no repair was applied")
+  if (clusterChanged)
+    alerts.push(
+      "chain_reset: the cluster or a managed tree changed; nothing was judged or repaired. Check SOLANA_RPC_URL; if the chain was reset, an operator recovers with `pnpm tree lost` (a dry run; then --apply)"
+    )
   else if (!proved)
     alerts.push(`replica_incomplete: ${unproved.size} tree(s) not proved; nothing was judged or repaired`)
 
@@ -322,7 +329,8 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
             .flatMap((s) =>
               wanted.has(s) ? [observed(s) ?? { signature: s, state: "absent" as const }] : []
             ),
-          blockHeight: observation.blockHeight
+          blockHeight: observation.blockHeight,
+          lostTrees
         }
       )
       if (isNotable(finding)) findings.push(finding)

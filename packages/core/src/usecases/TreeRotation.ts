@@ -37,7 +37,8 @@ export const createAndActivate = Effect.fn("TreeRotation.createAndActivate")(fun
   return tree
 })
 
-const lockName = "tree-rotation"
+/** The leader lock under which trees are created, retired and declared lost. */
+export const lockName = "tree-rotation"
 const waitForOther = Duration.millis(500)
 const maxWaits = 120
 
@@ -86,7 +87,7 @@ export const replaceMissingTree = Effect.fn("TreeRotation.replaceMissingTree")(f
   const lock = yield* LeaderLock
   const retired = Effect.map(
     registry.get(address),
-    (tree) => Option.isNone(tree) || tree.value.status === "full"
+    (tree) => Option.isNone(tree) || tree.value.status === "full" || tree.value.status === "lost"
   )
   return yield* creating.withPermits(1)(
     Effect.gen(function* () {

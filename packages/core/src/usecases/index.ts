@@ -1,6 +1,7 @@
 export * from "./AdoptLeaf.ts"
 export * from "./AssetProof.ts"
 export * as Collections from "./Collections.ts"
+export * from "./DeclareTreesLost.ts"
 export * from "./MintingSettings.ts"
 export * as MintLifecycle from "./MintLifecycle.ts"
 export * as MintWorker from "./MintWorker.ts"

@@ -101,6 +101,40 @@ export const suite = <E>(name: string, layer: Layer.Layer<TreeRegistry, E>) =>
     )
 
     test(
+      "a lost tree stays lost: never activated again, never made full, the active one leaves none",
+      Effect.gen(function* () {
+        const registry = yield* TreeRegistry
+        const active = F.tree("active", { createdAt: F.at(1) })
+        const standby = F.tree("standby", { createdAt: F.at(2) })
+        yield* registry.register(active)
+        yield* registry.register(standby)
+        yield* registry.markLost(active.address)
+        assert.strictEqual(yield* statusOf(registry, active.address), "lost")
+        assert.isTrue(Option.isNone(yield* registry.active), "no active tree until one is chosen or made")
+
+        const refused = yield* F.failureOf(registry.activate(active.address))
+        assert.strictEqual(refused.reason._tag, "ConstraintViolated")
+        assert.strictEqual(yield* statusOf(registry, active.address), "lost")
+
+        yield* registry.markFull(active.address)
+        assert.strictEqual(yield* statusOf(registry, active.address), "lost", "retiring keeps it lost")
+
+        // Activating another tree leaves the lost one as it is.
+        yield* registry.activate(standby.address)
+        assert.strictEqual(yield* statusOf(registry, active.address), "lost")
+        assert.strictEqual(Option.getOrThrow(yield* registry.active).address, standby.address)
+        yield* registry.markLost(standby.address)
+        assert.isTrue(Option.isNone(yield* registry.active))
+        assert.deepStrictEqual(
+          (yield* registry.list).map((t) => t.status),
+          ["lost", "lost"]
+        )
+        const missing = yield* F.failureOf(registry.markLost("no-such-tree"))
+        assert.strictEqual(missing.reason._tag, "NotFound")
+      })
+    )
+
+    test(
       "checkpoint is none until saved, then the latest saved signature",
       Effect.gen(function* () {
         const registry = yield* TreeRegistry
@@ -122,6 +156,37 @@ export const suite = <E>(name: string, layer: Layer.Layer<TreeRegistry, E>) =>
         const registry = yield* TreeRegistry
         assert.strictEqual(yield* registry.recordGenesis("genesis-a"), "genesis-a")
         assert.strictEqual(yield* registry.recordGenesis("genesis-b"), "genesis-a")
+      })
+    )
+
+    test(
+      "the genesis moves only from the one on record, and only through moveGenesis",
+      Effect.gen(function* () {
+        const registry = yield* TreeRegistry
+        assert.isTrue(Option.isNone(yield* registry.genesis))
+        yield* registry.recordGenesis("genesis-a")
+        assert.strictEqual(Option.getOrThrow(yield* registry.genesis), "genesis-a")
+        // A stale `from` (someone moved it meanwhile) changes nothing.
+        assert.strictEqual(yield* registry.moveGenesis("genesis-x", "genesis-b"), "genesis-a")
+        assert.strictEqual(yield* registry.moveGenesis("genesis-a", "genesis-b"), "genesis-b")
+        assert.strictEqual(Option.getOrThrow(yield* registry.genesis), "genesis-b")
+        assert.strictEqual(yield* registry.recordGenesis("genesis-c"), "genesis-b")
+        // Two operators moving it together: it moves once.
+        const moved = yield* Effect.all(
+          [registry.moveGenesis("genesis-b", "genesis-c"), registry.moveGenesis("genesis-b", "genesis-d")],
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(moved[0], moved[1])
+        assert.include(["genesis-c", "genesis-d"], moved[0])
+      })
+    )
+
+    test(
+      "moveGenesis records the new genesis when none is on record",
+      Effect.gen(function* () {
+        const registry = yield* TreeRegistry
+        assert.strictEqual(yield* registry.moveGenesis("genesis-a", "genesis-b"), "genesis-b")
+        assert.strictEqual(yield* registry.recordGenesis("genesis-c"), "genesis-b")
       })
     )
   })
