@@ -13,7 +13,6 @@ import {
   ChainMetrics,
   MintingSettings,
   type RetryPolicy,
-  TreeRegistry,
   TreeRotation
 } from "@tickettoken/minting-core"
 import * as Postgres from "@tickettoken/minting-postgres"
@@ -28,14 +27,6 @@ import * as WorkerLoop from "./WorkerLoop.ts"
 
 const log = (level: "INFO" | "WARN" | "ERROR", message: string, fields: Record<string, unknown> = {}) =>
   Logging.write(level, message, fields)
-
-const retireTrees = Effect.gen(function* () {
-  const registry = yield* TreeRegistry
-  const trees = yield* registry.list
-  const live = trees.filter((tree) => tree.status === "active" || tree.status === "standby")
-  yield* Effect.forEach(live, (tree) => registry.markFull(tree.address), { discard: true })
-  return live.length
-})
 
 const main = async () => {
   // Whatever the service writes (PGlite's files, the generated secret, the fee payer) is its
@@ -126,13 +117,9 @@ const main = async () => {
       target: database.target,
       schema: database.schema
     })
-    if (chain.kind === "localnet") {
-      // The in-process local devnet starts empty each time: trees registered by an earlier run
-      // are gone from it, so they are retired and a new one is created.
-      const retired = await runtime.runPromise(retireTrees)
-      if (retired > 0) log("WARN", "local devnet was reset: trees of earlier runs retired", { retired })
-    }
     // A tree to mint into, created on first start; one the chain no longer holds is replaced.
+    // The in-process local devnet resumes its chain from DATA_DIR, trees included: only when
+    // that chain was lost (the folder deleted) is the active tree missing and replaced.
     const tree = await runtime.runPromise(TreeRotation.verifyActiveTree())
     log("INFO", "active tree", { tree: tree.address, capacity: tree.capacity, minted: tree.minted })
     genesisHash = await runtime.runPromise(

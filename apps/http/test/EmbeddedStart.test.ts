@@ -116,11 +116,21 @@ describe("the embedded start", () => {
       status = (await run(client.getMint("embedded-1"))).status
     }
     expect(status).toBe("completed")
+    const chainBefore = await (await fetch(`${baseUrl}/health/chain`)).json()
     expect(await stop(first.child)).toBe(0)
 
     const second = await start(port)
     try {
       expect((await run(client.getMint("embedded-1"))).status).toBe("completed")
+      // The local devnet resumes its chain from the data folder: the same cluster, the same tree
+      // still minting (an earlier version retired every tree at each start and made a new one).
+      if (chainBefore.kind === "localnet") {
+        const chainAfter = await (await fetch(`${baseUrl}/health/chain`)).json()
+        expect(chainAfter.status).toBe("ok")
+        expect(chainAfter.genesisHash).toBe(chainBefore.genesisHash)
+        expect(chainAfter.activeTree.address).toBe(chainBefore.activeTree.address)
+        expect(second.output.join("")).not.toContain("tree missing")
+      }
     } finally {
       expect(await stop(second.child)).toBe(0)
     }
