@@ -17,7 +17,6 @@ import {
   MintWorker,
   ReplicaRepository,
   requestMint,
-  retryMint,
   TreeRegistry,
   TreeRotation
 } from "@tickettoken/minting-core"
@@ -33,7 +32,8 @@ import { createDatabase, type TestDatabase } from "./TestDatabase.ts"
 const missing = programsMissing()
 if (missing !== undefined) console.log(`chain reset recovery cases skipped: ${missing}`)
 
-const treeCli = fileURLToPath(new URL("../../http/src/cli/tree.ts", import.meta.url))
+const cliOf = (name: "tree" | "mints") =>
+  fileURLToPath(new URL(`../../http/src/cli/${name}.ts`, import.meta.url))
 
 interface Ran {
   readonly code: number | null
@@ -44,12 +44,12 @@ interface Ran {
 let database: TestDatabase
 const box = {} as LocalnetBox
 
-/** `pnpm tree lost ...` against the test's database and the devnet running now. */
-const treeLost = (...args: ReadonlyArray<string>) =>
+/** An operator command (`pnpm tree lost ...`, `pnpm mints retry ...`) against the test's database and the devnet running now. */
+const command = (name: "tree" | "mints", ...args: ReadonlyArray<string>) =>
   Effect.promise(
     () =>
       new Promise<Ran>((resolve) => {
-        const child = spawn(process.execPath, [treeCli, "lost", ...args], {
+        const child = spawn(process.execPath, [cliOf(name), ...args], {
           env: {
             PATH: process.env.PATH ?? "",
             HOME: process.env.HOME ?? "",
@@ -69,6 +69,8 @@ const treeLost = (...args: ReadonlyArray<string>) =>
         child.on("exit", (code) => resolve({ code, stdout, stderr }))
       })
   )
+
+const treeLost = (...args: ReadonlyArray<string>) => command("tree", "lost", ...args)
 
 const lastJson = (ran: Ran) =>
   JSON.parse(ran.stdout.trim().split("\n").at(-1)!) as {
@@ -216,9 +218,35 @@ const recovery = (variant: "same genesis" | "new genesis") =>
     assert.strictEqual(resolved.items.length, opened.length)
     for (const f of resolved.items) assert.strictEqual(f.resolvedBy, "operator:alice")
 
-    // The operator retries them (the retry asks the chain first): each minted once, on the new chain.
-    for (const t of tickets) assert.strictEqual((yield* retryMint(t)).status, "pending")
+    // The operator retries them all at once (each retry asks the chain first): a dry run changes
+    // nothing; --apply makes each pending, and each is minted once, on the new chain.
+    const dryRetry = yield* command("mints", "retry", "--status", "missing_on_chain")
+    assert.strictEqual(dryRetry.code, 0, dryRetry.stderr)
+    assert.deepStrictEqual(
+      [...JSON.parse(dryRetry.stdout.trim().split("\n").at(-1)!).ticketIds].sort(),
+      [...tickets].sort()
+    )
+    assert.deepStrictEqual(
+      yield* statuses,
+      tickets.map(() => "missing_on_chain")
+    )
+    const retried = yield* command("mints", "retry", "--status", "missing_on_chain", "--apply")
+    assert.strictEqual(retried.code, 0, retried.stderr)
+    const summary = JSON.parse(retried.stdout.trim().split("\n").at(-1)!)
+    assert.deepStrictEqual([...summary.retried].sort(), [...tickets].sort())
+    assert.deepStrictEqual(summary.refused, [])
+    assert.deepStrictEqual(
+      yield* statuses,
+      tickets.map(() => "pending")
+    )
     yield* mintAll
+    // A ticket minted meanwhile is refused by name, not minted again.
+    const again = yield* command("mints", "retry", tickets[0]!, "--apply")
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.strictEqual(
+      JSON.parse(again.stdout.trim().split("\n").at(-1)!).refused[0].reason,
+      "RetryNotAllowed"
+    )
     const mints = yield* MintRepository
     for (const t of tickets) {
       assert.strictEqual(Option.getOrThrow(yield* mints.findByTicket(t)).asset?.tree, fresh)
