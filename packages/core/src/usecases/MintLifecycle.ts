@@ -107,7 +107,7 @@ export const complete = Effect.fn("MintLifecycle.complete")(function* (mint: Min
     )
 })
 
-/** The live signature expired unseen: requeue with backoff (or fail once attempts are spent). */
+/** The live signature expired unseen: requeue with backoff, no attempt counted (MintTransitions says why). */
 export const expire = Effect.fn("MintLifecycle.expire")(function* (
   mint: Mint,
   signature: string,

@@ -294,7 +294,8 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
     Effect.gen(function* () {
       const action = MintStep.decide(
         mint,
-        { _tag: "PrepareFailed", reason },
+        // No tree: the failure was the successor's creation, not this mint's prepare.
+        { _tag: tree === null ? "TreeUnavailable" : "PrepareFailed", reason },
         yield* DateTime.now,
         yield* rulesOf(gate)
       )
