@@ -80,7 +80,7 @@ export const make = Effect.gen(function* () {
       orRepositoryError
     ),
     recordMinted: Effect.fn("PostgresTreeRegistry.recordMinted")(
-      (address: string) => touch(address, sql`minted = minted + 1`),
+      (address: string, count = 1) => touch(address, sql`minted = minted + ${count}`),
       orRepositoryError
     ),
     get: Effect.fn("PostgresTreeRegistry.get")(

@@ -60,8 +60,8 @@ export const make = Effect.gen(function* () {
     markFull: Effect.fn("InMemoryTreeRegistry.markFull")((address: string) =>
       update(address, (_, tree) => withStatus(tree, "full"))
     ),
-    recordMinted: Effect.fn("InMemoryTreeRegistry.recordMinted")((address: string) =>
-      update(address, (_, tree) => new Tree({ ...tree, minted: tree.minted + 1 }))
+    recordMinted: Effect.fn("InMemoryTreeRegistry.recordMinted")((address: string, count = 1) =>
+      update(address, (_, tree) => new Tree({ ...tree, minted: tree.minted + count }))
     ),
     get: Effect.fn("InMemoryTreeRegistry.get")((address: string) =>
       store.use((s) => Effect.succeed(Option.fromNullishOr(s.trees.get(address))))
