@@ -73,8 +73,11 @@ class ReadTransaction extends Request.Class<
   never
 > {}
 
-/** How long a transaction read waits for others to share its request. */
-const TRANSACTION_READ_WINDOW = "2 millis"
+/** Signed bytes to send. */
+class SendWire extends Request.Class<{ readonly wire: Uint8Array }, void, ChainError, never> {}
+
+/** How long a transaction read or a send waits for others to share its request. */
+const BATCH_WINDOW = "2 millis"
 
 /** getSignatureStatuses takes at most this many signatures per call. */
 export const STATUS_BATCH = 256
@@ -303,8 +306,35 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     } satisfies PreparedCollection
   })
 
+  // Mints signed together are sent together: one JSON-RPC batch of their sendTransaction calls.
+  // Any error in it (already processed, a stale blockhash) is left to the sends one by one, which
+  // classify it with the fee payer's context; sending the same bytes twice lands them once.
+  const sends = RequestResolver.make<SendWire>((entries) => {
+    const alone = Effect.forEach(
+      entries,
+      (entry) =>
+        Effect.map(Effect.exit(transactions.send(entry.request.wire)), (exit) => entry.completeUnsafe(exit)),
+      { discard: true, concurrency: "unbounded" }
+    )
+    if (entries.length === 1) return alone
+    return rpc
+      .batch<string>(
+        "sendTransaction",
+        entries.map((entry) => transactions.sendParams(entry.request.wire))
+      )
+      .pipe(
+        Effect.matchCauseEffect({
+          onSuccess: () =>
+            Effect.sync(() => {
+              for (const entry of entries) entry.completeUnsafe(Exit.void)
+            }),
+          onFailure: () => alone
+        })
+      )
+  }).pipe(RequestResolver.setDelay(BATCH_WINDOW), RequestResolver.batchN(Math.max(1, settings.rpcBatchSize)))
+
   const send = Effect.fn("BubblegumGateway.send")(function* (wire: Uint8Array) {
-    yield* transactions.send(wire)
+    yield* Effect.request(new SendWire({ wire }), sends)
   })
 
   const statuses = Effect.fn("BubblegumGateway.statuses")(function* (signatures: ReadonlyArray<string>) {
@@ -407,10 +437,7 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
           onFailure: () => alone
         })
       )
-  }).pipe(
-    RequestResolver.setDelay(TRANSACTION_READ_WINDOW),
-    RequestResolver.batchN(Math.max(1, settings.rpcBatchSize))
-  )
+  }).pipe(RequestResolver.setDelay(BATCH_WINDOW), RequestResolver.batchN(Math.max(1, settings.rpcBatchSize)))
 
   const mintedLeaf = Effect.fn("BubblegumGateway.mintedLeaf")(function* (signature: string) {
     if (Base58.decode(signature)?.length !== 64)
