@@ -38,7 +38,10 @@ export const make = Effect.gen(function* () {
   // statement answers them all. Each read still starts after every question it answers was asked.
   const activeResolver = RequestResolver.make<ReadActive>((entries) =>
     Effect.matchCauseEffect(readActive, {
-      onSuccess: (tree) => Effect.sync(() => entries.forEach((e) => e.completeUnsafe(Exit.succeed(tree)))),
+      onSuccess: (tree) =>
+        Effect.sync(() => {
+          for (const entry of entries) entry.completeUnsafe(Exit.succeed(tree))
+        }),
       onFailure: Batching.failAll(entries)
     })
   ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))

@@ -645,8 +645,16 @@ describe("BatchedWrites", () => {
         const repo = yield* MintRepository
         return MintRepository.of({
           ...repo,
-          save: (mint, expected) => Effect.suspend(() => (counts.save++, repo.save(mint, expected))),
-          saveMany: (writes) => Effect.suspend(() => (counts.saveMany++, repo.saveMany(writes)))
+          save: (mint, expected) =>
+            Effect.suspend(() => {
+              counts.save++
+              return repo.save(mint, expected)
+            }),
+          saveMany: (writes) =>
+            Effect.suspend(() => {
+              counts.saveMany++
+              return repo.saveMany(writes)
+            })
         })
       })
     )

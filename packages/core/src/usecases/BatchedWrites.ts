@@ -36,7 +36,7 @@ const maxBatch = 128
  * Runs a batch with `all`; when that fails, each entry alone with `one`. Batches run in the
  * context of the caller that opened them (every caller is the same worker's).
  */
-const resolver = <A extends Request.Request<Mint, any, any>>(
+const resolver = <A extends Request.Request<Mint, unknown, unknown>>(
   windowMs: number,
   all: (
     requests: ReadonlyArray<A>
