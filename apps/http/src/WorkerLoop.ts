@@ -2,7 +2,8 @@
  * The mint worker inside the service process: a pipeline, not rounds. Claiming, signing and
  * sending run for new mints while earlier ones wait for their confirmation; a mint that never
  * confirms holds one in-flight place until its blockhash expires, nothing more. Status reads of
- * all mints in flight go out together (MintWorker.batchedReader).
+ * all mints in flight go out together (MintWorker.batchedReader), and so do the writes of mints
+ * that complete or are signed together (BatchedWrites).
  *
  * - At most `concurrency` mints are in the signing stage (claimed, not yet signed and stored)
  *   and at most `maxInFlight` mints are held at all; claims are sized to the free places.
@@ -15,6 +16,7 @@
  *   they are interrupted, which hands each back (signature kept) for the next worker.
  */
 import {
+  BatchedWrites,
   type ChainErrorReason,
   type Mint,
   MintMetrics,
@@ -37,6 +39,8 @@ export interface WorkerOptions {
   readonly stallWarnAfterMs: number
   /** Status reads of mints in flight within this window go out as one call. */
   readonly statusWindowMs?: number
+  /** Completions (and signed transactions) within this window are written as one transaction. */
+  readonly writeWindowMs?: number
 }
 
 /** What /health shows of the worker. */
@@ -141,7 +145,7 @@ export const start = (runtime: AppRuntime, options: WorkerOptions) => {
   })
 
   /** One mint's turn, in its own fiber: it leaves the signing stage once signed, the pipeline when done. */
-  const launch = (mint: Mint, reader: MintWorker.ChainReader) => {
+  const launch = (mint: Mint, reader: MintWorker.ChainReader, writes: BatchedWrites.BatchedWrites) => {
     inFlight++
     signing++
     let signed = false
@@ -151,7 +155,7 @@ export const start = (runtime: AppRuntime, options: WorkerOptions) => {
         signing--
       }
     })
-    return MintWorker.processMint(mint, { gate, reader, signed: leaveSigning }).pipe(
+    return MintWorker.processMint(mint, { gate, reader, writes, signed: leaveSigning }).pipe(
       Effect.tap((outcome) => (outcome === "completed" ? completed : Effect.void)),
       Effect.ensuring(
         Effect.andThen(
@@ -180,12 +184,13 @@ export const start = (runtime: AppRuntime, options: WorkerOptions) => {
 
   const loop = Effect.gen(function* () {
     const reader = yield* MintWorker.batchedReader(options.statusWindowMs ?? 20)
+    const writes = BatchedWrites.make(options.writeWindowMs ?? 5)
     yield* Effect.forkChild(watchdog)
     let lastRecovery = Number.NEGATIVE_INFINITY
     while (!(yield* Ref.get(stopping))) {
       const free = Math.min(options.maxInFlight - inFlight, options.batchSize)
       if (Date.now() - lastRecovery >= options.recoveryIntervalMs && free > 0) {
-        for (const mint of yield* claim(free, true)) yield* launch(mint, reader)
+        for (const mint of yield* claim(free, true)) yield* launch(mint, reader, writes)
         lastRecovery = Date.now()
       }
       const now = yield* DateTime.now
@@ -206,7 +211,7 @@ export const start = (runtime: AppRuntime, options: WorkerOptions) => {
         continue
       }
       const claimed = yield* claim(limit, false)
-      for (const mint of claimed) yield* launch(mint, reader)
+      for (const mint of claimed) yield* launch(mint, reader, writes)
       if (claimed.length === 0) yield* Effect.sleep(Duration.millis(options.idleMs))
     }
     // Stopping: let the mints in flight finish (stop() interrupts them at the deadline).

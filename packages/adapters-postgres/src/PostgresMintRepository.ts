@@ -132,6 +132,18 @@ const saveManyText = (() => {
     RETURNING m.id`
 })()
 
+const attemptValues = (attempt: Attempt) => ({
+  signature: attempt.signature,
+  mint_id: attempt.mintId,
+  attempt: attempt.attempt,
+  last_valid_block_height: attempt.lastValidBlockHeight,
+  wire: attempt.wire,
+  tree: attempt.tree,
+  outcome: attempt.outcome,
+  created_at: R.toDate(attempt.createdAt),
+  settled_at: R.toDateOrNull(attempt.settledAt)
+})
+
 /** What a save wrote: the mint it was given, at its next version (fixed columns are never rewritten). */
 const written = (mint: Mint, version: number) => rebuild(Mint, { ...mint, version })
 
@@ -316,20 +328,42 @@ export const make = Effect.gen(function* () {
   const recordAttempt = Effect.fn("PostgresMintRepository.recordAttempt")(
     (attempt: Attempt) =>
       Effect.asVoid(sql`
-        INSERT INTO mint_attempts ${sql.insert({
-          signature: attempt.signature,
-          mint_id: attempt.mintId,
-          attempt: attempt.attempt,
-          last_valid_block_height: attempt.lastValidBlockHeight,
-          wire: attempt.wire,
-          tree: attempt.tree,
-          outcome: attempt.outcome,
-          created_at: R.toDate(attempt.createdAt),
-          settled_at: R.toDateOrNull(attempt.settledAt)
-        })}
+        INSERT INTO mint_attempts ${sql.insert(attemptValues(attempt))}
         ON CONFLICT (signature) DO NOTHING`),
     orRepositoryError
   )
+
+  const recordAttempts = Effect.fn("PostgresMintRepository.recordAttempts")(
+    (attempts: ReadonlyArray<Attempt>) =>
+      attempts.length === 0
+        ? Effect.void
+        : Effect.asVoid(sql`
+            INSERT INTO mint_attempts ${sql.insert(Batching.rows(attempts.map(attemptValues)))}
+            ON CONFLICT (signature) DO NOTHING`),
+    orRepositoryError
+  )
+
+  const settleAttempts = Effect.fn("PostgresMintRepository.settleAttempts")(function* (
+    signatures: ReadonlyArray<string>,
+    outcome: AttemptOutcome,
+    at: DateTime.Utc
+  ) {
+    if (signatures.length === 0) return
+    const unique = [...new Set(signatures)]
+    // All or nothing, as one statement: the update runs only when every signature is known.
+    const rows = yield* sql<R.Row>`
+      WITH known AS (SELECT signature FROM mint_attempts WHERE signature = ANY(${textArray(unique)}) FOR UPDATE),
+      complete AS (SELECT count(*) = ${unique.length} AS ok FROM known)
+      UPDATE mint_attempts AS a SET outcome = ${outcome}, settled_at = ${R.toDate(at)}
+      FROM complete
+      WHERE complete.ok AND a.signature = ANY(${textArray(unique)})
+      RETURNING a.signature`
+    if (rows.length === unique.length) return
+    const found =
+      yield* sql<R.Row>`SELECT signature FROM mint_attempts WHERE signature = ANY(${textArray(unique)})`
+    const present = new Set(found.map((row) => R.text(row, "signature")))
+    return yield* Effect.fail(notFound("attempt", unique.find((s) => !present.has(s)) ?? unique[0]!))
+  }, orRepositoryError)
 
   const settleAttempt = Effect.fn("PostgresMintRepository.settleAttempt")(function* (
     signature: string,
@@ -419,7 +453,9 @@ export const make = Effect.gen(function* () {
     save,
     saveMany,
     recordAttempt,
+    recordAttempts,
     settleAttempt,
+    settleAttempts,
     attempts,
     scan,
     countByStatus,

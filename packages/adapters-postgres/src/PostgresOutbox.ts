@@ -1,8 +1,18 @@
 import { Outbox, OutboxEvent, type OutboxTopic } from "@tickettoken/minting-core"
 import { type DateTime, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import * as Batching from "./Batching.ts"
 import * as R from "./Rows.ts"
 import { orRepositoryError } from "./SqlErrors.ts"
+
+const eventValues = (event: OutboxEvent) => ({
+  id: event.id,
+  topic: event.topic,
+  key: event.key,
+  payload: JSON.stringify(event.payload),
+  created_at: R.toDate(event.createdAt),
+  sent_at: R.toDateOrNull(event.sentAt)
+})
 
 const toEvent = (row: R.Row) =>
   new OutboxEvent({
@@ -21,15 +31,17 @@ export const make = Effect.gen(function* () {
     append: Effect.fn("PostgresOutbox.append")(
       (event: OutboxEvent) =>
         Effect.asVoid(sql`
-          INSERT INTO outbox ${sql.insert({
-            id: event.id,
-            topic: event.topic,
-            key: event.key,
-            payload: JSON.stringify(event.payload),
-            created_at: R.toDate(event.createdAt),
-            sent_at: R.toDateOrNull(event.sentAt)
-          })}
+          INSERT INTO outbox ${sql.insert(eventValues(event))}
           ON CONFLICT (id) DO NOTHING`),
+      orRepositoryError
+    ),
+    appendAll: Effect.fn("PostgresOutbox.appendAll")(
+      (events: ReadonlyArray<OutboxEvent>) =>
+        events.length === 0
+          ? Effect.void
+          : Effect.asVoid(sql`
+              INSERT INTO outbox ${sql.insert(Batching.rows(events.map(eventValues)))}
+              ON CONFLICT (id) DO NOTHING`),
       orRepositoryError
     ),
     unsent: Effect.fn("PostgresOutbox.unsent")(

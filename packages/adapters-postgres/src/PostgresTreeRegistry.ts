@@ -7,8 +7,9 @@ import {
   TreeRegistry,
   type TreeStatus
 } from "@tickettoken/minting-core"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Exit, Layer, Option, Request, RequestResolver } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
+import * as Batching from "./Batching.ts"
 import * as R from "./Rows.ts"
 import { orRepositoryError, transaction } from "./SqlErrors.ts"
 
@@ -24,8 +25,27 @@ const toTree = (row: R.Row) =>
     createdAt: R.time(row, "created_at")
   })
 
+/** A read of the active tree, shared by the callers that ask for it at the same moment. */
+class ReadActive extends Request.Class<{}, Option.Option<Tree>, RepositoryError, never> {}
+
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+
+  const readActive = Effect.map(sql<R.Row>`SELECT * FROM trees WHERE status = 'active'`, (rows) =>
+    Option.map(Option.fromNullishOr(rows[0]), toTree)
+  ).pipe(orRepositoryError)
+
+  // Every mint being signed asks which tree to mint into, and a claimed batch asks at once: one
+  // statement answers them all. Each read still starts after every question it answers was asked.
+  const activeResolver = RequestResolver.make<ReadActive>((entries) =>
+    Effect.matchCauseEffect(readActive, {
+      onSuccess: (tree) =>
+        Effect.sync(() => {
+          for (const entry of entries) entry.completeUnsafe(Exit.succeed(tree))
+        }),
+      onFailure: Batching.failAll(entries)
+    })
+  ).pipe(RequestResolver.setDelay(Batching.window), RequestResolver.batchN(Batching.maxBatch))
 
   // Changes of the active tree queue behind one lock, so each sees the one before it and the
   // single-active index never has to refuse a rotation.
@@ -63,9 +83,9 @@ export const make = Effect.gen(function* () {
         ),
       orRepositoryError
     ),
-    active: Effect.map(sql<R.Row>`SELECT * FROM trees WHERE status = 'active'`, (rows) =>
-      Option.map(Option.fromNullishOr(rows[0]), toTree)
-    ).pipe(orRepositoryError, Effect.withSpan("PostgresTreeRegistry.active")),
+    active: Effect.flatMap(Batching.inTransaction(sql), (inside) =>
+      inside ? readActive : Effect.request(new ReadActive(), activeResolver)
+    ),
     activate: Effect.fn("PostgresTreeRegistry.activate")(
       (address: string) =>
         rotating(
@@ -101,7 +121,7 @@ export const make = Effect.gen(function* () {
       orRepositoryError
     ),
     recordMinted: Effect.fn("PostgresTreeRegistry.recordMinted")(
-      (address: string) => touch(address, sql`minted = minted + 1`),
+      (address: string, count = 1) => touch(address, sql`minted = minted + ${count}`),
       orRepositoryError
     ),
     get: Effect.fn("PostgresTreeRegistry.get")(

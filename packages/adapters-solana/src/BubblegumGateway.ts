@@ -37,6 +37,7 @@ import {
 import { string } from "@metaplex-foundation/umi/serializers"
 import {
   Base58,
+  type ChainError,
   ChainGateway,
   type ChainInfo,
   type CreatedTree,
@@ -52,10 +53,10 @@ import {
   type TreeObservation,
   type TreeScanPage
 } from "@tickettoken/minting-core"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Exit, Layer, Option, Request, RequestResolver } from "effect"
 import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
 import { collectionNftInstructions, collectionProblem } from "./CollectionNft.ts"
-import { assetIdOf, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
+import { checkedAssetId, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
 import { BUBBLEGUM_PROGRAM, chainError, fromTransactionError } from "./RpcErrors.ts"
 import { SolanaClient, type SolanaClientShape } from "./SolanaClient.ts"
 import { SolanaConfig } from "./SolanaConfig.ts"
@@ -63,6 +64,20 @@ import { makeTransactions, type RpcSignatureStatus, reached } from "./Transactio
 import { type RpcAccount, readTreeAccount } from "./TreeAccount.ts"
 import { shapeProblem, treeCost } from "./TreeCost.ts"
 import { treeChanges } from "./TreeEvents.ts"
+
+/** A landed mint's transaction, read for its leaf. */
+class ReadTransaction extends Request.Class<
+  { readonly signature: string },
+  RpcTransaction | null,
+  ChainError,
+  never
+> {}
+
+/** Signed bytes to send. */
+class SendWire extends Request.Class<{ readonly wire: Uint8Array }, void, ChainError, never> {}
+
+/** How long a transaction read or a send waits for others to share its request. */
+const BATCH_WINDOW = "2 millis"
 
 /** getSignatureStatuses takes at most this many signatures per call. */
 export const STATUS_BATCH = 256
@@ -291,8 +306,35 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     } satisfies PreparedCollection
   })
 
+  // Mints signed together are sent together: one JSON-RPC batch of their sendTransaction calls.
+  // Any error in it (already processed, a stale blockhash) is left to the sends one by one, which
+  // classify it with the fee payer's context; sending the same bytes twice lands them once.
+  const sends = RequestResolver.make<SendWire>((entries) => {
+    const alone = Effect.forEach(
+      entries,
+      (entry) =>
+        Effect.map(Effect.exit(transactions.send(entry.request.wire)), (exit) => entry.completeUnsafe(exit)),
+      { discard: true, concurrency: "unbounded" }
+    )
+    if (entries.length === 1) return alone
+    return rpc
+      .batch<string>(
+        "sendTransaction",
+        entries.map((entry) => transactions.sendParams(entry.request.wire))
+      )
+      .pipe(
+        Effect.matchCauseEffect({
+          onSuccess: () =>
+            Effect.sync(() => {
+              for (const entry of entries) entry.completeUnsafe(Exit.void)
+            }),
+          onFailure: () => alone
+        })
+      )
+  }).pipe(RequestResolver.setDelay(BATCH_WINDOW), RequestResolver.batchN(Math.max(1, settings.rpcBatchSize)))
+
   const send = Effect.fn("BubblegumGateway.send")(function* (wire: Uint8Array) {
-    yield* transactions.send(wire)
+    yield* Effect.request(new SendWire({ wire }), sends)
   })
 
   const statuses = Effect.fn("BubblegumGateway.statuses")(function* (signatures: ReadonlyArray<string>) {
@@ -365,15 +407,47 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     )
   })
 
+  const readTransaction = (signature: string) =>
+    rpc.call<RpcTransaction | null>("getTransaction", getTransactionParams(signature))
+
+  // Mints whose statuses came in the same read land together and ask for their transactions at
+  // once: one JSON-RPC batch rather than an HTTP request each, for the service and the node.
+  // A batch that fails is read again call by call, so each mint gets its own answer.
+  const transactionReads = RequestResolver.make<ReadTransaction>((entries) => {
+    const alone = Effect.forEach(
+      entries,
+      (entry) =>
+        Effect.map(Effect.exit(readTransaction(entry.request.signature)), (exit) =>
+          entry.completeUnsafe(exit)
+        ),
+      { discard: true, concurrency: "unbounded" }
+    )
+    if (entries.length === 1) return alone
+    return rpc
+      .batch<RpcTransaction | null>(
+        "getTransaction",
+        entries.map((entry) => getTransactionParams(entry.request.signature))
+      )
+      .pipe(
+        Effect.matchCauseEffect({
+          onSuccess: (txs) =>
+            Effect.sync(() => {
+              for (const [i, entry] of entries.entries()) entry.completeUnsafe(Exit.succeed(txs[i] ?? null))
+            }),
+          onFailure: () => alone
+        })
+      )
+  }).pipe(RequestResolver.setDelay(BATCH_WINDOW), RequestResolver.batchN(Math.max(1, settings.rpcBatchSize)))
+
   const mintedLeaf = Effect.fn("BubblegumGateway.mintedLeaf")(function* (signature: string) {
     if (Base58.decode(signature)?.length !== 64)
       return yield* Effect.fail(invalid(`${signature} is not a signature`))
-    const tx = yield* rpc.call<RpcTransaction | null>("getTransaction", getTransactionParams(signature))
+    const tx = yield* Effect.request(new ReadTransaction({ signature }), transactionReads)
     if (tx === null) return Option.none<MintedAsset>()
     const [first] = mintLeafEvents(tx)
     if (first === undefined) return Option.none<MintedAsset>()
-    // One leaf: derive its asset id rather than take the event's word for it.
-    const assetId = assetIdOf(client.umi, first.tree, first.leafIndex)
+    // One leaf: its asset id is proven to be the leaf's PDA, not taken on the event's word.
+    const assetId = checkedAssetId(client.umi, first.tree, first.leafIndex, first.assetId)
     return Option.some(toAsset(signature, tx.slot, { ...first, assetId }))
   })
 

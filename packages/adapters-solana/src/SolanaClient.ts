@@ -12,6 +12,7 @@ import { mplToolbox } from "@metaplex-foundation/mpl-toolbox"
 import { signerIdentity, type Umi } from "@metaplex-foundation/umi"
 import { createUmi } from "@metaplex-foundation/umi-bundle-defaults"
 import { Context, Effect, Layer } from "effect"
+import { cachedPrograms } from "./CachedPrograms.ts"
 import { feePayerSigner } from "./FeePayerSigner.ts"
 import { type KeypairError, loadKeypair } from "./Keypair.ts"
 import { SolanaConfig, type SolanaSettings } from "./SolanaConfig.ts"
@@ -56,6 +57,7 @@ const makeClient = (settings: SolanaSettings): Effect.Effect<SolanaClientShape, 
       .use(mplToolbox())
       .use(mplBubblegum())
       .use(mplTokenMetadata())
+    umi.programs = cachedPrograms(umi.programs)
     const signer = feePayerSigner(keypair)
     umi.use(signerIdentity(signer))
     const rpc = makeSolanaRpc({

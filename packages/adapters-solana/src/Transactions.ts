@@ -6,7 +6,7 @@
  */
 import { setComputeUnitLimit, setComputeUnitPrice } from "@metaplex-foundation/mpl-toolbox"
 import { type Transaction, type TransactionBuilder, transactionBuilder } from "@metaplex-foundation/umi"
-import { base58, base64 } from "@metaplex-foundation/umi/serializers"
+import { base58 } from "@metaplex-foundation/umi/serializers"
 import { BlockhashNotFound, type ChainError } from "@tickettoken/minting-core"
 import { Clock, Effect, Schedule } from "effect"
 import { chainError, fromTransactionError, type TransactionContext } from "./RpcErrors.ts"
@@ -128,7 +128,7 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
     rpc.call<{ value: SimulationValue }>(
       "simulateTransaction",
       [
-        base64.deserialize(umi.transactions.serialize(signed))[0],
+        Buffer.from(umi.transactions.serialize(signed)).toString("base64"),
         {
           encoding: "base64",
           sigVerify: false,
@@ -202,36 +202,31 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       }
     }).pipe(Effect.withSpan("Transactions.prepare", undefined, { captureStackTrace: false }))
 
+  /** sendTransaction's parameters for signed bytes: no preflight (the prepare simulated), no retries. */
+  const sendParams = (wire: Uint8Array): ReadonlyArray<unknown> => [
+    Buffer.from(wire).toString("base64"),
+    {
+      encoding: "base64",
+      skipPreflight: true,
+      maxRetries: 0,
+      preflightCommitment: settings.commitment
+    }
+  ]
+
   /** Sends signed bytes once: the caller owns re-sending. An already processed transaction is no error. */
   const send = (
     wire: Uint8Array,
     context: Partial<TransactionContext> = {}
   ): Effect.Effect<void, ChainError> =>
-    rpc
-      .call<string>(
-        "sendTransaction",
-        [
-          base64.deserialize(wire)[0],
-          {
-            encoding: "base64",
-            skipPreflight: true,
-            maxRetries: 0,
-            preflightCommitment: settings.commitment
-          }
-        ],
-        { feePayer: client.feePayer, ...context }
+    rpc.call<string>("sendTransaction", sendParams(wire), { feePayer: client.feePayer, ...context }).pipe(
+      Effect.asVoid,
+      Effect.tapError((error) => (error.reason._tag === "BlockhashNotFound" ? forgetBlockhash : Effect.void)),
+      Effect.catchIf(
+        (error) =>
+          error.reason._tag === "InvalidRequest" && /already been processed/.test(error.reason.message),
+        () => Effect.void
       )
-      .pipe(
-        Effect.asVoid,
-        Effect.tapError((error) =>
-          error.reason._tag === "BlockhashNotFound" ? forgetBlockhash : Effect.void
-        ),
-        Effect.catchIf(
-          (error) =>
-            error.reason._tag === "InvalidRequest" && /already been processed/.test(error.reason.message),
-          () => Effect.void
-        )
-      )
+    )
 
   /** The block height at the configured commitment. */
   const blockHeight = rpc
@@ -272,7 +267,7 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       return result.status.slot
     }).pipe(Effect.withSpan("Transactions.sendAndConfirm", undefined, { captureStackTrace: false }))
 
-  return { prepare, send, sendAndConfirm, blockHeight, latestBlockhash }
+  return { prepare, send, sendParams, sendAndConfirm, blockHeight, latestBlockhash }
 })
 
 export type Transactions = Effect.Success<ReturnType<typeof makeTransactions>>

@@ -22,6 +22,7 @@ import { collectionCpiSigner, mintInstruction } from "../src/BubblegumGateway.ts
 import { dataHash, metadataArgs } from "../src/BubblegumMetadata.ts"
 import {
   assetIdOf,
+  checkedAssetId,
   decodeLeafEvent,
   MINT_TO_COLLECTION_V1_DISCRIMINATOR,
   MINT_V1_DISCRIMINATOR,
@@ -136,6 +137,19 @@ describe("leaf events", () => {
     expect(event!.assetId).toBe(findLeafAssetIdPda(umi, { merkleTree: publicKey(tree), leafIndex: 5 })[0])
     expect(assetIdOf(umi, tree, 5)).toBe(event!.assetId)
     expect(event!.dataHash).toBe(dataHash(metadata()))
+  })
+
+  it("checkedAssetId keeps an event's asset id only when it is the leaf's PDA", () => {
+    const tree = address()
+    for (const leafIndex of [0, 5, 2 ** 20 + 3]) {
+      const pda = findLeafAssetIdPda(umi, { merkleTree: publicKey(tree), leafIndex })[0]
+      expect(checkedAssetId(umi, tree, leafIndex, pda)).toBe(pda)
+      // Another leaf's id, another tree's, or no address at all: the leaf's own id instead.
+      const other = findLeafAssetIdPda(umi, { merkleTree: publicKey(tree), leafIndex: leafIndex + 1 })[0]
+      expect(checkedAssetId(umi, tree, leafIndex, other)).toBe(pda)
+      expect(checkedAssetId(umi, tree, leafIndex, address())).toBe(pda)
+      expect(checkedAssetId(umi, tree, leafIndex, "not-base58-0OIl")).toBe(pda)
+    }
   })
 
   it("reads every mint of a transaction, each into its own tree, in order", () => {

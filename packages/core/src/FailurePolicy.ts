@@ -51,24 +51,36 @@ export const isRetryable = (tag: ReasonTag): boolean => retryableTags.has(tag)
  */
 export type Disposition = "defer" | "rotate" | "retry" | "fail"
 
-/** Met while preparing (the simulation is the preflight), before any signature exists. */
+/**
+ * Met while preparing (the simulation is the preflight), before any signature exists. A
+ * blockhash gone stale meanwhile is the service's own lateness (a prepare queued behind others
+ * under load), never the mint's: it is prepared again at once on a fresh one, no attempt counted.
+ */
 export const beforeSigning = (reason: ChainErrorReason): Disposition => {
   switch (reason._tag) {
     case "RateLimited":
     case "Timeout":
     case "RpcUnavailable":
     case "InsufficientFunds":
+    case "BlockhashNotFound":
       return "defer"
     case "TreeFull":
     case "TreeMissing":
       return "rotate"
-    case "BlockhashNotFound":
-      return "retry"
     case "ProgramFailed":
     case "InvalidRequest":
       return "fail"
   }
 }
+
+/**
+ * Met while replacing the tree the mint was to go into (creating the successor of a full one):
+ * whatever that failed with (its own blockhash expired while the service was overloaded, the
+ * endpoint busy, a refusal), it was the service's transaction, not the mint's, so the mint waits
+ * for the next try with no attempt counted. Counted, an overload at the moment a tree fills
+ * failed every mint queued behind the rotation.
+ */
+export const whileReplacingTree = (_reason: ChainErrorReason): Disposition => "defer"
 
 /**
  * A signed transaction that landed with an error. It passed the simulation, so whatever refused
@@ -96,10 +108,12 @@ export const attemptBackoffMs = (policy: RetryPolicy, failedAttempts: number): n
  * How long to leave the chain alone after it turned mints away for reasons of its own, `streak`
  * times in a row (1-based), without jitter: from 1 s, doubling to 30 s for an endpoint that is
  * busy or away, at least its Retry-After; from 10 s to 2 min for an empty fee payer, which only
- * an operator can fix; at once for a tree being replaced, which the next attempt leaves.
+ * an operator can fix; at once for a tree being replaced, which the next attempt leaves, and for
+ * a stale blockhash, which the next prepare replaces.
  */
 export const deferralBackoffMs = (reason: ChainErrorReason, streak: number): number => {
-  if (reason._tag === "TreeFull" || reason._tag === "TreeMissing") return 0
+  if (reason._tag === "TreeFull" || reason._tag === "TreeMissing" || reason._tag === "BlockhashNotFound")
+    return 0
   const [base, cap] = reason._tag === "InsufficientFunds" ? [10_000, 120_000] : [1_000, 30_000]
   const delay = Math.min(cap, base * 2 ** Math.max(0, streak - 1))
   return reason._tag === "RateLimited" && reason.retryAfterMs !== null

@@ -29,6 +29,8 @@ export const UNREACHABLE_MARGIN_BLOCKS = BLOCKHASH_LIFETIME_BLOCKS
 export type Observation =
   /** Preparing (simulating and signing) a new transaction failed. */
   | { readonly _tag: "PrepareFailed"; readonly reason: ChainErrorReason }
+  /** No tree could take the mint: creating the successor of a full tree failed. */
+  | { readonly _tag: "TreeUnavailable"; readonly reason: ChainErrorReason }
   /**
    * The live signature's status. `status` undefined: the endpoint did not answer. `blockHeight`
    * is read only while the signature is absent (undefined: not read, or unanswered).
@@ -75,7 +77,7 @@ export type Action =
       readonly retryAfterMs: number | null
       readonly settledSignature: string | null
     }
-  /** The live signature provably expired unseen: counted as an attempt, a new signature next time. */
+  /** The live signature provably expired unseen: requeued (no attempt counted), a new signature next time. */
   | { readonly _tag: "Expire"; readonly signature: string; readonly retryAfterMs: number }
   /** The height says expired: read the status once more before believing it. */
   | { readonly _tag: "Recheck" }
@@ -129,9 +131,12 @@ const onFailure = (
 }
 
 export const decide = (mint: Mint, observation: Observation, now: DateTime.Utc, rules: Rules): Action => {
-  if (observation._tag === "PrepareFailed") {
+  if (observation._tag === "PrepareFailed" || observation._tag === "TreeUnavailable") {
     const { reason } = observation
-    const disposition = FailurePolicy.beforeSigning(reason)
+    const disposition =
+      observation._tag === "PrepareFailed"
+        ? FailurePolicy.beforeSigning(reason)
+        : FailurePolicy.whileReplacingTree(reason)
     const failure = new MintFailure({
       code: codeOf(reason),
       message: messageOf(reason),

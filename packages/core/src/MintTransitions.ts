@@ -4,9 +4,9 @@
  *
  *   pending ──Claimed──▶ minting ──Confirmed──▶ completed ──MarkedMissing──▶ missing_on_chain
  *      ▲                  │  ▲ Signed, LeaseRenewed, Claimed (takeover)        │
- *      └─ExpiredUnseen────┤  └ LeaseReleased/LeaseExpired with a live signature │
- *      └─Failed(retry)────┤                                                     │
- *      └─Deferred─────────┤ (not the mint's fault: no attempt counted)          │
+ *      └─Failed(retry)────┤  └ LeaseReleased/LeaseExpired with a live signature │
+ *      └─ExpiredUnseen────┤ (this and Deferred are not the mint's fault:        │
+ *      └─Deferred─────────┤  no attempt counted)                                │
  *                         └──Failed(final)/attempts exhausted──▶ failed ◀───────┘ (OperatorRetry ▶ pending)
  *
  *   imported ──Confirmed (the chain proves its leaf)──▶ completed
@@ -121,16 +121,20 @@ export const transition = (mint: Mint, event: MintEvent, now: DateTime.Utc): Out
       if (guard) return guard
       if (mint.transaction?.signature !== event.signature)
         return refuse("that is not the mint's live signature")
-      return afterFailedAttempt(
-        mint,
-        now,
-        new MintFailure({
+      // Not counted: the simulation accepted the mint, so a signature that never landed was sent
+      // too late (the service's own queue under load) or dropped by the chain. Counted, a burst
+      // the service could not keep up with failed mints for good.
+      return change(mint, now, {
+        status: "pending",
+        lease: null,
+        transaction: null,
+        nextAttemptAt: event.retryAt,
+        failure: new MintFailure({
           code: "blockhash_expired",
           message: `signature ${event.signature} expired unseen`,
           retryable: true
-        }),
-        event.retryAt
-      )
+        })
+      })
     }
     case "Failed": {
       const guard = only("minting")

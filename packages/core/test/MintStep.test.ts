@@ -83,13 +83,13 @@ describe("MintStep.decide: a failed prepare (nothing signed yet)", () => {
     assert.strictEqual(prepareFailed(new TreeMissing({ tree: "t" }))._tag, "Rotate")
   })
 
-  it("a stale blockhash is a failed attempt, retried after the attempt backoff", () => {
-    const action = prepareFailed(new BlockhashNotFound())
-    assert.strictEqual(action._tag, "Fail")
-    if (action._tag !== "Fail") return
-    assert.strictEqual(action.retryAfterMs, 2_000)
-    assert.isTrue(action.failure.retryable)
-    assert.strictEqual(action.failure.code, "blockhash_not_found")
+  it("a stale blockhash is the service's lateness: deferred at once, no attempt counted", () => {
+    assert.deepStrictEqual(prepareFailed(new BlockhashNotFound()), {
+      _tag: "Defer",
+      reason: new BlockhashNotFound(),
+      delayMs: 0,
+      settledSignature: null
+    })
   })
 
   it("a refusal of the request fails for good", () => {
@@ -196,6 +196,49 @@ describe("MintStep.decide: the live signature's status", () => {
   })
 })
 
+describe("MintStep.decide: no tree to mint into (issue 12: 25 of 7,500 failed at 250/s as a tree filled)", () => {
+  // Creating the successor of a full tree is the service's transaction: under overload its
+  // blockhash expires, the endpoint times out, or a program refuses it. Each used to reach the
+  // mint as its own prepare's failure: a stale blockhash counted an attempt (three made the mint
+  // fail for good), a refusal failed it at once.
+  const treeUnavailable = (reason: ChainErrorReason, deferralStreak = 1) =>
+    MintStep.decide(unsigned, { _tag: "TreeUnavailable", reason }, t0, { ...rules, deferralStreak })
+
+  it("whatever the creation failed with, the mint is deferred with no attempt counted", () => {
+    for (const reason of [
+      new BlockhashNotFound(),
+      new Timeout({ method: "sendTransaction" }),
+      new ProgramFailed({ program: "p", code: 6004, message: "refused", logs: [] }),
+      new InvalidRequest({ message: "the cluster rejected the transaction" }),
+      new InsufficientFunds({ account: "payer", message: "no lamports for the rent" })
+    ]) {
+      const action = treeUnavailable(reason)
+      assert.strictEqual(action._tag, "Defer", reason._tag)
+    }
+  })
+
+  it("the deferral backs off like the chain's other trouble, at once for a stale blockhash", () => {
+    const wait = (reason: ChainErrorReason, streak: number) => {
+      const action = treeUnavailable(reason, streak)
+      return action._tag === "Defer" ? action.delayMs : undefined
+    }
+    assert.strictEqual(wait(new BlockhashNotFound(), 3), 0)
+    assert.strictEqual(wait(new Timeout({ method: "m" }), 3), 4_000)
+    assert.strictEqual(wait(new InsufficientFunds({ account: "a", message: "x" }), 1), 10_000)
+  })
+
+  it("a mint on its last attempt is still only deferred", () => {
+    const last = mintIn("minting", { transaction: null, attempts: 2 })
+    const action = MintStep.decide(
+      last,
+      { _tag: "TreeUnavailable", reason: new BlockhashNotFound() },
+      t0,
+      rules
+    )
+    assert.strictEqual(action._tag, "Defer")
+  })
+})
+
 describe("FailurePolicy", () => {
   it("every reason has one disposition before signing and one after landing", () => {
     const reasons: ReadonlyArray<ChainErrorReason> = [
@@ -215,7 +258,7 @@ describe("FailurePolicy", () => {
         ["RateLimited", "defer", "retry"],
         ["Timeout", "defer", "retry"],
         ["RpcUnavailable", "defer", "retry"],
-        ["BlockhashNotFound", "retry", "retry"],
+        ["BlockhashNotFound", "defer", "retry"],
         ["InsufficientFunds", "defer", "defer"],
         ["TreeFull", "rotate", "rotate"],
         ["TreeMissing", "rotate", "rotate"],

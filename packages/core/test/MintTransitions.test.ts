@@ -286,24 +286,14 @@ describe("MintTransitions: guards", () => {
     assert.strictEqual(failed.attempts, 1)
   })
 
-  it("the last expired attempt fails the mint as exhausted", () => {
+  it("an expired signature never fails the mint: requeued with no attempt counted, on its last attempt too", () => {
     const mint = mintIn("minting", { attempts: 2 })
-    const failed = ok(
-      MintTransitions.transition(mint, { _tag: "ExpiredUnseen", signature: "sig-1", retryAt: now }, now)
-    )
-    assert.strictEqual(failed.status, "failed")
-    assert.strictEqual(failed.failure?.code, "attempts_exhausted")
-    assert.strictEqual(failed.attempts, 3)
-    assert.isNull(failed.transaction)
-  })
-
-  it("an expired attempt requeues with the given backoff and clears the signature", () => {
-    const mint = mintIn("minting")
     const requeued = ok(
       MintTransitions.transition(mint, { _tag: "ExpiredUnseen", signature: "sig-1", retryAt: at(64) }, now)
     )
     assert.strictEqual(requeued.status, "pending")
-    assert.strictEqual(requeued.attempts, 1)
+    assert.strictEqual(requeued.attempts, 2)
+    assert.strictEqual(requeued.failure?.code, "blockhash_expired")
     assert.isTrue(DateTime.Equivalence(requeued.nextAttemptAt!, at(64)))
     assert.isNull(requeued.transaction)
     assert.isNull(requeued.lease)

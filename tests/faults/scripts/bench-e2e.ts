@@ -15,11 +15,16 @@
  * Prints one row per rate; the last line is one JSON object:
  * {"bench":"e2e","unit":"mints/s","ours":N,"baseline":N,"ratio":N,"p50_ms":N,"p99_ms":N}.
  * Without the program binaries it says so and exits 0 with no figure.
+ *
+ * Each rate also prints the CPU time per mint of the service, the devnet and the PostgreSQL
+ * server (from /proc), since on a shared machine their sum, not the wall clock, bounds the rate.
+ * `BENCH_CPU_PROFILE=<dir>` runs the service under `--cpu-prof` into that folder (written as it
+ * stops, warm-up included).
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { once } from "node:events"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
@@ -77,7 +82,12 @@ const baselineRate = async (): Promise<number> => {
 /** The local devnet in a process of its own, as a validator would be. */
 const startLocalnetProcess = async () => {
   const net = await spawnLocalnet({ slotMs })
-  return { rpcUrl: net.rpcUrl, fund: (address: string) => net.fund(address, 10_000), close: net.close }
+  return {
+    rpcUrl: net.rpcUrl,
+    pid: net.child.pid,
+    fund: (address: string) => net.fund(address, 10_000),
+    close: net.close
+  }
 }
 
 /** The environment without anything that would point the service elsewhere. */
@@ -124,6 +134,9 @@ const service = new ServiceProcess("bench", await freePort(), {
   DATA_DIR: dir,
   PUBLIC_BASE_URL: "https://tickets.example",
   LOG_LEVEL: "warn",
+  ...(process.env.BENCH_CPU_PROFILE === undefined
+    ? {}
+    : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}` }),
   ...(values.concurrency === undefined ? {} : { WORKER_CONCURRENCY: values.concurrency }),
   ...(values.batch === undefined ? {} : { WORKER_BATCH: values.batch })
 })
@@ -212,14 +225,47 @@ const runRate = async (rate: number): Promise<Row> => {
   }
 }
 
-/** CPU time the service process has used so far, in ms (utime + stime from /proc). */
-const serviceCpuMs = (): number => {
+/** A process's /proc stat fields after the command name (field 3 onwards). */
+const statOf = (pid: number | string | undefined): Array<string> | undefined => {
   try {
-    const fields = readFileSync(`/proc/${service.pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
   } catch {
-    return Number.NaN
+    return undefined
   }
+}
+
+/** CPU time a process has used so far, in ms (utime + stime; with `reaped`, its exited children's too). */
+const cpuMs = (pid: number | string | undefined, reaped = false): number => {
+  const fields = statOf(pid)
+  if (fields === undefined) return Number.NaN
+  const ticks = [11, 12, ...(reaped ? [13, 14] : [])].reduce((sum, i) => sum + Number(fields[i]), 0)
+  return (ticks * 1000) / 100
+}
+
+const serviceCpuMs = (): number => cpuMs(service.pid)
+const devnetCpuMs = (): number => cpuMs(localnet.pid)
+
+/** The PostgreSQL server's postmaster: the process listening on the run's own port. */
+const postmasterPid = readdirSync("/proc").find((entry) => {
+  if (!/^\d+$/.test(entry)) return false
+  try {
+    const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
+    return argv[0]!.endsWith("postgres") && argv.includes(String(pg.port))
+  } catch {
+    return false
+  }
+})
+
+/** CPU time of the PostgreSQL server so far: the postmaster, its live backends and the ones gone. */
+const postgresCpuMs = (): number => {
+  if (postmasterPid === undefined) return Number.NaN
+  let total = cpuMs(postmasterPid, true)
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const fields = statOf(entry)
+    if (fields !== undefined && fields[1] === postmasterPid) total += cpuMs(entry)
+  }
+  return total
 }
 
 /** The service's chain calls so far, by operation (its /metrics). */
@@ -238,11 +284,16 @@ try {
   await runRateWarm()
   for (const rate of rates) {
     const callsBefore = await chainCalls()
-    const cpuBefore = serviceCpuMs()
+    const cpuBefore = [serviceCpuMs(), devnetCpuMs(), postgresCpuMs()]
     const row = await runRate(rate)
-    const cpuPerMint = (serviceCpuMs() - cpuBefore) / Math.max(1, row.completed)
+    const [serviceMs, devnetMs, postgresMs] = [serviceCpuMs(), devnetCpuMs(), postgresCpuMs()].map(
+      (ms, i) => (ms - cpuBefore[i]!) / Math.max(1, row.completed)
+    )
     const callsAfter = await chainCalls()
-    console.log(`  service CPU per mint (intake, worker, everything): ${cpuPerMint.toFixed(1)} ms`)
+    console.log(`  service CPU per mint (intake, worker, everything): ${serviceMs!.toFixed(1)} ms`)
+    console.log(
+      `  devnet CPU per mint ${devnetMs!.toFixed(1)} ms, PostgreSQL CPU per mint ${postgresMs!.toFixed(1)} ms`
+    )
     // Load-independent: how many chain calls a mint costs (status reads batched across mints).
     console.log(
       `  chain calls per mint: ${Object.entries(callsAfter)

@@ -57,8 +57,16 @@ export class MintRepository extends Context.Service<
       writes: ReadonlyArray<{ readonly mint: Mint; readonly expectedVersion: number }>
     ): Effect.Effect<ReadonlyArray<Mint>, RepositoryError>
     recordAttempt(attempt: Attempt): Effect.Effect<void, RepositoryError>
+    /** recordAttempt for many at once (one statement where the store allows): mints signed together. */
+    recordAttempts(attempts: ReadonlyArray<Attempt>): Effect.Effect<void, RepositoryError>
     settleAttempt(
       signature: string,
+      outcome: AttemptOutcome,
+      at: DateTime.Utc
+    ): Effect.Effect<void, RepositoryError>
+    /** settleAttempt for many at once: NotFound (and nothing settled) when any signature is unknown. */
+    settleAttempts(
+      signatures: ReadonlyArray<string>,
       outcome: AttemptOutcome,
       at: DateTime.Utc
     ): Effect.Effect<void, RepositoryError>

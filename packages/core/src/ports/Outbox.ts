@@ -7,6 +7,8 @@ export class Outbox extends Context.Service<
   Outbox,
   {
     append(event: OutboxEvent): Effect.Effect<void, RepositoryError>
+    /** append for many at once (one statement where the store allows). */
+    appendAll(events: ReadonlyArray<OutboxEvent>): Effect.Effect<void, RepositoryError>
     /** Unsent events, oldest first. */
     unsent(limit: number): Effect.Effect<ReadonlyArray<OutboxEvent>, RepositoryError>
     /** Marked only after the broker confirmed them. */

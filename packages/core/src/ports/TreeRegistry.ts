@@ -21,7 +21,8 @@ export class TreeRegistry extends Context.Service<
      * active one leaves no active tree; the worker creates the next).
      */
     markLost(address: string): Effect.Effect<void, RepositoryError>
-    recordMinted(address: string): Effect.Effect<void, RepositoryError>
+    /** Counts `count` (default 1) more leaves minted into the tree. */
+    recordMinted(address: string, count?: number): Effect.Effect<void, RepositoryError>
     get(address: string): Effect.Effect<Option.Option<Tree>, RepositoryError>
     readonly list: Effect.Effect<ReadonlyArray<Tree>, RepositoryError>
     /** The newest signature of this tree that a reconciliation scan has processed. */

@@ -175,6 +175,21 @@ export const make = Effect.gen(function* () {
     })
   )
 
+  const recordAttempts = Effect.fn("InMemoryMintRepository.recordAttempts")(
+    (attempts: ReadonlyArray<Attempt>) => Effect.forEach(attempts, recordAttempt, { discard: true })
+  )
+
+  const settleAttempts = Effect.fn("InMemoryMintRepository.settleAttempts")(
+    (signatures: ReadonlyArray<string>, outcome: AttemptOutcome, at: DateTime.Utc) =>
+      store.use((s) => {
+        const unknown = signatures.find((signature) => !s.attempts.has(signature))
+        if (unknown !== undefined) return Effect.fail(notFound("attempt", unknown))
+        for (const signature of signatures)
+          s.attempts.set(signature, new Attempt({ ...s.attempts.get(signature)!, outcome, settledAt: at }))
+        return Effect.void
+      })
+  )
+
   const settleAttempt = Effect.fn("InMemoryMintRepository.settleAttempt")(
     (signature: string, outcome: AttemptOutcome, at: DateTime.Utc) =>
       store.use((s) => {
@@ -263,7 +278,9 @@ export const make = Effect.gen(function* () {
     save,
     saveMany,
     recordAttempt,
+    recordAttempts,
     settleAttempt,
+    settleAttempts,
     attempts,
     signaturesOf,
     scan,

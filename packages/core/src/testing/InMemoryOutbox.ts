@@ -10,6 +10,13 @@ export const make = Effect.gen(function* () {
     append: Effect.fn("InMemoryOutbox.append")((event: OutboxEvent) =>
       store.use((s) => Effect.sync(() => void (s.outbox.has(event.id) || s.outbox.set(event.id, event))))
     ),
+    appendAll: Effect.fn("InMemoryOutbox.appendAll")((events: ReadonlyArray<OutboxEvent>) =>
+      store.use((s) =>
+        Effect.sync(() => {
+          for (const event of events) if (!s.outbox.has(event.id)) s.outbox.set(event.id, event)
+        })
+      )
+    ),
     unsent: Effect.fn("InMemoryOutbox.unsent")((limit: number) =>
       store.use((s) =>
         Effect.succeed([...s.outbox.values()].filter((e) => e.sentAt === null).slice(0, Math.max(0, limit)))

@@ -75,8 +75,8 @@ export const make = Effect.gen(function* () {
     markLost: Effect.fn("InMemoryTreeRegistry.markLost")((address: string) =>
       update(address, (_, tree) => withStatus(tree, "lost"))
     ),
-    recordMinted: Effect.fn("InMemoryTreeRegistry.recordMinted")((address: string) =>
-      update(address, (_, tree) => new Tree({ ...tree, minted: tree.minted + 1 }))
+    recordMinted: Effect.fn("InMemoryTreeRegistry.recordMinted")((address: string, count = 1) =>
+      update(address, (_, tree) => new Tree({ ...tree, minted: tree.minted + count }))
     ),
     get: Effect.fn("InMemoryTreeRegistry.get")((address: string) =>
       store.use((s) => Effect.succeed(Option.fromNullishOr(s.trees.get(address))))

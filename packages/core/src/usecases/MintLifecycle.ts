@@ -28,19 +28,52 @@ export const apply = Effect.fnUntraced(function* (mint: Mint, event: MintEvent) 
   return yield* mints.save(next.success, mint.version)
 })
 
+const eventOf = Effect.fnUntraced(function* (
+  topic: OutboxTopic,
+  mint: Mint,
+  payload: Record<string, unknown>
+) {
+  return new OutboxEvent({
+    id: yield* Ids.uuid,
+    topic,
+    key: mint.id,
+    payload: { mintId: mint.id, ticketId: mint.ticketId, ...payload },
+    createdAt: yield* DateTime.now,
+    sentAt: null
+  })
+})
+
 const event = Effect.fnUntraced(function* (topic: OutboxTopic, mint: Mint, payload: Record<string, unknown>) {
   const outbox = yield* Outbox
-  yield* outbox.append(
-    new OutboxEvent({
-      id: yield* Ids.uuid,
-      topic,
-      key: mint.id,
-      payload: { mintId: mint.id, ticketId: mint.ticketId, ...payload },
-      createdAt: yield* DateTime.now,
-      sentAt: null
-    })
-  )
+  yield* outbox.append(yield* eventOf(topic, mint, payload))
 })
+
+const completedPayload = (asset: MintedAsset) => ({
+  assetId: asset.assetId,
+  tree: asset.tree,
+  leafIndex: asset.leafIndex,
+  signature: asset.signature,
+  owner: asset.owner
+})
+
+/** The transition or, for an illegal one (a bug in the caller), a defect. */
+const next = (mint: Mint, event: MintEvent, now: DateTime.Utc) => {
+  const result = transition(mint, event, now)
+  return Result.isFailure(result) ? Effect.die(result.failure) : Effect.succeed(result.success)
+}
+
+const attemptOf = (mint: Mint, transaction: SignedTransaction) =>
+  new Attempt({
+    mintId: mint.id,
+    signature: transaction.signature,
+    attempt: mint.attempts + 1,
+    lastValidBlockHeight: transaction.lastValidBlockHeight,
+    wire: transaction.wire,
+    tree: transaction.tree,
+    outcome: "sent",
+    createdAt: transaction.signedAt,
+    settledAt: null
+  })
 
 /** Persists the signed transaction and its attempt record: this happens before any send. */
 export const recordSigned = Effect.fn("MintLifecycle.recordSigned")(function* (
@@ -52,19 +85,33 @@ export const recordSigned = Effect.fn("MintLifecycle.recordSigned")(function* (
   return yield* transactor.withTransaction(
     Effect.gen(function* () {
       const saved = yield* apply(mint, { _tag: "Signed", transaction })
-      yield* mints.recordAttempt(
-        new Attempt({
-          mintId: mint.id,
-          signature: transaction.signature,
-          attempt: mint.attempts + 1,
-          lastValidBlockHeight: transaction.lastValidBlockHeight,
-          wire: transaction.wire,
-          tree: transaction.tree,
-          outcome: "sent",
-          createdAt: transaction.signedAt,
-          settledAt: null
-        })
-      )
+      yield* mints.recordAttempt(attemptOf(mint, transaction))
+      return saved
+    })
+  )
+})
+
+/**
+ * recordSigned for mints signed together, in one transaction of two statements, not two each.
+ * All or nothing: a mint another worker took over fails the whole batch (saveMany's fencing),
+ * and the caller records each on its own.
+ */
+export const recordSignedAll = Effect.fn("MintLifecycle.recordSignedAll")(function* (
+  signed: ReadonlyArray<{ readonly mint: Mint; readonly transaction: SignedTransaction }>
+) {
+  const transactor = yield* Transactor
+  const mints = yield* MintRepository
+  const now = yield* DateTime.now
+  const writes = yield* Effect.forEach(signed, ({ mint, transaction }) =>
+    Effect.map(next(mint, { _tag: "Signed", transaction }, now), (to) => ({
+      mint: to,
+      expectedVersion: mint.version
+    }))
+  )
+  return yield* transactor.withTransaction(
+    Effect.gen(function* () {
+      const saved = yield* mints.saveMany(writes)
+      yield* mints.recordAttempts(signed.map(({ mint, transaction }) => attemptOf(mint, transaction)))
       return saved
     })
   )
@@ -88,13 +135,7 @@ export const complete = Effect.fn("MintLifecycle.complete")(function* (mint: Min
         yield* mints.settleAttempt(asset.signature, "landed", now)
         yield* trees.recordMinted(asset.tree)
         yield* ledger.markMinted(mint.ticketId, asset.assetId, now)
-        yield* event("mint.completed", saved, {
-          assetId: asset.assetId,
-          tree: asset.tree,
-          leafIndex: asset.leafIndex,
-          signature: asset.signature,
-          owner: asset.owner
-        })
+        yield* event("mint.completed", saved, completedPayload(asset))
         return saved
       })
     )
@@ -107,7 +148,55 @@ export const complete = Effect.fn("MintLifecycle.complete")(function* (mint: Min
     )
 })
 
-/** The live signature expired unseen: requeue with backoff (or fail once attempts are spent). */
+/**
+ * `complete` for mints that landed together: the same writes in one transaction, each kind one
+ * statement for the whole batch (the tree counts one per tree), not six round trips a mint.
+ * All or nothing: a mint another worker took over fails the whole batch (saveMany's fencing),
+ * and the caller completes each on its own. A mint already completed with this asset is
+ * returned as it is, as `complete` does.
+ */
+export const completeAll = Effect.fn("MintLifecycle.completeAll")(function* (
+  landed: ReadonlyArray<{ readonly mint: Mint; readonly asset: MintedAsset }>
+) {
+  const transactor = yield* Transactor
+  const mints = yield* MintRepository
+  const trees = yield* TreeRegistry
+  const ledger = yield* TicketLedger
+  const outbox = yield* Outbox
+  const now = yield* DateTime.now
+  const moved = yield* Effect.forEach(landed, ({ mint, asset }) =>
+    Effect.map(next(mint, { _tag: "Confirmed", asset }, now), (to) => ({ mint, asset, to }))
+  )
+  const changed = moved.filter((m) => m.to !== m.mint)
+  if (changed.length === 0) return landed.map((l) => l.mint)
+  const saved = yield* transactor.withTransaction(
+    Effect.gen(function* () {
+      const saved = yield* mints.saveMany(
+        changed.map((m) => ({ mint: m.to, expectedVersion: m.mint.version }))
+      )
+      yield* mints.settleAttempts(
+        changed.map((m) => m.asset.signature),
+        "landed",
+        now
+      )
+      const perTree = new Map<string, number>()
+      for (const { asset } of changed) perTree.set(asset.tree, (perTree.get(asset.tree) ?? 0) + 1)
+      for (const [tree, count] of perTree) yield* trees.recordMinted(tree, count)
+      for (const { mint, asset } of changed) yield* ledger.markMinted(mint.ticketId, asset.assetId, now)
+      yield* outbox.appendAll(
+        yield* Effect.forEach(saved, (mint, i) =>
+          eventOf("mint.completed", mint, completedPayload(changed[i]!.asset))
+        )
+      )
+      return saved
+    })
+  )
+  yield* Effect.forEach(saved, MintMetrics.recordCompleted, { discard: true })
+  const byId = new Map(saved.map((mint) => [mint.id, mint]))
+  return landed.map((l) => byId.get(l.mint.id) ?? l.mint)
+})
+
+/** The live signature expired unseen: requeue with backoff, no attempt counted (MintTransitions says why). */
 export const expire = Effect.fn("MintLifecycle.expire")(function* (
   mint: Mint,
   signature: string,

@@ -26,6 +26,7 @@ import { MintRepository } from "../ports/MintRepository.ts"
 import { TreeRegistry } from "../ports/TreeRegistry.ts"
 import type { SignatureObservation } from "../Reconciliation.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
+import * as BatchedWrites from "./BatchedWrites.ts"
 import { MintingSettings } from "./MintingSettings.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
 import { activeTree, replaceMissingTree } from "./TreeRotation.ts"
@@ -277,7 +278,7 @@ const failAttempt = Effect.fnUntraced(function* (
  * Signs a new transaction and stores it. Returns the mint as stored (in flight), or as the
  * failure, deferral or rotation left it.
  */
-const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
+const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate, writes: BatchedWrites.BatchedWrites) {
   // The chain turned a mint away a moment ago: this one waits with it, without asking.
   if (isHeld(gate, yield* DateTime.now)) {
     const held = gate.held!
@@ -294,7 +295,8 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
     Effect.gen(function* () {
       const action = MintStep.decide(
         mint,
-        { _tag: "PrepareFailed", reason },
+        // No tree: the failure was the successor's creation, not this mint's prepare.
+        { _tag: tree === null ? "TreeUnavailable" : "PrepareFailed", reason },
         yield* DateTime.now,
         yield* rulesOf(gate)
       )
@@ -336,7 +338,7 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate) {
   }
   const signed = new SignedTransaction({ ...prepared.success, signedAt: yield* DateTime.now })
   yield* reached("signed", mint)
-  const stored = yield* Lifecycle.recordSigned(mint, signed)
+  const stored = yield* writes.recordSigned(mint, signed)
   yield* reached("persisted", stored)
   return stored
 })
@@ -360,7 +362,12 @@ const keepLease = Effect.fnUntraced(function* (mint: Mint) {
  * Sends the stored bytes and waits for them: re-sending every resendInterval, renewing the
  * lease, until the signature lands or provably expires, each observation judged by `decide`.
  */
-const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader: ChainReader) {
+const await_ = Effect.fnUntraced(function* (
+  start: Mint,
+  gate: ChainGate,
+  reader: ChainReader,
+  writes: BatchedWrites.BatchedWrites
+) {
   const settings = yield* MintingSettings
   const chain = yield* ChainGateway
   const tx = start.transaction!
@@ -430,7 +437,7 @@ const await_ = Effect.fnUntraced(function* (start: Mint, gate: ChainGate, reader
         if (Option.isNone(leaf))
           return yield* Effect.die(new Error(`signature ${tx.signature} landed without a leaf`))
         yield* reached("confirmed", mint)
-        return yield* Lifecycle.complete(mint, leaf.value)
+        return yield* writes.complete(mint, leaf.value)
       }
       case "Recheck":
         // The height says expired: read the status once more, it may have landed meanwhile.
@@ -482,6 +489,8 @@ const outcomeOf = (mint: Mint | "deferred"): StepOutcome =>
 export interface TurnOptions {
   readonly gate?: ChainGate | undefined
   readonly reader?: ChainReader | undefined
+  /** How the turn's writes are made: one by one (the default) or batched with other mints'. */
+  readonly writes?: BatchedWrites.BatchedWrites | undefined
   /** Called once the mint is signed and stored (or needed no signing): the signing stage is over. */
   readonly signed?: Effect.Effect<void> | undefined
 }
@@ -494,10 +503,11 @@ export const processMint = Effect.fn("MintWorker.processMint")(
   function* (claimed: Mint, options: TurnOptions = {}) {
     const gate = options.gate ?? makeGate()
     const reader = options.reader ?? (yield* directReader)
-    const inFlight = claimed.transaction === null ? yield* sign(claimed, gate) : claimed
+    const writes = options.writes ?? BatchedWrites.direct
+    const inFlight = claimed.transaction === null ? yield* sign(claimed, gate, writes) : claimed
     if (options.signed !== undefined) yield* options.signed
     if (inFlight === "deferred" || inFlight.status !== "minting") return outcomeOf(inFlight)
-    return outcomeOf(yield* await_(inFlight, gate, reader))
+    return outcomeOf(yield* await_(inFlight, gate, reader, writes))
   },
   (effect, claimed, _options?: TurnOptions) =>
     effect.pipe(

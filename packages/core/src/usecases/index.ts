@@ -1,5 +1,6 @@
 export * from "./AdoptLeaf.ts"
 export * from "./AssetProof.ts"
+export * as BatchedWrites from "./BatchedWrites.ts"
 export * as Collections from "./Collections.ts"
 export * from "./DeclareTreesLost.ts"
 export * from "./MintingSettings.ts"

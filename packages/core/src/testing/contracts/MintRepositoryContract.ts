@@ -490,6 +490,40 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
     )
 
     test(
+      "recordAttempts and settleAttempts: many at once; one unknown signature settles none",
+      Effect.gen(function* () {
+        const repo = yield* MintRepository
+        const { mint } = yield* repo.create(F.mint({ status: "minting" }))
+        const other = (yield* repo.create(F.mint({ status: "minting" }))).mint
+        const a = F.attempt(mint.id, F.uniqueId("sig"), 1, F.at(1))
+        const b = F.attempt(other.id, F.uniqueId("sig"), 1, F.at(2))
+        yield* repo.recordAttempts([a, b])
+        yield* repo.recordAttempts([a])
+        yield* repo.recordAttempts([])
+        assert.deepStrictEqual(
+          [...(yield* repo.attempts(mint.id)), ...(yield* repo.attempts(other.id))].map((x) => x.signature),
+          [a.signature, b.signature]
+        )
+        const missing = yield* F.failureOf(
+          repo.settleAttempts([a.signature, "never-issued"], "landed", F.at(9))
+        )
+        assert.strictEqual(reasonOf(missing), "NotFound")
+        assert.strictEqual((yield* repo.attempts(mint.id))[0]?.outcome, "sent")
+        yield* repo.settleAttempts([a.signature, b.signature], "landed", F.at(9))
+        yield* repo.settleAttempts([], "landed", F.at(9))
+        for (const id of [mint.id, other.id]) {
+          const [settled] = yield* repo.attempts(id)
+          assert.strictEqual(settled?.outcome, "landed")
+          assert.strictEqual(settled?.settledAt?.epochMilliseconds, F.at(9).epochMilliseconds)
+        }
+        const orphan = yield* F.failureOf(
+          repo.recordAttempts([F.attempt("no-such-mint", F.uniqueId("sig"), 1, F.at(1))])
+        )
+        assert.strictEqual(reasonOf(orphan), "ConstraintViolated")
+      })
+    )
+
+    test(
       "findByAssetId finds a completed mint by its asset",
       Effect.gen(function* () {
         const repo = yield* MintRepository

@@ -69,4 +69,20 @@ export const suite = <E>(name: string, layer: Layer.Layer<Outbox, E>) =>
         assert.strictEqual((yield* outbox.unsent(10)).length, 1)
       })
     )
+
+    test(
+      "appendAll appends many at once, an event id already there kept once",
+      Effect.gen(function* () {
+        const outbox = yield* Outbox
+        const first = F.outboxEvent(F.at(1))
+        yield* outbox.append(first)
+        const more = [F.outboxEvent(F.at(2)), F.outboxEvent(F.at(3))]
+        yield* outbox.appendAll([first, ...more])
+        yield* outbox.appendAll([])
+        assert.deepStrictEqual(
+          (yield* outbox.unsent(10)).map((e) => e.id),
+          [first, ...more].map((e) => e.id)
+        )
+      })
+    )
   })

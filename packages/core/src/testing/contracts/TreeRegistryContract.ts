@@ -92,6 +92,8 @@ export const suite = <E>(name: string, layer: Layer.Layer<TreeRegistry, E>) =>
         yield* registry.register(t)
         yield* Effect.forEach([1, 2, 3], () => registry.recordMinted(t.address), { concurrency: "unbounded" })
         assert.strictEqual(Option.getOrThrow(yield* registry.get(t.address)).minted, 8)
+        yield* registry.recordMinted(t.address, 4)
+        assert.strictEqual(Option.getOrThrow(yield* registry.get(t.address)).minted, 12)
         yield* registry.markFull(t.address)
         assert.strictEqual(yield* statusOf(registry, t.address), "full")
         assert.isTrue(Option.isNone(yield* registry.active))
