@@ -6,7 +6,7 @@
  * a mint into one whose leaf carries the verified collection, and the tree commands.
  */
 
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -21,7 +21,7 @@ import {
 import { type CollectionView, InternalAuth, MintingClient } from "@tickettoken/minting-core/client"
 import * as Postgres from "@tickettoken/minting-postgres"
 import { TestDatabase } from "@tickettoken/minting-postgres/testing"
-import { Net } from "@tickettoken/minting-service-kit"
+import { Net, Script } from "@tickettoken/minting-service-kit"
 import { BubblegumGateway, SolanaConfig } from "@tickettoken/minting-solana"
 import { type Localnet, programsMissingForTests, startLocalnet } from "@tickettoken/solana-localnet"
 import { Effect, Layer, Option, Redacted } from "effect"
@@ -49,44 +49,26 @@ let baseUrl: string
 let publicBaseUrl: string
 let output: Array<string> = []
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 /** Runs one of the project's scripts as `pnpm <script>` would, with the operator's environment. */
 const cli = (script: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  new Promise<Ran>((resolve) => {
-    const child = spawn(process.execPath, [join(root, script), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        DATABASE_URL: db.urlText,
-        SOLANA_RPC_URL: localnet.rpcUrl,
-        SOLANA_KEYPAIR: feePayer,
-        PUBLIC_BASE_URL: publicBaseUrl,
-        DATA_DIR: join(dir, "data"),
-        ...env
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString()
-    })
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString()
-    })
-    child.on("exit", (code) => resolve({ code, stdout, stderr }))
+  Script.run(join(root, script), args, {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DATABASE_URL: db.urlText,
+      SOLANA_RPC_URL: localnet.rpcUrl,
+      SOLANA_KEYPAIR: feePayer,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      DATA_DIR: join(dir, "data"),
+      ...env
+    }
   })
 
 const tree = (...args: Array<string>) => cli("apps/http/src/cli/tree.ts", args)
 const collection = (...args: Array<string>) => cli("apps/http/src/cli/collection.ts", args)
 const keypair = (...args: Array<string>) => cli("packages/adapters-solana/scripts/keypair.ts", args)
-const lastJson = <A>(ran: Ran): A => JSON.parse(ran.stdout.trim().split("\n").at(-1)!) as A
+const lastJson = Script.lastJson
 
 const crypto = Layer.mergeAll(NodeCrypto.layerDigest, NodeCrypto.layerMac)
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

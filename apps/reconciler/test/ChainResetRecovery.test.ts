@@ -7,7 +7,6 @@
  * the old tree lost; the next passes judge again (the lost tree's mints missing, the mass repair
  * withheld until accepted), and the operator's retries mint each ticket once, on the new chain.
  */
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import {
@@ -20,6 +19,7 @@ import {
   TreeRegistry,
   TreeRotation
 } from "@tickettoken/minting-core"
+import { Script } from "@tickettoken/minting-service-kit"
 import { startLocalnet } from "@tickettoken/solana-localnet"
 import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
@@ -35,50 +35,31 @@ if (missing !== undefined) console.log(`chain reset recovery cases skipped: ${mi
 const cliOf = (name: "tree" | "mints") =>
   fileURLToPath(new URL(`../../http/src/cli/${name}.ts`, import.meta.url))
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 let database: TestDatabase
 const box = {} as LocalnetBox
 
 /** An operator command (`pnpm tree lost ...`, `pnpm mints retry ...`) against the test's database and the devnet running now. */
 const command = (name: "tree" | "mints", ...args: ReadonlyArray<string>) =>
-  Effect.promise(
-    () =>
-      new Promise<Ran>((resolve) => {
-        const child = spawn(process.execPath, [cliOf(name), ...args], {
-          env: {
-            PATH: process.env.PATH ?? "",
-            HOME: process.env.HOME ?? "",
-            DATABASE_URL: database.urlText,
-            SOLANA_RPC_URL: box.current.rpcUrl
-          },
-          stdio: ["ignore", "pipe", "pipe"]
-        })
-        let stdout = ""
-        let stderr = ""
-        child.stdout.on("data", (c: Buffer) => {
-          stdout += c.toString()
-        })
-        child.stderr.on("data", (c: Buffer) => {
-          stderr += c.toString()
-        })
-        child.on("exit", (code) => resolve({ code, stdout, stderr }))
-      })
+  Effect.promise(() =>
+    Script.run(cliOf(name), args, {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        DATABASE_URL: database.urlText,
+        SOLANA_RPC_URL: box.current.rpcUrl
+      }
+    })
   )
 
 const treeLost = (...args: ReadonlyArray<string>) => command("tree", "lost", ...args)
 
-const lastJson = (ran: Ran) =>
-  JSON.parse(ran.stdout.trim().split("\n").at(-1)!) as {
+const lastJson = (ran: Script.Finished) =>
+  Script.lastJson<{
     applied: boolean
     lost: Array<string>
     genesis: { from: string; to: string } | null
     resolved: Array<string>
-  }
+  }>(ran)
 
 const tickets = Array.from({ length: 12 }, (_, i) => `reset-${i}`)
 
@@ -223,7 +204,7 @@ const recovery = (variant: "same genesis" | "new genesis") =>
     const dryRetry = yield* command("mints", "retry", "--status", "missing_on_chain")
     assert.strictEqual(dryRetry.code, 0, dryRetry.stderr)
     assert.deepStrictEqual(
-      [...JSON.parse(dryRetry.stdout.trim().split("\n").at(-1)!).ticketIds].sort(),
+      [...Script.lastJson<{ ticketIds: Array<string> }>(dryRetry).ticketIds].sort(),
       [...tickets].sort()
     )
     assert.deepStrictEqual(
@@ -232,7 +213,7 @@ const recovery = (variant: "same genesis" | "new genesis") =>
     )
     const retried = yield* command("mints", "retry", "--status", "missing_on_chain", "--apply")
     assert.strictEqual(retried.code, 0, retried.stderr)
-    const summary = JSON.parse(retried.stdout.trim().split("\n").at(-1)!)
+    const summary = Script.lastJson<{ retried: Array<string>; refused: Array<unknown> }>(retried)
     assert.deepStrictEqual([...summary.retried].sort(), [...tickets].sort())
     assert.deepStrictEqual(summary.refused, [])
     assert.deepStrictEqual(
@@ -244,7 +225,7 @@ const recovery = (variant: "same genesis" | "new genesis") =>
     const again = yield* command("mints", "retry", tickets[0]!, "--apply")
     assert.strictEqual(again.code, 0, again.stderr)
     assert.strictEqual(
-      JSON.parse(again.stdout.trim().split("\n").at(-1)!).refused[0].reason,
+      Script.lastJson<{ refused: Array<{ reason: string }> }>(again).refused[0]!.reason,
       "RetryNotAllowed"
     )
     const mints = yield* MintRepository

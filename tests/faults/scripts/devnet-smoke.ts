@@ -15,13 +15,13 @@
  * DATABASE_URL is used when set; otherwise PGlite in the data folder.
  */
 
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { Connection, LAMPORTS_PER_SOL, PublicKey } from "@solana/web3.js"
+import { Script } from "@tickettoken/minting-service-kit"
 import { loadKeypair, treeCost } from "@tickettoken/minting-solana"
 import { FETCH_PROGRAMS_COMMAND, type Localnet, startLocalnet } from "@tickettoken/solana-localnet"
 import { Effect, Redacted } from "effect"
@@ -156,30 +156,14 @@ try {
 
   // One pass of the reconciler over the same database and chain.
   // Not spawnSync: the local devnet answers from this very process, whose loop must keep running.
-  const reconciliation = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
-    (resolve) => {
-      const child = spawn(process.execPath, [reconcilerMain, "--once"], {
-        env: { ...env, RECONCILE_INTERVAL: "60s", LOG_LEVEL: "warn" },
-        stdio: ["ignore", "pipe", "pipe"],
-        timeout: 300_000
-      })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString()
-      })
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString()
-      })
-      child.once("exit", (status) => resolve({ status, stdout, stderr }))
-    }
-  )
+  const reconciliation = await Script.run(reconcilerMain, ["--once"], {
+    env: { ...env, RECONCILE_INTERVAL: "60s", LOG_LEVEL: "warn" },
+    timeoutMs: 300_000
+  })
   console.log("")
   console.log(reconciliation.stdout.trim())
-  if (reconciliation.status !== 0) {
-    say(
-      `the reconciliation pass failed (exit ${reconciliation.status}): ${reconciliation.stderr.slice(-1000)}`
-    )
+  if (reconciliation.code !== 0) {
+    say(`the reconciliation pass failed (exit ${reconciliation.code}): ${reconciliation.stderr.slice(-1000)}`)
     exitCode = 1
   }
 
@@ -212,7 +196,7 @@ try {
       tickets: count,
       completed: done,
       failed: views.filter((v) => v.status === "failed").length,
-      reconciled: reconciliation.status === 0
+      reconciled: reconciliation.code === 0
     })
   )
 } finally {

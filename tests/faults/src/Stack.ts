@@ -5,13 +5,12 @@
  * payer, and the service processes on top.
  */
 
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
-import { Keypairs, Net } from "@tickettoken/minting-service-kit"
+import { Keypairs, Net, Script } from "@tickettoken/minting-service-kit"
 import {
   type FaultProxy,
   inspectProgramCache,
@@ -149,29 +148,15 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
       services.push(service)
       return service
     },
-    reconcileOnce: () =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [reconcilerMain, "--once", "--json"], {
-          env: reconcilerEnv(),
-          stdio: ["ignore", "pipe", "pipe"]
-        })
-        let out = ""
-        let err = ""
-        child.stdout.on("data", (c: Buffer) => {
-          out += c.toString()
-        })
-        child.stderr.on("data", (c: Buffer) => {
-          err += c.toString()
-        })
-        child.once("exit", (code) => {
-          try {
-            if (code !== 0) throw new Error(`exit ${code}`)
-            resolve(JSON.parse(out) as ReconcileReport)
-          } catch (error) {
-            reject(new Error(`reconcile --once failed (${String(error)}):\n${err.slice(-2000)}`))
-          }
-        })
-      }),
+    reconcileOnce: async () => {
+      const finished = await Script.run(reconcilerMain, ["--once", "--json"], { env: reconcilerEnv() })
+      try {
+        if (finished.code !== 0) throw new Error(`exit ${finished.code}`)
+        return JSON.parse(finished.stdout) as ReconcileReport
+      } catch (error) {
+        throw new Error(`reconcile --once failed (${String(error)}):\n${finished.stderr.slice(-2000)}`)
+      }
+    },
     close: async () => {
       await Promise.all(services.map((s) => s.stop(5_000).catch(() => undefined)))
       await proxy.close()
