@@ -325,14 +325,6 @@ export const make = Effect.gen(function* () {
     )
   }, orRepositoryError)
 
-  const recordAttempt = Effect.fn("PostgresMintRepository.recordAttempt")(
-    (attempt: Attempt) =>
-      Effect.asVoid(sql`
-        INSERT INTO mint_attempts ${sql.insert(attemptValues(attempt))}
-        ON CONFLICT (signature) DO NOTHING`),
-    orRepositoryError
-  )
-
   const recordAttempts = Effect.fn("PostgresMintRepository.recordAttempts")(
     (attempts: ReadonlyArray<Attempt>) =>
       attempts.length === 0
@@ -342,6 +334,7 @@ export const make = Effect.gen(function* () {
             ON CONFLICT (signature) DO NOTHING`),
     orRepositoryError
   )
+  const recordAttempt = (attempt: Attempt) => recordAttempts([attempt])
 
   const settleAttempts = Effect.fn("PostgresMintRepository.settleAttempts")(function* (
     signatures: ReadonlyArray<string>,

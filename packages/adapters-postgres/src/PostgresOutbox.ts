@@ -26,24 +26,19 @@ const toEvent = (row: R.Row) =>
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  // The event id is the broker's message id: a retried append changes nothing.
+  const appendAll = Effect.fn("PostgresOutbox.appendAll")(
+    (events: ReadonlyArray<OutboxEvent>) =>
+      events.length === 0
+        ? Effect.void
+        : Effect.asVoid(sql`
+            INSERT INTO outbox ${sql.insert(Batching.rows(events.map(eventValues)))}
+            ON CONFLICT (id) DO NOTHING`),
+    orRepositoryError
+  )
   return Outbox.of({
-    // The event id is the broker's message id: a retried append changes nothing.
-    append: Effect.fn("PostgresOutbox.append")(
-      (event: OutboxEvent) =>
-        Effect.asVoid(sql`
-          INSERT INTO outbox ${sql.insert(eventValues(event))}
-          ON CONFLICT (id) DO NOTHING`),
-      orRepositoryError
-    ),
-    appendAll: Effect.fn("PostgresOutbox.appendAll")(
-      (events: ReadonlyArray<OutboxEvent>) =>
-        events.length === 0
-          ? Effect.void
-          : Effect.asVoid(sql`
-              INSERT INTO outbox ${sql.insert(Batching.rows(events.map(eventValues)))}
-              ON CONFLICT (id) DO NOTHING`),
-      orRepositoryError
-    ),
+    append: (event: OutboxEvent) => appendAll([event]),
+    appendAll,
     unsent: Effect.fn("PostgresOutbox.unsent")(
       (limit: number) =>
         Effect.map(
