@@ -43,18 +43,22 @@ export interface DeclareTreesLostResult {
   readonly resolved: ReadonlyArray<string>
 }
 
+/** The recovery the chain allows now, or its refusal (a named tree the chain still holds, ...). */
 const plan = Effect.fnUntraced(function* (addresses: ReadonlyArray<string>) {
   const registry = yield* TreeRegistry
   const chain = yield* ChainGateway
   const trees = yield* registry.list
   // The genesis and every managed tree's account in one batch: one view of the chain.
   const observation = yield* chain.observeTrees(trees.filter(isManaged).map((t) => t.address))
-  return planRecovery({
+  const recovery = planRecovery({
     trees,
     observation,
     recordedGenesis: Option.getOrNull(yield* registry.genesis),
     named: addresses
   })
+  const refused = refusalOf(recovery)
+  if (refused !== null) return yield* refused
+  return recovery
 })
 
 /** The open chain_reset findings the recovery settles: a lost tree's, and the genesis one once it moved. */
@@ -99,16 +103,15 @@ const applyPlan = Effect.fnUntraced(function* (recovery: RecoveryPlan, by: strin
 
 export const declareTreesLost = Effect.fn("DeclareTreesLost")(function* (input: DeclareTreesLostInput) {
   if (!input.apply) {
-    const dry = yield* plan(input.addresses)
-    const refused = refusalOf(dry)
-    if (refused !== null) return yield* refused
-    return { plan: dry, applied: false, resolved: [] } satisfies DeclareTreesLostResult
+    return {
+      plan: yield* plan(input.addresses),
+      applied: false,
+      resolved: []
+    } satisfies DeclareTreesLostResult
   }
   const lock = yield* LeaderLock
   const underLocks = Effect.gen(function* () {
     const recovery = yield* plan(input.addresses)
-    const refused = refusalOf(recovery)
-    if (refused !== null) return yield* refused
     const resolved = yield* applyPlan(recovery, input.by)
     for (const tree of recovery.lose) {
       yield* Effect.logWarning("tree declared lost by an operator", {
