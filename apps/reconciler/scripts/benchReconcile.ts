@@ -48,6 +48,7 @@ import {
   TreeRegistry,
   type TreeScanPage
 } from "@tickettoken/minting-core"
+import { ProcessCpu } from "@tickettoken/minting-service-kit"
 import {
   BubblegumGateway,
   derivePdas,
@@ -419,7 +420,8 @@ type Runtime = ManagedRuntime.ManagedRuntime<
 
 /**
  * BENCH_CPU=1: each measured pass also prints this process's CPU time and the part of it spent
- * collecting garbage (the rest is waiting on the database and the chain). BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
+ * collecting garbage (the rest is waiting on the database and the chain), and the CPU time the
+ * chain's process and the PostgreSQL server spent meanwhile. BENCH_CPU_PROFILE=<dir>: each measured pass, and only it, is profiled into
  * <dir>/pass-<n>.cpuprofile (open it in Chrome's DevTools), set-up and baseline left out.
  */
 const profileDir = process.env.BENCH_CPU_PROFILE
@@ -440,6 +442,18 @@ const profiling = async <A>(run: () => Promise<A>): Promise<A> => {
   }
 }
 
+/** The PostgreSQL server's postmaster (the parent of a backend of ours), for its CPU time. */
+const postmaster = ProcessCpu.postmasterOfBackend(
+  Number(
+    ((await admin((sql) => sql`SELECT pg_backend_pid() AS pid`)) as ReadonlyArray<{ pid: number }>)[0]!.pid
+  )
+)
+/** CPU time so far, in ms, of the other processes a pass keeps busy. */
+const othersCpuMs = () => ({
+  chain: ProcessCpu.cpuMs(chainProcess.child.pid),
+  postgres: ProcessCpu.postgresCpuMs(postmaster)
+})
+
 const measure = async (runtime: Runtime, expectSuccess: number): Promise<Measured> => {
   const callsBefore = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))
   let gcMs = 0
@@ -449,13 +463,17 @@ const measure = async (runtime: Runtime, expectSuccess: number): Promise<Measure
   if (process.env.BENCH_CPU !== undefined) gc.observe({ entryTypes: ["gc"] })
   const started = performance.now()
   const cpuBefore = process.cpuUsage()
+  const othersBefore = othersCpuMs()
   const report = reconciled(await profiling(() => runtime.runPromise(pass)))
   const elapsed = seconds(started)
   const cpu = process.cpuUsage(cpuBefore)
+  const othersAfter = othersCpuMs()
   for (const entry of gc.takeRecords()) gcMs += entry.duration
   if (process.env.BENCH_CPU !== undefined)
     log(
-      `  pass: ${elapsed.toFixed(3)} s, this process's CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s, of it garbage collection ${(gcMs / 1e3).toFixed(3)} s`
+      `  pass: ${elapsed.toFixed(3)} s, this process's CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s, of it garbage collection ${(gcMs / 1e3).toFixed(3)} s; ` +
+        `the chain process (devnet and proxy) ${((othersAfter.chain - othersBefore.chain) / 1e3).toFixed(2)} s, ` +
+        `PostgreSQL ${((othersAfter.postgres - othersBefore.postgres) / 1e3).toFixed(2)} s`
     )
   gc.disconnect()
   const callsAfter = await runtime.runPromise(Effect.flatMap(RpcCallCounter, (c) => c.count))

@@ -24,11 +24,12 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { once } from "node:events"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
+import { ProcessCpu } from "@tickettoken/minting-service-kit"
 import { spawnLocalnet } from "@tickettoken/solana-localnet"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
@@ -225,48 +226,10 @@ const runRate = async (rate: number): Promise<Row> => {
   }
 }
 
-/** A process's /proc stat fields after the command name (field 3 onwards). */
-const statOf = (pid: number | string | undefined): Array<string> | undefined => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  } catch {
-    return undefined
-  }
-}
-
-/** CPU time a process has used so far, in ms (utime + stime; with `reaped`, its exited children's too). */
-const cpuMs = (pid: number | string | undefined, reaped = false): number => {
-  const fields = statOf(pid)
-  if (fields === undefined) return Number.NaN
-  const ticks = [11, 12, ...(reaped ? [13, 14] : [])].reduce((sum, i) => sum + Number(fields[i]), 0)
-  return (ticks * 1000) / 100
-}
-
-const serviceCpuMs = (): number => cpuMs(service.pid)
-const devnetCpuMs = (): number => cpuMs(localnet.pid)
-
-/** The PostgreSQL server's postmaster: the process listening on the run's own port. */
-const postmasterPid = readdirSync("/proc").find((entry) => {
-  if (!/^\d+$/.test(entry)) return false
-  try {
-    const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
-    return argv[0]!.endsWith("postgres") && argv.includes(String(pg.port))
-  } catch {
-    return false
-  }
-})
-
-/** CPU time of the PostgreSQL server so far: the postmaster, its live backends and the ones gone. */
-const postgresCpuMs = (): number => {
-  if (postmasterPid === undefined) return Number.NaN
-  let total = cpuMs(postmasterPid, true)
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    const fields = statOf(entry)
-    if (fields !== undefined && fields[1] === postmasterPid) total += cpuMs(entry)
-  }
-  return total
-}
+const serviceCpuMs = (): number => ProcessCpu.cpuMs(service.pid)
+const devnetCpuMs = (): number => ProcessCpu.cpuMs(localnet.pid)
+const postmasterPid = ProcessCpu.postmasterOf(pg.port)
+const postgresCpuMs = (): number => ProcessCpu.postgresCpuMs(postmasterPid)
 
 /** The service's chain calls so far, by operation (its /metrics). */
 const chainCalls = async (): Promise<Record<string, number>> => {
