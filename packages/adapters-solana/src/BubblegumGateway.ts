@@ -50,6 +50,7 @@ import {
   type PrepareMintInput,
   type Reconciliation,
   TicketMetadata,
+  type TreeChange,
   type TreeObservation,
   type TreeScanPage
 } from "@tickettoken/minting-core"
@@ -500,14 +501,19 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     // replica needs each change log, whoever's transaction it was. (`known` only spares the
     // leaves of those from `leaves`, which a caller that keeps no replica may use.)
     const landed = page.filter((s) => s.err === null || s.err === undefined)
-    const txs = yield* rpc.batch<RpcTransaction | null>(
+    // Each batch is parsed as it arrives: the endpoint serves the next ones meanwhile (a page
+    // parsed only once whole left the chain idle for as long as the parse took).
+    const parsed = yield* rpc.batchMap<RpcTransaction | null, TreeChange>(
       "getTransaction",
-      landed.map((s) => getTransactionParams(s.signature))
+      landed.map((s) => getTransactionParams(s.signature)),
+      (txs, first) =>
+        txs.flatMap((tx, i) =>
+          tx === null
+            ? []
+            : treeChanges(landed[first + i]!.signature, tx).filter((c) => c.change.tree === tree)
+        )
     )
-    const changes = txs
-      .flatMap((tx, i) => (tx === null ? [] : treeChanges(landed[i]!.signature, tx)))
-      .filter((change) => change.change.tree === tree)
-      .sort((a, b) => a.change.seq - b.change.seq)
+    const changes = [...parsed].sort((a, b) => a.change.seq - b.change.seq)
     // The mints among the changes are the leaves (each parsed once: a mint's change carries its
     // leaf event and its URI).
     const leaves = changes.flatMap((c) =>

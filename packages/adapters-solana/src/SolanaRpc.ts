@@ -148,6 +148,16 @@ export interface SolanaRpc {
     method: string,
     params: ReadonlyArray<ReadonlyArray<unknown>>
   ): Effect.Effect<ReadonlyArray<A>, ChainError>
+  /**
+   * `batch`, with each request's results mapped as soon as they arrive, so the endpoint serves
+   * the next requests while this process decodes one; `first` is the index in `params` of the
+   * request's first call. The mapped outputs, flattened, in order.
+   */
+  batchMap<A, B>(
+    method: string,
+    params: ReadonlyArray<ReadonlyArray<unknown>>,
+    map: (results: ReadonlyArray<A>, first: number) => ReadonlyArray<B>
+  ): Effect.Effect<ReadonlyArray<B>, ChainError>
   /** Different calls in one JSON-RPC batch: one round trip; results in order. */
   together(
     calls: ReadonlyArray<{ readonly method: string; readonly params: ReadonlyArray<unknown> }>
@@ -302,7 +312,11 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
       })
     )
 
-  const batch = <A>(method: string, params: ReadonlyArray<ReadonlyArray<unknown>>) => {
+  const batchMap = <A, B>(
+    method: string,
+    params: ReadonlyArray<ReadonlyArray<unknown>>,
+    map: (results: ReadonlyArray<A>, first: number) => ReadonlyArray<B>
+  ) => {
     // Chunks of at most `batchSize` calls and MAX_BATCH_BYTES of request body.
     const chunks: Array<ReadonlyArray<ReadonlyArray<unknown>>> = []
     let chunk: Array<ReadonlyArray<unknown>> = []
@@ -321,13 +335,20 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
       bytes += size
     }
     if (chunk.length > 0) chunks.push(chunk)
+    const firsts: Array<number> = []
+    for (let i = 0, first = 0; i < chunks.length; first += chunks[i]!.length, i++) firsts.push(first)
     return Effect.map(
-      Effect.forEach(chunks, (chunk) => sendBatch<A>(method, chunk), {
-        concurrency: Math.max(1, options.concurrency)
-      }),
+      Effect.forEach(
+        chunks,
+        (chunk, i) => Effect.map(sendBatch<A>(method, chunk), (results) => map(results, firsts[i]!)),
+        { concurrency: Math.max(1, options.concurrency) }
+      ),
       (results) => results.flat()
     )
   }
+
+  const batch = <A>(method: string, params: ReadonlyArray<ReadonlyArray<unknown>>) =>
+    batchMap<A, A>(method, params, (results) => results)
 
   const together = (
     calls: ReadonlyArray<{ readonly method: string; readonly params: ReadonlyArray<unknown> }>
@@ -352,5 +373,5 @@ export const makeSolanaRpc = (options: SolanaRpcOptions): SolanaRpc => {
       return yield* Effect.forEach(calls, (c, i) => answer<unknown>(c.method, byId.get(first + i), noContext))
     }).pipe(Effect.withSpan("SolanaRpc.together", { attributes: { "rpc.calls": calls.length } }))
 
-  return { url: options.url, call, batch, together }
+  return { url: options.url, call, batch, batchMap, together }
 }

@@ -92,6 +92,27 @@ describe("JSON-RPC batches", () => {
     expect(at.batches).toEqual([100, 100, 50])
   })
 
+  it("are mapped one request at a time, each knowing where its calls start, results in order", async () => {
+    const at = await endpoint({})
+    const seen: Array<[number, number]> = []
+    const mapped = await Effect.runPromise(
+      rpcOn(at.url, 100).batchMap<{ echo: unknown }, string>(
+        "getTransaction",
+        params(250),
+        (results, first) => {
+          seen.push([first, results.length])
+          return results.map((r, i) => `${first + i}:${String(r.echo).slice(0, 8)}`)
+        }
+      )
+    )
+    expect(seen).toEqual([
+      [0, 100],
+      [100, 100],
+      [200, 50]
+    ])
+    expect(mapped).toEqual(Array.from({ length: 250 }, (_, i) => `${i}:${String(i).padStart(8, "0")}`))
+  })
+
   it("are halved, for good, when the endpoint answers a batch with an error object", async () => {
     const at = await endpoint({ maxCalls: 60 })
     const rpc = rpcOn(at.url, 200)
