@@ -428,6 +428,17 @@ export const suite = <E>(name: string, layer: Layer.Layer<MintRepository, E>) =>
         assert.deepStrictEqual(seen, wanted)
         const empty = yield* repo.scan(["missing_on_chain"], null, 5)
         assert.deepStrictEqual(empty, { items: [], nextCursor: null })
+        // Every status (the reconciler's scan), named in any order and some twice: every mint once.
+        const all: Array<string> = []
+        cursor = null
+        for (let pages = 0; pages < 20; pages++) {
+          const page: Page<Mint> = yield* repo.scan([...[...mintStatuses].reverse(), "pending"], cursor, 4)
+          assert.isAtMost(page.items.length, 4)
+          all.push(...page.items.map((m) => m.id))
+          if (page.nextCursor === null) break
+          cursor = page.nextCursor
+        }
+        assert.deepStrictEqual(all, made.map((m) => m.id).sort())
       })
     )
 
