@@ -442,12 +442,15 @@ const profiling = async <A>(run: () => Promise<A>): Promise<A> => {
   }
 }
 
-/** The PostgreSQL server's postmaster (the parent of a backend of ours), for its CPU time. */
-const postmaster = ProcessCpu.postmasterOfBackend(
-  Number(
-    ((await admin((sql) => sql`SELECT pg_backend_pid() AS pid`)) as ReadonlyArray<{ pid: number }>)[0]!.pid
+/**
+ * The PostgreSQL server's postmaster, for its CPU time: the parent of a backend of ours, read
+ * while that backend's connection is still open.
+ */
+const postmaster = (await admin((sql) =>
+  Effect.map(sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`, (rows) =>
+    ProcessCpu.postmasterOfBackend(Number(rows[0]!.pid))
   )
-)
+)) as string | undefined
 /** CPU time so far, in ms, of the other processes a pass keeps busy. */
 const othersCpuMs = () => ({
   chain: ProcessCpu.cpuMs(chainProcess.child.pid),
