@@ -100,8 +100,13 @@ const believed = (schema: NonNullable<TreeChange["leaf"]>, hash: Uint8Array): bo
   }
 }
 
-/** Nodes and leaves written during one sync kept in memory (beyond this, read back from the store). */
-const OVERLAY_LIMIT = 500_000
+/**
+ * Nodes written during one sync kept in memory, with their leaves (beyond this, read back from
+ * the store). A new leaf's siblings are mostly nodes written a page or two before, so a small
+ * overlay serves nearly every lookup; at 500,000 a first sync of 100,000 mints kept 200,000
+ * nodes and 100,000 leaves alive through every collection (4.3 s of it instead of 5.0 s now).
+ */
+const OVERLAY_LIMIT = 50_000
 
 /**
  * Brings one tree's replica up to the chain's listing. `listed` receives every signature the
