@@ -8,7 +8,7 @@ import { setComputeUnitLimit, setComputeUnitPrice } from "@metaplex-foundation/m
 import { type Transaction, type TransactionBuilder, transactionBuilder } from "@metaplex-foundation/umi"
 import { base58 } from "@metaplex-foundation/umi/serializers"
 import { BlockhashNotFound, type ChainError } from "@tickettoken/minting-core"
-import { Clock, Effect, Schedule } from "effect"
+import { Clock, Effect, Exit, Request, RequestResolver, Schedule } from "effect"
 import { chainError, fromTransactionError, type TransactionContext } from "./RpcErrors.ts"
 import type { SolanaClientShape } from "./SolanaClient.ts"
 
@@ -38,6 +38,17 @@ interface SimulationValue {
   readonly logs: ReadonlyArray<string> | null
   readonly unitsConsumed?: number | null
 }
+
+/** A signed transaction to simulate, with what its errors are classified by. */
+class Simulate extends Request.Class<
+  { readonly signed: Transaction; readonly context: TransactionContext },
+  { readonly value: SimulationValue },
+  ChainError,
+  never
+> {}
+
+/** How long a simulation waits for others to share its request. */
+const SIMULATION_WINDOW = "2 millis"
 
 export interface TransactionsOptions {
   /** The tree the transactions write to, named by TreeFull and used for "auto" fees. */
@@ -124,20 +135,53 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
   /** What the last simulation of each kind of transaction consumed: the next one's first guess. */
   const lastConsumed = new Map<string, number>()
 
-  const simulate = (signed: Transaction, context: TransactionContext) =>
-    rpc.call<{ value: SimulationValue }>(
-      "simulateTransaction",
-      [
-        Buffer.from(umi.transactions.serialize(signed)).toString("base64"),
-        {
-          encoding: "base64",
-          sigVerify: false,
-          replaceRecentBlockhash: true,
-          commitment: settings.commitment
-        }
-      ],
-      context
+  const simulateParams = (signed: Transaction): ReadonlyArray<unknown> => [
+    Buffer.from(umi.transactions.serialize(signed)).toString("base64"),
+    {
+      encoding: "base64",
+      sigVerify: false,
+      replaceRecentBlockhash: true,
+      commitment: settings.commitment
+    }
+  ]
+  const simulateOne = (signed: Transaction, context: TransactionContext) =>
+    rpc.call<{ value: SimulationValue }>("simulateTransaction", simulateParams(signed), context)
+
+  // Transactions prepared together are simulated together: one JSON-RPC batch of their
+  // simulateTransaction calls, one HTTP request for the worker's whole round of signings
+  // instead of one each. A program error is in each answer's `value.err`; an error of the call
+  // itself (or of the batch) sends each one alone again, to be classified with its context.
+  const simulations = RequestResolver.make<Simulate>((entries) => {
+    const alone = Effect.forEach(
+      entries,
+      (entry) =>
+        Effect.map(Effect.exit(simulateOne(entry.request.signed, entry.request.context)), (exit) =>
+          entry.completeUnsafe(exit)
+        ),
+      { discard: true, concurrency: "unbounded" }
     )
+    if (entries.length === 1) return alone
+    return rpc
+      .batch<{ value: SimulationValue }>(
+        "simulateTransaction",
+        entries.map((entry) => simulateParams(entry.request.signed))
+      )
+      .pipe(
+        Effect.matchCauseEffect({
+          onSuccess: (answers) =>
+            Effect.sync(() => {
+              entries.forEach((entry, i) => entry.completeUnsafe(Exit.succeed(answers[i]!)))
+            }),
+          onFailure: () => alone
+        })
+      )
+  }).pipe(
+    RequestResolver.setDelay(SIMULATION_WINDOW),
+    RequestResolver.batchN(Math.max(1, settings.rpcBatchSize))
+  )
+
+  const simulate = (signed: Transaction, context: TransactionContext) =>
+    Effect.request(new Simulate({ signed, context }), simulations)
 
   /**
    * Signs `instructions` (with every signer they name, the fee payer first) behind a

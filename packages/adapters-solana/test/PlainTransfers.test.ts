@@ -144,6 +144,37 @@ describe("plain transfers on the localnet", () => {
         })
     )
 
+    it.effect(
+      "transactions prepared together are simulated in one request; one that would fail is refused alone",
+      () =>
+        Effect.gen(function* () {
+          const { client, transactions } = yield* setup
+          yield* transactions.latestBlockhash
+          const requests = client.tally.requests
+          const simulated = calls(client, "simulateTransaction")
+          const outcomes = yield* Effect.forEach(
+            Array.from({ length: 12 }, (_, i) =>
+              transfer(client, address(client), i === 5 ? 10n ** 18n : AMOUNT)
+            ),
+            (builder) => Effect.result(transactions.prepare(builder)),
+            { concurrency: "unbounded" }
+          )
+          expect(calls(client, "simulateTransaction") - simulated).toBe(12)
+          // One JSON-RPC batch (the blockhash is shared): not twelve requests.
+          expect(client.tally.requests - requests).toBeLessThanOrEqual(2)
+          outcomes.forEach((outcome, i) => {
+            if (i === 5) {
+              expect(outcome._tag).toBe("Failure")
+              if (outcome._tag === "Failure")
+                expect(outcome.failure.reason).toMatchObject({
+                  _tag: "InsufficientFunds",
+                  account: client.feePayer
+                })
+            } else expect(outcome._tag).toBe("Success")
+          })
+        })
+    )
+
     it.effect("an auto priority fee follows what others paid for the same account, up to its cap", () =>
       Effect.gen(function* () {
         const { client, net } = yield* setup
