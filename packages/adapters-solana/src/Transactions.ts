@@ -55,11 +55,24 @@ export interface TransactionsOptions {
   readonly tree?: string | undefined
   /** What kind of transaction it is ("mintV1"...): its last simulation guesses the limit. */
   readonly kind?: string | undefined
+  /**
+   * Compute units on top of the simulated need and its margin, for work the simulation cannot
+   * see: work that depends on what other transactions change before this one lands.
+   */
+  readonly headroomUnits?: number | undefined
 }
 
-/** The compute-unit limit for what a simulation consumed: the margin on top, never below the floor. */
-export const computeUnitLimit = (unitsConsumed: number, margin: number, minimum: number): number =>
-  Math.min(MAX_COMPUTE_UNITS, Math.max(minimum, Math.ceil(unitsConsumed * (1 + margin))))
+/**
+ * The compute-unit limit for what a simulation consumed: the margin and the headroom on top,
+ * never below the floor.
+ */
+export const computeUnitLimit = (
+  unitsConsumed: number,
+  margin: number,
+  minimum: number,
+  headroom = 0
+): number =>
+  Math.min(MAX_COMPUTE_UNITS, Math.max(minimum, Math.ceil(unitsConsumed * (1 + margin)) + headroom))
 
 /**
  * A compute-unit price from getRecentPrioritizationFees: the 75th percentile of the slots where
@@ -202,8 +215,9 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
         Effect.promise(() =>
           withBudget(instructions, units, microLamports).setBlockhash(recent).buildAndSign(umi)
         )
+      const headroom = options.headroomUnits ?? 0
       const limitFor = (consumed: number) =>
-        computeUnitLimit(consumed, settings.computeUnitMargin, settings.minComputeUnits)
+        computeUnitLimit(consumed, settings.computeUnitMargin, settings.minComputeUnits, headroom)
       const guess = options.kind === undefined ? undefined : lastConsumed.get(options.kind)
       let limit = guess === undefined ? MAX_COMPUTE_UNITS : limitFor(guess)
       let signed = yield* sign(limit)
@@ -229,7 +243,7 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
       const ideal = limitFor(consumed)
       // A guess keeping at least half the margin stands; one short of that, or well above, is redone.
       if (
-        limit < consumed * (1 + settings.computeUnitMargin / 2) ||
+        limit < consumed * (1 + settings.computeUnitMargin / 2) + headroom ||
         limit > ideal * (1 + settings.computeUnitMargin)
       ) {
         limit = ideal
