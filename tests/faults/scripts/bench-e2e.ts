@@ -64,10 +64,14 @@ const percentile = (sorted: ReadonlyArray<number>, p: number) =>
     ? Number.NaN
     : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 
-/** bench:chain's bare in-process rate, from its own run (its last line is JSON). */
+/**
+ * bench:chain's bare in-process rate, from its own run (its last line is JSON): the best of five
+ * rounds of 500 mints. Two rounds of 200 (a quarter of a second each) gave 445 to 812 mints/s on
+ * one machine within the hour, which moved the ratio more than any change to the service did.
+ */
 const baselineRate = async (): Promise<number> => {
   const script = join(repoRoot, "packages", "adapters-solana", "scripts", "bench-chain.ts")
-  const child = spawn(process.execPath, [script, "--in-process", "--rounds", "2", "--mints", "200"], {
+  const child = spawn(process.execPath, [script, "--in-process", "--rounds", "5", "--mints", "500"], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "inherit"]
   })
@@ -166,6 +170,7 @@ const latencies = (prefix: string) =>
 /** Offers `rate` POSTs a second for `seconds`, then waits for them to settle. */
 const runRate = async (rate: number): Promise<Row> => {
   const prefix = `e2e${rate}r${Date.now() % 100_000}`
+  const logsBefore = service.logs().length
   const total = Math.round(rate * seconds)
   const start = Date.now()
   const inFlight: Array<Promise<boolean>> = []
@@ -202,11 +207,34 @@ const runRate = async (rate: number): Promise<Row> => {
     `  accept->signed p50 ${percentile(toSigned, 50).toFixed(0)} ms, p99 ${percentile(toSigned, 99).toFixed(0)} ms; ` +
       `signed->completed p50 ${percentile(toLanded, 50).toFixed(0)} ms, p99 ${percentile(toLanded, 99).toFixed(0)} ms`
   )
+  // The service's warnings and errors during this rate, most frequent first.
+  const warned = new Map<string, number>()
+  for (const line of service.logs().slice(logsBefore))
+    if (/warn|error|fatal/i.test(line.level)) {
+      // A failure's code and detail say more than its message.
+      const { code, detail } = line.raw as { code?: unknown; detail?: unknown }
+      const key = code === undefined ? line.text : `${line.text}: ${String(code)}: ${String(detail ?? "")}`
+      warned.set(key, (warned.get(key) ?? 0) + 1)
+    }
+  for (const [text, n] of [...warned].sort((a, b) => b[1] - a[1]).slice(0, 5))
+    console.log(`  service ${n} x ${text.slice(0, 200)}`)
   const failedRows = rows.filter((r) => r.status === "failed")
   if (failedRows.length > 0) {
     const byCode: Record<string, number> = {}
     for (const r of failedRows) byCode[r.error_code ?? "none"] = (byCode[r.error_code ?? "none"] ?? 0) + 1
     console.log(`  failed by code: ${JSON.stringify(byCode)}`)
+    // Why: the failures' messages and what their attempts became, most frequent first.
+    const why = await auditor.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql<{ message: string | null; outcomes: string | null; n: number }>`
+          SELECT left(m.error_message, 200) AS message,
+                 (SELECT string_agg(a.outcome, ',' ORDER BY a.attempt) FROM mint_attempts a WHERE a.mint_id = m.id) AS outcomes,
+                 count(*)::int AS n
+          FROM mints m WHERE m.ticket_id LIKE ${`${prefix}-%`} AND m.status = 'failed'
+          GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5`
+      )
+    )
+    for (const w of why) console.log(`    ${w.n} x ${w.message ?? "(no message)"}; attempts: ${w.outcomes ?? "none"}`)
   }
   return {
     rate,
