@@ -183,7 +183,7 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
         Effect.matchCauseEffect({
           onSuccess: (answers) =>
             Effect.sync(() => {
-              entries.forEach((entry, i) => entry.completeUnsafe(Exit.succeed(answers[i]!)))
+              for (let i = 0; i < entries.length; i++) entries[i]!.completeUnsafe(Exit.succeed(answers[i]!))
             }),
           onFailure: () => alone
         })

@@ -225,8 +225,10 @@ const runRate = async (rate: number): Promise<Row> => {
     console.log(`  failed by code: ${JSON.stringify(byCode)}`)
     // Why: the failures' messages and what their attempts became, most frequent first.
     const why = await auditor.run(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql<{ message: string | null; outcomes: string | null; n: number }>`
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) =>
+          sql<{ message: string | null; outcomes: string | null; n: number }>`
           SELECT left(m.error_message, 200) AS message,
                  (SELECT string_agg(a.outcome, ',' ORDER BY a.attempt) FROM mint_attempts a WHERE a.mint_id = m.id) AS outcomes,
                  count(*)::int AS n
@@ -234,7 +236,8 @@ const runRate = async (rate: number): Promise<Row> => {
           GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5`
       )
     )
-    for (const w of why) console.log(`    ${w.n} x ${w.message ?? "(no message)"}; attempts: ${w.outcomes ?? "none"}`)
+    for (const w of why)
+      console.log(`    ${w.n} x ${w.message ?? "(no message)"}; attempts: ${w.outcomes ?? "none"}`)
   }
   return {
     rate,
