@@ -7,6 +7,7 @@ import { getTransactionDecoder, type Transaction } from "@solana/kit"
 import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from "litesvm"
 import { toBase58 } from "./Encoding.ts"
 import { computeBudgetOf, feeFor } from "./Fees.ts"
+import { makeNativeSvm, type NativeSvm } from "./NativeSvm.ts"
 import type { SlotClock } from "./SlotClock.ts"
 import { isTokenProgram, kindOf, readMint, readTokenAccount } from "./TokenLayout.ts"
 import {
@@ -72,6 +73,7 @@ export interface SimulateOptions {
 
 export class TransactionProcessor {
   private readonly svm: LiteSVM
+  private readonly native: NativeSvm
   private readonly clock: SlotClock
   private readonly store: TransactionStore
   private readonly maxTransactionsPerSlot: number
@@ -80,6 +82,7 @@ export class TransactionProcessor {
 
   constructor(svm: LiteSVM, clock: SlotClock, store: TransactionStore, maxTransactionsPerSlot: number) {
     this.svm = svm
+    this.native = makeNativeSvm(svm)
     this.clock = clock
     this.store = store
     this.maxTransactionsPerSlot = maxTransactionsPerSlot
@@ -127,7 +130,7 @@ export class TransactionProcessor {
     this.svm.withSigverify(options.sigVerify)
     let outcome: ReturnType<LiteSVM["simulateTransaction"]>
     try {
-      outcome = this.svm.simulateTransaction(this.toKit(tx))
+      outcome = this.native.simulate(tx, () => this.toKit(tx))
     } catch {
       // @solana/kit refuses to pass on a transaction with an empty signature slot.
       return "signatureFailure"
@@ -180,7 +183,7 @@ export class TransactionProcessor {
     const pre = this.balances(keys, withTokens)
     let outcome: TransactionMetadata | FailedTransactionMetadata
     try {
-      outcome = this.svm.sendTransaction(this.toKit(tx))
+      outcome = this.native.send(tx, () => this.toKit(tx))
     } catch {
       return { kind: "signatureFailure", signature: tx.signature }
     }
@@ -250,8 +253,7 @@ export class TransactionProcessor {
       tokens.sort((a, b) => a.accountIndex - b.accountIndex)
       return { lamports, tokens }
     }
-    if (!withTokens)
-      return { lamports: keys.map((key) => this.svm.getBalance(key as Address) ?? 0n), tokens: [] }
+    if (!withTokens) return { lamports: keys.map((key) => this.native.balance(key) ?? 0n), tokens: [] }
     const lamports: bigint[] = []
     const tokens: TokenBalance[] = []
     keys.forEach((key, accountIndex) => {
