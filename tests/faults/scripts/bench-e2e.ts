@@ -218,6 +218,36 @@ const runRate = async (rate: number): Promise<Row> => {
     }
   for (const [text, n] of [...warned].sort((a, b) => b[1] - a[1]).slice(0, 5))
     console.log(`  service ${n} x ${text.slice(0, 200)}`)
+  // Attempts that landed failed: what they consumed against their limit, and how they ended.
+  const landedFailed = await auditor.run(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) =>
+        sql<{ signature: string }>`
+        SELECT a.signature FROM mint_attempts a JOIN mints m ON m.id = a.mint_id
+        WHERE m.ticket_id LIKE ${`${prefix}-%`} AND a.outcome = 'failed' LIMIT 3`
+    )
+  )
+  for (const { signature } of landedFailed) {
+    const tx = (await (
+      await fetch(localnet.rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "getTransaction",
+          params: [signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 }]
+        })
+      })
+    ).json()) as { result: { meta: { computeUnitsConsumed?: number; logMessages?: Array<string> } } | null }
+    const meta = tx.result?.meta
+    const limit = meta?.logMessages?.length
+    console.log(
+      `    landed failed ${signature.slice(0, 12)}...: ${meta?.computeUnitsConsumed ?? "?"} units; ` +
+        `${limit ?? 0} log lines, last: ${(meta?.logMessages ?? []).slice(-3).join(" | ").slice(0, 300)}`
+    )
+  }
   const failedRows = rows.filter((r) => r.status === "failed")
   if (failedRows.length > 0) {
     const byCode: Record<string, number> = {}
