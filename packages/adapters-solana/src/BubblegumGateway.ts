@@ -54,7 +54,8 @@ import {
   type TreeObservation,
   type TreeScanPage
 } from "@tickettoken/minting-core"
-import { Effect, Exit, Layer, Option, Request, RequestResolver } from "effect"
+import { Effect, Layer, Option, Request } from "effect"
+import { batchedCalls } from "./BatchedCalls.ts"
 import { dataHash, metadataArgs } from "./BubblegumMetadata.ts"
 import { collectionNftInstructions, collectionProblem } from "./CollectionNft.ts"
 import { checkedAssetId, type MintLeafEvent, mintLeafEvents, type RpcTransaction } from "./LeafEvents.ts"
@@ -76,9 +77,6 @@ class ReadTransaction extends Request.Class<
 
 /** Signed bytes to send. */
 class SendWire extends Request.Class<{ readonly wire: Uint8Array }, void, ChainError, never> {}
-
-/** How long a transaction read or a send waits for others to share its request. */
-const BATCH_WINDOW = "2 millis"
 
 /**
  * Compute units a mint keeps beyond its simulation for the search of its asset id. Bubblegum
@@ -319,32 +317,17 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
     } satisfies PreparedCollection
   })
 
-  // Mints signed together are sent together: one JSON-RPC batch of their sendTransaction calls.
-  // Any error in it (already processed, a stale blockhash) is left to the sends one by one, which
-  // classify it with the fee payer's context; sending the same bytes twice lands them once.
-  const sends = RequestResolver.make<SendWire>((entries) => {
-    const alone = Effect.forEach(
-      entries,
-      (entry) =>
-        Effect.map(Effect.exit(transactions.send(entry.request.wire)), (exit) => entry.completeUnsafe(exit)),
-      { discard: true, concurrency: "unbounded" }
-    )
-    if (entries.length === 1) return alone
-    return rpc
-      .batch<string>(
-        "sendTransaction",
-        entries.map((entry) => transactions.sendParams(entry.request.wire))
-      )
-      .pipe(
-        Effect.matchCauseEffect({
-          onSuccess: () =>
-            Effect.sync(() => {
-              for (const entry of entries) entry.completeUnsafe(Exit.void)
-            }),
-          onFailure: () => alone
-        })
-      )
-  }).pipe(RequestResolver.setDelay(BATCH_WINDOW), RequestResolver.batchN(Math.max(1, settings.rpcBatchSize)))
+  // Mints signed together are sent together. An error in the batch (already processed, a stale
+  // blockhash) is left to the sends one by one, which classify it with the fee payer's context;
+  // sending the same bytes twice lands them once.
+  const sends = batchedCalls<SendWire>({
+    rpc,
+    method: "sendTransaction",
+    batchSize: settings.rpcBatchSize,
+    params: (request) => transactions.sendParams(request.wire),
+    alone: (request) => transactions.send(request.wire),
+    answer: () => undefined
+  })
 
   const send = Effect.fn("BubblegumGateway.send")(function* (wire: Uint8Array) {
     yield* Effect.request(new SendWire({ wire }), sends)
@@ -423,34 +406,15 @@ const make = Effect.fnUntraced(function* (client: SolanaClientShape, options: Ga
   const readTransaction = (signature: string) =>
     rpc.call<RpcTransaction | null>("getTransaction", getTransactionParams(signature))
 
-  // Mints whose statuses came in the same read land together and ask for their transactions at
-  // once: one JSON-RPC batch rather than an HTTP request each, for the service and the node.
-  // A batch that fails is read again call by call, so each mint gets its own answer.
-  const transactionReads = RequestResolver.make<ReadTransaction>((entries) => {
-    const alone = Effect.forEach(
-      entries,
-      (entry) =>
-        Effect.map(Effect.exit(readTransaction(entry.request.signature)), (exit) =>
-          entry.completeUnsafe(exit)
-        ),
-      { discard: true, concurrency: "unbounded" }
-    )
-    if (entries.length === 1) return alone
-    return rpc
-      .batch<RpcTransaction | null>(
-        "getTransaction",
-        entries.map((entry) => getTransactionParams(entry.request.signature))
-      )
-      .pipe(
-        Effect.matchCauseEffect({
-          onSuccess: (txs) =>
-            Effect.sync(() => {
-              for (const [i, entry] of entries.entries()) entry.completeUnsafe(Exit.succeed(txs[i] ?? null))
-            }),
-          onFailure: () => alone
-        })
-      )
-  }).pipe(RequestResolver.setDelay(BATCH_WINDOW), RequestResolver.batchN(Math.max(1, settings.rpcBatchSize)))
+  // Mints whose statuses came in the same read land together and read their transactions at once.
+  const transactionReads = batchedCalls<ReadTransaction>({
+    rpc,
+    method: "getTransaction",
+    batchSize: settings.rpcBatchSize,
+    params: (request) => getTransactionParams(request.signature),
+    alone: (request) => readTransaction(request.signature),
+    answer: (result) => (result ?? null) as RpcTransaction | null
+  })
 
   const mintedLeaf = Effect.fn("BubblegumGateway.mintedLeaf")(function* (signature: string) {
     if (Base58.decode(signature)?.length !== 64)

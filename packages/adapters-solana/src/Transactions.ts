@@ -8,7 +8,8 @@ import { setComputeUnitLimit, setComputeUnitPrice } from "@metaplex-foundation/m
 import { type Transaction, type TransactionBuilder, transactionBuilder } from "@metaplex-foundation/umi"
 import { base58 } from "@metaplex-foundation/umi/serializers"
 import { BlockhashNotFound, type ChainError } from "@tickettoken/minting-core"
-import { Clock, Effect, Exit, Request, RequestResolver, Schedule } from "effect"
+import { Clock, Effect, Request, Schedule } from "effect"
+import { batchedCalls } from "./BatchedCalls.ts"
 import { chainError, fromTransactionError, type TransactionContext } from "./RpcErrors.ts"
 import type { SolanaClientShape } from "./SolanaClient.ts"
 
@@ -46,9 +47,6 @@ class Simulate extends Request.Class<
   ChainError,
   never
 > {}
-
-/** How long a simulation waits for others to share its request. */
-const SIMULATION_WINDOW = "2 millis"
 
 export interface TransactionsOptions {
   /** The tree the transactions write to, named by TreeFull and used for "auto" fees. */
@@ -160,38 +158,17 @@ export const makeTransactions = Effect.fnUntraced(function* (client: SolanaClien
   const simulateOne = (signed: Transaction, context: TransactionContext) =>
     rpc.call<{ value: SimulationValue }>("simulateTransaction", simulateParams(signed), context)
 
-  // Transactions prepared together are simulated together: one JSON-RPC batch of their
-  // simulateTransaction calls, one HTTP request for the worker's whole round of signings
-  // instead of one each. A program error is in each answer's `value.err`; an error of the call
-  // itself (or of the batch) sends each one alone again, to be classified with its context.
-  const simulations = RequestResolver.make<Simulate>((entries) => {
-    const alone = Effect.forEach(
-      entries,
-      (entry) =>
-        Effect.map(Effect.exit(simulateOne(entry.request.signed, entry.request.context)), (exit) =>
-          entry.completeUnsafe(exit)
-        ),
-      { discard: true, concurrency: "unbounded" }
-    )
-    if (entries.length === 1) return alone
-    return rpc
-      .batch<{ value: SimulationValue }>(
-        "simulateTransaction",
-        entries.map((entry) => simulateParams(entry.request.signed))
-      )
-      .pipe(
-        Effect.matchCauseEffect({
-          onSuccess: (answers) =>
-            Effect.sync(() => {
-              for (let i = 0; i < entries.length; i++) entries[i]!.completeUnsafe(Exit.succeed(answers[i]!))
-            }),
-          onFailure: () => alone
-        })
-      )
-  }).pipe(
-    RequestResolver.setDelay(SIMULATION_WINDOW),
-    RequestResolver.batchN(Math.max(1, settings.rpcBatchSize))
-  )
+  // Transactions prepared together are simulated together. A program error is in each answer's
+  // `value.err`; an error of the call itself (or of the batch) simulates each one alone again, to
+  // be classified with its context.
+  const simulations = batchedCalls<Simulate>({
+    rpc,
+    method: "simulateTransaction",
+    batchSize: settings.rpcBatchSize,
+    params: (request) => simulateParams(request.signed),
+    alone: (request) => simulateOne(request.signed, request.context),
+    answer: (result) => result as { readonly value: SimulationValue }
+  })
 
   const simulate = (signed: Transaction, context: TransactionContext) =>
     Effect.request(new Simulate({ signed, context }), simulations)
