@@ -242,10 +242,10 @@ const runRate = async (rate: number): Promise<Row> => {
       })
     ).json()) as { result: { meta: { computeUnitsConsumed?: number; logMessages?: Array<string> } } | null }
     const meta = tx.result?.meta
-    const limit = meta?.logMessages?.length
+    const logs = meta?.logMessages ?? []
     console.log(
       `    landed failed ${signature.slice(0, 12)}...: ${meta?.computeUnitsConsumed ?? "?"} units; ` +
-        `${limit ?? 0} log lines, last: ${(meta?.logMessages ?? []).slice(-3).join(" | ").slice(0, 300)}`
+        `${logs.length} log lines, last: ${logs.slice(-3).join(" | ").slice(0, 300)}`
     )
   }
   const failedRows = rows.filter((r) => r.status === "failed")
