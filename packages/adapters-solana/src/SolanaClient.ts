@@ -15,6 +15,7 @@ import { Context, Effect, Layer } from "effect"
 import { cachedPrograms } from "./CachedPrograms.ts"
 import { feePayerSigner } from "./FeePayerSigner.ts"
 import { type KeypairError, loadKeypair } from "./Keypair.ts"
+import { compilingFactory } from "./MessageCompiler.ts"
 import { SolanaConfig, type SolanaSettings } from "./SolanaConfig.ts"
 import { makeSolanaRpc, RequestTally, RpcCallCounter, type SolanaRpc } from "./SolanaRpc.ts"
 
@@ -58,6 +59,7 @@ const makeClient = (settings: SolanaSettings): Effect.Effect<SolanaClientShape, 
       .use(mplBubblegum())
       .use(mplTokenMetadata())
     umi.programs = cachedPrograms(umi.programs)
+    umi.transactions = compilingFactory(umi.transactions)
     const signer = feePayerSigner(keypair)
     umi.use(signerIdentity(signer))
     const rpc = makeSolanaRpc({
