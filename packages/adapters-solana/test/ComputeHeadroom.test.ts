@@ -1,18 +1,22 @@
 /**
- * A mint signed while other mints to its tree land meanwhile must not run out of compute units.
- * Bubblegum finds the asset id from the leaf's nonce (find_program_address, 1,500 units a bump
- * tried) and the nonce is the tree's count of mints when the transaction lands, not when it was
- * simulated. Under load 0.3-0.9% of mints landed failed with ComputationalBudgetExceeded, and
- * some ran out of attempts. Here one mint is simulated where its asset id's bump is found at
- * once and lands where it takes six or more tries: on the simulated need and its margin alone
- * it fails; with ASSET_ID_SEARCH_HEADROOM it lands.
+ * A mint signed while other mints to its tree land meanwhile must not run out of compute units:
+ * its work depends on the leaf index it lands at, not the one it was simulated at. Bubblegum
+ * finds the asset id from the leaf's nonce (find_program_address, 1,500 units a bump tried), and
+ * an append at an index with many trailing zero bits hashes that many levels of empty nodes.
+ * Under load 0.3-0.9% of mints landed failed with ComputationalBudgetExceeded, some ran out of
+ * attempts, and at 700/s every mint in flight failed in turn on leaf 8,192. Here one mint is
+ * simulated where its asset id's bump is found at once and lands where it takes six or more
+ * tries: on the simulated need and its margin alone it fails (checked by setting the headroom
+ * to 0); with the headroom it lands. The asset id's headroom is what this case needs; the
+ * append's for its depth is unit-tested below with the costs measured on chain.
  */
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, layer, it as plain } from "@effect/vitest"
 import { findLeafAssetIdPda } from "@metaplex-foundation/mpl-bubblegum"
 import { publicKey } from "@metaplex-foundation/umi"
 import { ChainGateway } from "@tickettoken/minting-core"
 import { ChainGatewayContract } from "@tickettoken/minting-core/testing/contracts"
 import { Effect, Layer, Schedule } from "effect"
+import { ASSET_ID_SEARCH_HEADROOM, appendHeadroom } from "../src/BubblegumGateway.ts"
 import { SolanaClient } from "../src/SolanaClient.ts"
 import { gatewayLayer, localnetLayer, programsMissing } from "./TestLocalnet.ts"
 
@@ -55,6 +59,7 @@ describe.skipIf(skip !== undefined)("a mint's compute limit", () => {
               mintId: `mint-${n}`,
               owner: ChainGatewayContract.randomAddress(),
               tree,
+              treeDepth: 14,
               metadata: ChainGatewayContract.ticketMetadata(n++)
             })
           const land = (signatures: ReadonlyArray<string>) =>
@@ -94,5 +99,17 @@ describe.skipIf(skip !== undefined)("a mint's compute limit", () => {
         }),
       120_000
     )
+  })
+})
+
+describe("the append's headroom", () => {
+  plain("covers the costliest index of a tree of each depth, measured on chain for depth 14", () => {
+    // 8,200 consecutive mintV1 on a depth-14 tree: 29,041 units at an odd index, 46,764 at
+    // 8,192 (13 trailing zeros), 49,187 at most (an index needing extra bumps too).
+    expect(appendHeadroom(14)).toBeGreaterThanOrEqual(46_764 - 29_041)
+    expect(appendHeadroom(14) + ASSET_ID_SEARCH_HEADROOM).toBeGreaterThanOrEqual(49_187 - 29_041 + 6 * 1_500)
+    // Deeper trees need more, never less; past the deepest tree there is nothing more.
+    for (let d = 4; d <= 30; d++) expect(appendHeadroom(d)).toBeGreaterThan(appendHeadroom(d - 1))
+    expect(appendHeadroom(40)).toBe(appendHeadroom(30))
   })
 })

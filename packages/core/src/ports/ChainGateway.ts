@@ -10,6 +10,12 @@ export interface PrepareMintInput {
   readonly owner: string
   readonly tree: string
   readonly metadata: OnChainMetadata
+  /**
+   * The tree's maximum depth. A mint's work on chain depends on the leaf index it lands at, up to
+   * a bound the depth sets; a gateway sizes the mint's compute for that bound (without it, for
+   * the deepest tree there is).
+   */
+  readonly treeDepth?: number | undefined
 }
 
 /** A signed mint transaction, not yet sent. */

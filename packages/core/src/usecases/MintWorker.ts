@@ -328,7 +328,13 @@ const sign = Effect.fnUntraced(function* (mint: Mint, gate: ChainGate, writes: B
         })
   const metadata = TicketMetadata.onChainMetadata(mint.request, mint.metadataUri, collectionMint)
   const prepared = yield* chain
-    .prepareMint({ mintId: mint.id, owner: mint.request.owner, tree: tree.address, metadata })
+    .prepareMint({
+      mintId: mint.id,
+      owner: mint.request.owner,
+      tree: tree.address,
+      metadata,
+      treeDepth: tree.maxDepth
+    })
     .pipe(Effect.result)
   if (prepared._tag === "Failure") return yield* onFailure(prepared.failure.reason, tree.address)
   // The chain took a mint: whatever held the others back is over.
