@@ -24,6 +24,22 @@ export const inTransaction = (sql: SqlClient.SqlClient) =>
 export const rows = <A>(values: ReadonlyArray<A>): readonly [A, ...Array<A>] =>
   values as readonly [A, ...Array<A>]
 
+/**
+ * Rows written by one statement, a row already there under `key` left as it was (a write
+ * retried after a lost answer adds nothing). No rows, no statement.
+ */
+export const insertNew = (
+  sql: SqlClient.SqlClient,
+  table: string,
+  key: string,
+  values: ReadonlyArray<Record<string, unknown>>
+) =>
+  values.length === 0
+    ? Effect.void
+    : Effect.asVoid(
+        sql`INSERT INTO ${sql(table)} ${sql.insert(rows(values))} ON CONFLICT (${sql(key)}) DO NOTHING`
+      )
+
 /** Fails every request of a batch whose statement failed. */
 export const failAll =
   <A extends Request.Any>(entries: ReadonlyArray<Request.Entry<A>>) =>

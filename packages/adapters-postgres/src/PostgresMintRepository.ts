@@ -327,11 +327,7 @@ export const make = Effect.gen(function* () {
 
   const recordAttempts = Effect.fn("PostgresMintRepository.recordAttempts")(
     (attempts: ReadonlyArray<Attempt>) =>
-      attempts.length === 0
-        ? Effect.void
-        : Effect.asVoid(sql`
-            INSERT INTO mint_attempts ${sql.insert(Batching.rows(attempts.map(attemptValues)))}
-            ON CONFLICT (signature) DO NOTHING`),
+      Batching.insertNew(sql, "mint_attempts", "signature", attempts.map(attemptValues)),
     orRepositoryError
   )
   const recordAttempt = (attempt: Attempt) => recordAttempts([attempt])

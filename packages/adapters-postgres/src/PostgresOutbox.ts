@@ -28,12 +28,7 @@ export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   // The event id is the broker's message id: a retried append changes nothing.
   const appendAll = Effect.fn("PostgresOutbox.appendAll")(
-    (events: ReadonlyArray<OutboxEvent>) =>
-      events.length === 0
-        ? Effect.void
-        : Effect.asVoid(sql`
-            INSERT INTO outbox ${sql.insert(Batching.rows(events.map(eventValues)))}
-            ON CONFLICT (id) DO NOTHING`),
+    (events: ReadonlyArray<OutboxEvent>) => Batching.insertNew(sql, "outbox", "id", events.map(eventValues)),
     orRepositoryError
   )
   return Outbox.of({
