@@ -30,6 +30,7 @@ import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { DisposableServer } from "@tickettoken/minting-postgres/testing"
 import { ProcessCpu } from "@tickettoken/minting-service-kit"
+import { SolanaClient } from "@tickettoken/minting-solana"
 import { spawnLocalnet } from "@tickettoken/solana-localnet"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
@@ -220,28 +221,23 @@ const runRate = async (rate: number): Promise<Row> => {
     console.log(`  service ${n} x ${text.slice(0, 200)}`)
   // Attempts that landed failed: what they consumed against their limit, and how they ended.
   const landedFailed = await auditor.run(
-    Effect.flatMap(
-      SqlClient.SqlClient,
-      (sql) =>
-        sql<{ signature: string }>`
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const client = yield* SolanaClient
+      const failed = yield* sql<{ signature: string }>`
         SELECT a.signature FROM mint_attempts a JOIN mints m ON m.id = a.mint_id
         WHERE m.ticket_id LIKE ${`${prefix}-%`} AND a.outcome = 'failed' LIMIT 3`
-    )
+      if (failed.length === 0) return []
+      const txs = yield* client.rpc.batch<{
+        meta: { computeUnitsConsumed?: number; logMessages?: Array<string> }
+      } | null>(
+        "getTransaction",
+        failed.map((f) => [f.signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 }])
+      )
+      return failed.map((f, i) => ({ signature: f.signature, meta: txs[i]?.meta }))
+    })
   )
-  for (const { signature } of landedFailed) {
-    const tx = (await (
-      await fetch(localnet.rpcUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "getTransaction",
-          params: [signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 }]
-        })
-      })
-    ).json()) as { result: { meta: { computeUnitsConsumed?: number; logMessages?: Array<string> } } | null }
-    const meta = tx.result?.meta
+  for (const { signature, meta } of landedFailed) {
     const logs = meta?.logMessages ?? []
     console.log(
       `    landed failed ${signature.slice(0, 12)}...: ${meta?.computeUnitsConsumed ?? "?"} units; ` +
