@@ -42,6 +42,12 @@ const settings = {
   tree: { maxDepth: 5, maxBufferSize: 8, canopyDepth: 0 }
 }
 
+/** Settings whose trees hold two leaves, for the cases about a tree filling up. */
+const twoLeafTrees = Layer.succeed(MintingSettings, {
+  ...settings,
+  tree: { maxDepth: 1, maxBufferSize: 8, canopyDepth: 0 }
+})
+
 const layer = Layer.mergeAll(
   InMemory.layerInMemoryWith({ knownTickets: ["t-1"] }),
   SimulatedChain.layer()
@@ -386,10 +392,6 @@ describe("MintWorker", () => {
         // Issue 12: at 250/s, 25 of 7,500 mints failed for good as a tree filled. Creating its
         // successor under overload failed (its blockhash expired, the endpoint timed out) and each
         // mint waiting for the tree took that failure as its own: counted, or final at once.
-        const small = Layer.succeed(MintingSettings, {
-          ...settings,
-          tree: { maxDepth: 1, maxBufferSize: 8, canopyDepth: 0 }
-        })
         yield* Effect.gen(function* () {
           yield* requestMints([request("a"), request("b"), request("c"), request("d"), request("e")], 1)
           const chain = yield* SimulatedChain.SimulatedChainControl
@@ -416,16 +418,12 @@ describe("MintWorker", () => {
           const trees = yield* registry.list
           assert.isTrue(trees.length >= 3, `trees: ${trees.length}`)
           assert.isTrue(trees.some((t) => t.address === created.address))
-        }).pipe(Effect.provide(small))
+        }).pipe(Effect.provide(twoLeafTrees))
       }).pipe(Effect.provide(layer))
   )
 
   it.effect("a full tree is rotated: a new tree takes over and the mint completes", () =>
     Effect.gen(function* () {
-      const small = Layer.succeed(MintingSettings, {
-        ...settings,
-        tree: { maxDepth: 1, maxBufferSize: 8, canopyDepth: 0 }
-      })
       yield* Effect.gen(function* () {
         yield* requestMints([request("a"), request("b"), request("c")], 1)
         for (let i = 0; i < 3; i++) yield* MintWorker.runRound({ batchSize: 1, concurrency: 1 })
@@ -438,7 +436,7 @@ describe("MintWorker", () => {
           all.items.map((m) => m.status),
           ["completed", "completed", "completed"]
         )
-      }).pipe(Effect.provide(small))
+      }).pipe(Effect.provide(twoLeafTrees))
     }).pipe(Effect.provide(layer))
   )
 
@@ -446,10 +444,6 @@ describe("MintWorker", () => {
     "a mint that lands in a tree filled meanwhile (Bubblegum 6017) retires the tree and goes into a new one, no attempt counted",
     () =>
       Effect.gen(function* () {
-        const tiny = Layer.succeed(MintingSettings, {
-          ...settings,
-          tree: { maxDepth: 1, maxBufferSize: 8, canopyDepth: 0 }
-        })
         yield* Effect.gen(function* () {
           yield* requestMints([request("a"), request("b"), request("c")], 1)
           // Three signed into a tree of two before any is sent: the third lands with InsufficientMintCapacity.
@@ -493,7 +487,7 @@ describe("MintWorker", () => {
             "landed",
             "landed"
           ])
-        }).pipe(Effect.provide(tiny))
+        }).pipe(Effect.provide(twoLeafTrees))
       }).pipe(Effect.provide(layer))
   )
 
