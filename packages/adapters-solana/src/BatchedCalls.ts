@@ -12,7 +12,7 @@ import type { SolanaRpc } from "./SolanaRpc.ts"
 /** How long a call waits for others to share its request. */
 export const BATCH_WINDOW = "2 millis"
 
-export const batchedCalls = <R extends Request.Request<any, ChainError, never>>(options: {
+export const batchedCalls = <R extends Request.Request<unknown, ChainError, never>>(options: {
   readonly rpc: SolanaRpc
   readonly method: string
   /** At most this many calls in one batch. */
