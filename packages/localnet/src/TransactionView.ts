@@ -2,7 +2,7 @@
 // getAccountInfo's data encodings), matching the shapes web3.js validates with superstruct.
 import { zstdCompressSync } from "node:zlib"
 import { toBase58, toBase64 } from "./Encoding.ts"
-import { ErrorCode, invalidParams, RpcError } from "./JsonRpc.ts"
+import { ErrorCode, invalidParams, RpcError, u64 } from "./JsonRpc.ts"
 import { type AccountLookup, parseAccount } from "./ParsedAccount.ts"
 import { parsedInstruction } from "./ParsedInstruction.ts"
 import type { Commitment } from "./SlotClock.ts"
@@ -229,9 +229,9 @@ const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) =>
   return {
     err: record.err,
     status: statusOf(record),
-    fee: record.fee,
-    preBalances: record.preBalances,
-    postBalances: record.postBalances,
+    fee: u64(record.fee),
+    preBalances: record.preBalances.map(u64),
+    postBalances: record.postBalances.map(u64),
     innerInstructions: record.innerInstructions.map((group) => ({
       index: group.index,
       instructions: group.instructions.map((ix) =>
@@ -257,8 +257,8 @@ const encodeMeta = (record: TransactionRecord, encoding: TransactionEncoding) =>
     // A validator leaves the loaded addresses out of parsed answers: the parsed account keys
     // already say which came from a lookup table.
     ...(encoding === "jsonParsed" ? {} : { loadedAddresses: record.loadedAddresses }),
-    computeUnitsConsumed: record.computeUnitsConsumed,
-    costUnits: costUnitsOf(record),
+    computeUnitsConsumed: u64(record.computeUnitsConsumed),
+    costUnits: u64(costUnitsOf(record)),
     ...(record.returnData
       ? {
           returnData: {
@@ -294,9 +294,9 @@ export const encodeTransactionAccounts = (record: TransactionRecord, options: Tr
     meta: {
       err: record.err,
       status: statusOf(record),
-      fee: record.fee,
-      preBalances: record.preBalances,
-      postBalances: record.postBalances,
+      fee: u64(record.fee),
+      preBalances: record.preBalances.map(u64),
+      postBalances: record.postBalances.map(u64),
       preTokenBalances: record.preTokenBalances.map(uiTokenBalance),
       postTokenBalances: record.postTokenBalances.map(uiTokenBalance)
     },

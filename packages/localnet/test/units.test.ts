@@ -19,7 +19,7 @@ import { describe, expect, it } from "vitest"
 import { fromBase58, toBase58 } from "../src/Encoding.ts"
 import { feeFor } from "../src/Fees.ts"
 import { elfLength, PROGRAM_DATA_ELF_OFFSET } from "../src/fetchPrograms.ts"
-import { encodeJson, makeHandler, RpcError } from "../src/JsonRpc.ts"
+import { encodeJson, makeHandler, RpcError, u64 } from "../src/JsonRpc.ts"
 import { SlotClock } from "../src/SlotClock.ts"
 import { describeTransactionError } from "../src/TransactionErrors.ts"
 import { type NewTransactionRecord, TransactionStore } from "../src/TransactionStore.ts"
@@ -191,6 +191,15 @@ describe("JSON-RPC", () => {
   it("writes u64 values above 2^53 exactly", () => {
     expect(encodeJson({ a: 18446744073709551615n, b: 5n, c: "x" })).toBe(
       '{"a":18446744073709551615,"b":5,"c":"x"}'
+    )
+  })
+
+  it("u64 answers a number only where it is exact, and either way the JSON has every digit", () => {
+    const max = 2n ** 53n - 1n
+    expect(u64(max)).toBe(Number.MAX_SAFE_INTEGER)
+    expect(u64(max + 2n)).toBe(max + 2n)
+    expect(encodeJson({ fee: u64(5000n), balances: [u64(max), u64(max + 2n)] })).toBe(
+      '{"fee":5000,"balances":[9007199254740991,9007199254740993]}'
     )
   })
 
