@@ -2,8 +2,13 @@
  * Relays the outbox to RabbitMQ: oldest unsent events first, one batch at a time, each batch
  * published and confirmed before its rows are marked sent. A failure leaves the rows unsent
  * and the same events go out again once the broker is back: at least once, in order per key.
+ *
+ * Every replica may run a relay: each batch is relayed under the leader lock `outbox-relay`,
+ * so one relay at a time reads and publishes; the others find the lock held and wait for their
+ * next poll. Two relays reading the same unsent rows would publish every event twice, and their
+ * batches could interleave one key's events out of order.
  */
-import { Outbox, type OutboxEvent, type RepositoryError } from "@tickettoken/minting-core"
+import { LeaderLock, Outbox, type OutboxEvent, type RepositoryError } from "@tickettoken/minting-core"
 import { type Config, DateTime, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
 import { AmqpPublisher, make as makePublisher } from "./AmqpPublisher.ts"
 import type { BrokerError } from "./BrokerError.ts"
@@ -141,25 +146,52 @@ export const run = (options: RelayConfig.ResolvedOptions) => {
     )
   )
   return Effect.gen(function* () {
+    const lock = yield* LeaderLock
     yield* Effect.logInfo("outbox relay: relaying to RabbitMQ", {
       broker,
       exchange,
       intervalMs: Duration.toMillis(options.interval),
-      batch
+      batch,
+      lock: RELAY_LOCK
     })
+    let leading: boolean | undefined
     while (true) {
-      const { read } = yield* round
+      // The lock is taken for one batch at a time: a relay whose replica dies or stalls holds
+      // it no longer than its batch, and the next poll of another replica takes over.
+      const taken = yield* lock.withLock(RELAY_LOCK, round).pipe(
+        Effect.catch((error) =>
+          Effect.as(
+            Effect.logWarning("outbox relay: the leader lock could not be asked", {
+              lock: RELAY_LOCK,
+              error: error.message
+            }),
+            Option.none<RelayedBatch>()
+          )
+        )
+      )
+      if (Option.isSome(taken) !== leading) {
+        leading = Option.isSome(taken)
+        yield* Effect.logInfo(
+          leading
+            ? "outbox relay: this replica relays (it holds the leader lock)"
+            : "outbox relay: another replica relays (the leader lock is held); this one polls to take over",
+          { lock: RELAY_LOCK }
+        )
+      }
       // A full batch means more may be waiting: go straight on.
-      if (read < batch) yield* Effect.sleep(options.interval)
+      if (Option.isNone(taken) || taken.value.read < batch) yield* Effect.sleep(options.interval)
     }
   }).pipe(Effect.annotateLogs({ component: "outbox-relay" }))
 }
+
+/** The leader lock a relay holds while it reads and publishes a batch. */
+export const RELAY_LOCK = "outbox-relay"
 
 /**
  * Relays in the background for the life of the layer. Starting never waits for the broker;
  * closing lets the batch under way finish, then closes the connection cleanly.
  */
-export const layer = (options: RelayConfig.RelayOptions): Layer.Layer<never, never, Outbox> => {
+export const layer = (options: RelayConfig.RelayOptions): Layer.Layer<never, never, Outbox | LeaderLock> => {
   const resolved = RelayConfig.resolve(options)
   return Layer.effectDiscard(Effect.forkScoped(run(resolved))).pipe(
     Layer.provide(Layer.effect(AmqpPublisher, makePublisher(resolved)))
@@ -174,9 +206,12 @@ export const layerDisabled: Layer.Layer<never> = Layer.effectDiscard(
 )
 
 /** `layer` from RABBITMQ_URL, RABBITMQ_EXCHANGE, RELAY_INTERVAL_MS, RELAY_BATCH; `layerDisabled` without a URL. */
-export const layerConfig: Layer.Layer<never, Config.ConfigError, Outbox> = Layer.unwrap(
+export const layerConfig: Layer.Layer<never, Config.ConfigError, Outbox | LeaderLock> = Layer.unwrap(
   Effect.map(
     RelayConfig.config,
-    Option.match({ onNone: (): Layer.Layer<never, never, Outbox> => layerDisabled, onSome: layer })
+    Option.match({
+      onNone: (): Layer.Layer<never, never, Outbox | LeaderLock> => layerDisabled,
+      onSome: layer
+    })
   )
 )

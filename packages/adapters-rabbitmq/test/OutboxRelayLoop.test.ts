@@ -135,6 +135,51 @@ describe("OutboxRelay.layerConfig", () => {
 
 describe("OutboxRelay.layer", () => {
   it.live(
+    "relays on several replicas publish every event once, in order per key: one relays at a time",
+    () => {
+      const exchange = unique("tickettoken.test")
+      const logs = makeLogs()
+      return Effect.gen(function* () {
+        yield* cleanupExchange(exchange)
+        const all = yield* consumer(exchange)
+        const scope = yield* Scope.make()
+        // Three replicas' relays, each with its own broker connection, over one outbox and one
+        // leader lock, polling often enough that without the lock they read the same rows.
+        const relay = (n: number) =>
+          OutboxRelay.layer({
+            url: brokerUrlRedacted(),
+            exchange,
+            interval: 2,
+            batch: 5,
+            connectionName: `${exchange}.${n}`
+          })
+        for (const n of [1, 2, 3]) yield* Layer.buildWithScope(relay(n), scope)
+        const sent = many(300, 6)
+        yield* Effect.forEach(sent, (e) => Effect.andThen(append([e]), Effect.sleep(1)), { discard: true })
+        yield* waitUntil(
+          "the outbox is drained",
+          Effect.map(unsentCount, (n) => n === 0),
+          "20 seconds"
+        )
+        yield* Scope.close(scope, Exit.void)
+
+        const received = yield* Effect.promise(() => all.drain())
+        assert.deepStrictEqual(
+          received.map((m) => m.messageId).sort(),
+          sent.map((e) => e.id).sort(),
+          "each event published once"
+        )
+        assert.deepStrictEqual(firstArrivals(received), byKey(sent))
+        const relaying = logs.lines.filter((l) => l.text.includes("this replica relays"))
+        const waiting = logs.lines.filter((l) => l.text.includes("another replica relays"))
+        assert.isAbove(relaying.length, 0)
+        assert.isAbove(waiting.length, 0, "some relay found the lock held")
+      }).pipe(Effect.scoped, Effect.provide(layerInMemory), Effect.provide(logs.layer))
+    },
+    45_000
+  )
+
+  it.live(
     "a broker restart in the middle of relaying loses nothing: every event arrives, in order per key",
     () => {
       const exchange = unique("tickettoken.test")
