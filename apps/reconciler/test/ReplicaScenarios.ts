@@ -72,6 +72,8 @@ export const tamperedDatabase = Effect.gen(function* () {
   const deleted = yield* minted("deleted")
   const swapped = yield* minted("swapped")
   yield* minted("unsigned")
+  yield* minted("creator-garbled")
+  yield* minted("fee-garbled")
 
   // 1. The owner edited consistently: the request, the owner column and the asset owner.
   const other = keypair().address
@@ -91,6 +93,15 @@ export const tamperedDatabase = Effect.gen(function* () {
   yield* ghostRow("never-signed", tree)
   yield* sql`UPDATE mints SET tx_signature = NULL, tx_wire = NULL, tx_last_valid_block_height = NULL,
     asset_signature = NULL WHERE ticket_id = 'never-signed'`
+
+  // 5. Metadata intake would have refused, written into the row: a creator that is no address,
+  // a royalty no u16 holds. Its data hash cannot be computed; the pass must go on without it.
+  yield* sql`UPDATE mints SET request = request || ${JSON.stringify({
+    metadata: { creators: [{ address: "not-an-address", share: 100 }] }
+  })}::jsonb WHERE ticket_id = 'creator-garbled'`
+  yield* sql`UPDATE mints SET request = request || ${JSON.stringify({
+    metadata: { sellerFeeBasisPoints: 70_000 }
+  })}::jsonb WHERE ticket_id = 'fee-garbled'`
 
   const report = yield* pass()
   const reason = (ticketId: string) => {
@@ -118,6 +129,10 @@ export const tamperedDatabase = Effect.gen(function* () {
   )
   assert.strictEqual(reason("unsigned"), "metadata_mismatch/flag", "its attempt still names its leaf")
   assert.strictEqual(reason("never-signed"), "mint_missing/mark_missing")
+  for (const ticketId of ["creator-garbled", "fee-garbled"]) {
+    assert.strictEqual(reason(ticketId), "metadata_mismatch/flag", ticketId)
+    assert.include(findingOf(report.findings, ticketId)!.details, "not valid Bubblegum metadata", ticketId)
+  }
   assert.deepStrictEqual(report.alerts, [])
 
   // Repairs: only the row that has nothing on chain is marked missing.

@@ -99,6 +99,11 @@ export interface ChainObservation {
 export interface DbObservation {
   readonly mint: Mint
   readonly expectedDataHash: string | null
+  /**
+   * Why the mint's metadata in the database is not valid Bubblegum metadata, when it is not (a
+   * row edited by hand): no data hash can be computed for it, and it is not what was minted.
+   */
+  readonly invalidMetadata?: string | null | undefined
   /** Every signature the mint ever issued (its attempts and its row). */
   readonly signatures: ReadonlyArray<string>
 }
@@ -185,6 +190,11 @@ const differencesOf = (db: DbObservation, leaf: ReplicaLeaf): Array<string> => {
   }
   if (leaf.mintedOwner !== mint.request.owner) {
     out.push(`owner ${leaf.mintedOwner} on chain, ${mint.request.owner} in the database`)
+  }
+  if (db.invalidMetadata != null) {
+    out.push(
+      `the database's metadata is not valid Bubblegum metadata (${db.invalidMetadata}), so it is not what the leaf was minted with`
+    )
   }
   if (db.expectedDataHash !== null && leaf.mintedDataHash !== db.expectedDataHash) {
     out.push(`data hash ${leaf.mintedDataHash} on chain, ${db.expectedDataHash} from the database's metadata`)

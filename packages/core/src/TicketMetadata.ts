@@ -4,6 +4,7 @@
  * must fit Bubblegum's limits. The limits are counted in UTF-8 bytes, as the program counts.
  */
 import { DateTime, Schema } from "effect"
+import { isPublicKey } from "./Base58.ts"
 import type { MintRequest } from "./MintRequest.ts"
 
 export const limits = {
@@ -95,6 +96,18 @@ export const validate = (metadata: OnChainMetadata): ReadonlyArray<MetadataViola
   const creators = metadata.creators
   if (creators.length > limits.creators) {
     violation("creators", `${creators.length} creators; at most ${limits.creators}`)
+  }
+  // Keys and shares are checked where a request is parsed, but a row read back from the database
+  // is not parsed again: the reconciler and the worker check here what a hand edit may have
+  // broken, which Bubblegum's serializer would otherwise throw on.
+  for (const c of creators) {
+    if (!isPublicKey(c.address)) violation("creators", `creator ${c.address} is not a Solana address`)
+    if (!Number.isInteger(c.share) || c.share < 0 || c.share > 100) {
+      violation("creators", `creator ${c.address}'s share is ${c.share}; must be an integer from 0 to 100`)
+    }
+  }
+  if (metadata.collection !== null && !isPublicKey(metadata.collection)) {
+    violation("collection", `collection ${metadata.collection} is not a Solana address`)
   }
   if (creators.length > 0) {
     const total = creators.reduce((sum, c) => sum + c.share, 0)

@@ -58,6 +58,35 @@ describe("TicketMetadata", () => {
     assert.include(fields({ ...onChain({}), creators }), "creators")
   })
 
+  it("refuses what only a hand-edited row holds: a creator or collection that is no address, a share out of range", () => {
+    // Rows read back from the database are not parsed again, so validate is the check that
+    // keeps such metadata from Bubblegum's serializer (which throws on each of these).
+    const base = onChain({})
+    const messages = (metadata: TicketMetadata.OnChainMetadata) =>
+      TicketMetadata.validate(metadata)
+        .map((v) => `${v.field}: ${v.message}`)
+        .join(" | ")
+    assert.include(
+      messages({ ...base, creators: [{ address: "not-an-address", share: 100, verified: false }] }),
+      "creators: creator not-an-address is not a Solana address"
+    )
+    const shares = messages({
+      ...base,
+      creators: [
+        { address: owner, share: 300, verified: false },
+        { address: other, share: -200, verified: false }
+      ]
+    })
+    assert.include(shares, "share is 300")
+    assert.include(shares, "share is -200")
+    assert.notInclude(shares, "sum to", "300 and -200 sum to 100: only the range refuses them")
+    assert.strictEqual(
+      messages({ ...base, collection: "0OIl" }),
+      "collection: collection 0OIl is not a Solana address"
+    )
+    assert.deepStrictEqual(fields({ ...base, collection: other }), [])
+  })
+
   it("accepts shares summing to 100 from distinct creators", () => {
     const creators = [new Creator({ address: owner, share: 60 }), new Creator({ address: other, share: 40 })]
     assert.deepStrictEqual(fields(onChain({ creators, sellerFeeBasisPoints: 500 })), [])

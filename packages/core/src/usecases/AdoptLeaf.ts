@@ -74,9 +74,14 @@ export const adoptLeaf = Effect.fn("AdoptLeaf")(function* (input: AdoptInput) {
   if (input.collectionId !== undefined && collection === null)
     return yield* refused(`no collection ${input.collectionId}`)
   // Hashed at the URI the leaf was minted with, whatever PUBLIC_BASE_URL says now.
-  const dataHash = yield* chain.hashMetadata(
-    TicketMetadata.onChainMetadata(request, leaf.mintedUri, collection?.collectionMint ?? null)
-  )
+  const metadata = TicketMetadata.onChainMetadata(request, leaf.mintedUri, collection?.collectionMint ?? null)
+  const violations = TicketMetadata.validate(metadata)
+  if (violations.length > 0) {
+    return yield* refused(
+      `this request's metadata is not valid Bubblegum metadata: ${violations.map((v) => v.message).join("; ")}`
+    )
+  }
+  const dataHash = yield* chain.hashMetadata(metadata)
   if (dataHash !== asset.dataHash) {
     return yield* refused(
       `this request hashes to ${dataHash}, the leaf was minted with ${asset.dataHash}: give the metadata (name, symbol, creators) and collection ticket ${leaf.ticketId} was minted with`

@@ -236,7 +236,10 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
       JSON.stringify(TicketMetadata.onChainMetadata(mint.request, mint.metadataUri, collection))
     )
   }
-  /** What the database says was minted: the data hash of the metadata its request makes, at its URI. */
+  /**
+   * What the database says was minted: the data hash of the metadata its request makes, at its
+   * URI; or, for metadata intake would have refused (a row edited by hand), why no hash exists.
+   */
   const expectedDataHash = Effect.fnUntraced(function* (mint: Mint) {
     const collection =
       mint.request.collectionId === undefined ? null : yield* collectionMintOf(mint.request.collectionId)
@@ -244,6 +247,9 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
     const key = JSON.stringify(metadata)
     const known = dataHashes!.get(key)
     if (known !== undefined) return known
+    // Hashing it would stop the pass at the serializer, for every mint, every pass.
+    const violations = TicketMetadata.validate(metadata)
+    if (violations.length > 0) return { invalid: violations.map((v) => v.message).join("; ") }
     const hash = yield* chain.hashMetadata(metadata)
     if (dataHashes!.size > 500_000) dataHashes!.clear()
     dataHashes!.set(key, hash)
@@ -314,12 +320,14 @@ export const reconcilePass = Effect.fn("ReconcilePass")(function* (options: Reco
       examined++
       const own = leaves.get(mint.id)!
       for (const leaf of own) claimed.add(leafKey(leaf))
+      // An imported request is what the old tables kept, not what was minted: no hash to expect.
+      const expected =
+        mint.status === "imported" ? null : (knownDataHash(mint) ?? (yield* expectedDataHash(mint)))
       const finding = judge(
         {
           mint,
-          // An imported request is what the old tables kept, not what was minted: no hash to expect.
-          expectedDataHash:
-            mint.status === "imported" ? null : (knownDataHash(mint) ?? (yield* expectedDataHash(mint))),
+          expectedDataHash: typeof expected === "string" ? expected : null,
+          invalidMetadata: expected !== null && typeof expected === "object" ? expected.invalid : null,
           signatures: signatures.get(mint.id)!
         },
         {
