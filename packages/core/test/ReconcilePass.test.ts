@@ -331,6 +331,26 @@ describe("ReconcilePass", () => {
       assert.strictEqual(outcome, "completed")
     }).pipe(Effect.provide(layer))
   )
+
+  it.effect(
+    "a mint page that cannot be read fails the pass with its own error, not as pages that ended",
+    () =>
+      Effect.gen(function* () {
+        yield* minted("unreadable")
+        const mints = yield* MintRepository
+        // A repository whose scan dies (a bug, or a row no code expected): the producer's defect
+        // must reach the pass as it is; ending the page queue alone read as "the pages ended early".
+        const broken = MintRepository.of({
+          ...mints,
+          scan: () => Effect.die(new Error("row 7 of the page could not be read"))
+        })
+        const exit = yield* Effect.exit(reconcilePass().pipe(Effect.provideService(MintRepository, broken)))
+        assert.isTrue(exit._tag === "Failure")
+        const text = exit._tag === "Failure" ? String(exit.cause) : ""
+        assert.include(text, "row 7 of the page could not be read")
+        assert.notInclude(text, "ended early")
+      }).pipe(Effect.provide(layer))
+  )
 })
 
 const first = (f: { readonly firstSeenAt: DateTime.Utc; readonly lastSeenAt: DateTime.Utc }) =>

@@ -459,7 +459,11 @@ const eachPage = <G, E, R>(
           cursor = page.nextCursor
         }
       }).pipe(
-        Effect.catch((error) => Queue.fail(pages, error)),
+        // A failure or a defect reaches the consumer as it is (ending the queue alone would read
+        // as "no more pages" and hide it); the producer's own interruption only ends it.
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Queue.failCause(pages, cause)
+        ),
         Effect.ensuring(Queue.end(pages))
       )
     )
