@@ -74,6 +74,7 @@ export const tamperedDatabase = Effect.gen(function* () {
   yield* minted("unsigned")
   yield* minted("creator-garbled")
   yield* minted("fee-garbled")
+  yield* minted("request-garbled")
 
   // 1. The owner edited consistently: the request, the owner column and the asset owner.
   const other = keypair().address
@@ -103,6 +104,8 @@ export const tamperedDatabase = Effect.gen(function* () {
     metadata: { sellerFeeBasisPoints: 70_000 }
   })}::jsonb WHERE ticket_id = 'fee-garbled'`
 
+  yield* sql`UPDATE mints SET request = '{"ticketId": 5}'::jsonb WHERE ticket_id = 'request-garbled'`
+
   const report = yield* pass()
   const reason = (ticketId: string) => {
     const f = findingOf(report.findings, ticketId)
@@ -129,6 +132,10 @@ export const tamperedDatabase = Effect.gen(function* () {
   )
   assert.strictEqual(reason("unsigned"), "metadata_mismatch/flag", "its attempt still names its leaf")
   assert.strictEqual(reason("never-signed"), "mint_missing/mark_missing")
+  // The row whose request column is garbage is read from its columns, and judged: its ticket,
+  // owner and (default) metadata agree with its leaf. Before, it failed every pass.
+  assert.isUndefined(reason("request-garbled"))
+  assert.strictEqual((yield* mintFor("request-garbled")).request.ticketId, "request-garbled")
   for (const ticketId of ["creator-garbled", "fee-garbled"]) {
     assert.strictEqual(reason(ticketId), "metadata_mismatch/flag", ticketId)
     assert.include(findingOf(report.findings, ticketId)!.details, "not valid Bubblegum metadata", ticketId)

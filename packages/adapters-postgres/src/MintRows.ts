@@ -144,7 +144,41 @@ export const mintValues = (mint: Mint): Record<MintColumn, unknown> => {
   }
 }
 
+/** Mints whose request column did not decode (an edited row), read from the row's columns instead. */
+const requestsFromColumns = new WeakSet<Mint>()
+/** Whether this mint's request was read from its row's columns: its request column is not a request. */
+export const requestFromColumns = (mint: Mint): boolean => requestsFromColumns.has(mint)
+
+/**
+ * The request as the row keeps it. A request column edited into something else is read from
+ * the columns written beside it (ticket, order, event, owner, collection), without metadata,
+ * so the mint stays readable: one such row would otherwise fail every page it is on, and every
+ * reconciliation pass with it.
+ */
+const requestOf = (row: R.Row): { readonly request: MintRequest; readonly fromColumns: boolean } => {
+  try {
+    return { request: decodeRequest(R.json(row, "request"), trusted), fromColumns: false }
+  } catch {
+    const collectionId = R.textOrNull(row, "collection_id")
+    const request = rebuild(MintRequest, {
+      ticketId: R.text(row, "ticket_id"),
+      orderId: R.text(row, "order_id"),
+      eventId: R.text(row, "event_id"),
+      owner: R.text(row, "owner"),
+      ...(collectionId === null ? {} : { collectionId })
+    })
+    return { request, fromColumns: true }
+  }
+}
+
 export const toMint = (row: R.Row): Mint => {
+  const { request, fromColumns } = requestOf(row)
+  const mint = toMintWith(row, request)
+  if (fromColumns) requestsFromColumns.add(mint)
+  return mint
+}
+
+const toMintWith = (row: R.Row, request: MintRequest): Mint => {
   const leaseOwner = R.textOrNull(row, "lease_owner")
   const signature = R.textOrNull(row, "tx_signature")
   const assetId = R.textOrNull(row, "asset_id")
@@ -152,7 +186,7 @@ export const toMint = (row: R.Row): Mint => {
   return rebuild(Mint, {
     id: R.text(row, "id"),
     ticketId: R.text(row, "ticket_id"),
-    request: decodeRequest(R.json(row, "request"), trusted),
+    request,
     metadataUri: R.text(row, "metadata_uri"),
     status: R.text(row, "status") as MintStatus,
     attempts: R.int(row, "attempts"),

@@ -24,7 +24,27 @@ import {
 import { DateTime, Effect, Exit, Layer, Option, Request, RequestResolver, Result } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Batching from "./Batching.ts"
-import { mintColumns, mintColumnTypes, mintValues, toAttempt, toMint } from "./MintRows.ts"
+import {
+  mintColumns,
+  mintColumnTypes,
+  mintValues,
+  requestFromColumns,
+  toAttempt,
+  toMint
+} from "./MintRows.ts"
+
+/** Rows whose request column was edited into something else are read, and said so at each read. */
+const warnRequestsFromColumns = (mints: ReadonlyArray<Mint>) =>
+  Effect.forEach(
+    mints.filter(requestFromColumns),
+    (mint) =>
+      Effect.logWarning(
+        "mint row: its request column is not a request (edited?); read from its ticket, order, event, owner and collection columns, without metadata",
+        { mintId: mint.id, ticketId: mint.ticketId }
+      ),
+    { discard: true }
+  )
+
 import * as R from "./Rows.ts"
 import { orRepositoryError } from "./SqlErrors.ts"
 
@@ -259,7 +279,9 @@ export const make = Effect.gen(function* () {
       SELECT * FROM mints WHERE ${sql.and(where)}
       ORDER BY created_at DESC, id DESC
       LIMIT ${limit + 1}`
-    return pageOf(rows.map(toMint), limit, listCursor)
+    const mints = rows.map(toMint)
+    yield* warnRequestsFromColumns(mints)
+    return pageOf(mints, limit, listCursor)
   }, orRepositoryError)
 
   const claim = Effect.fn("PostgresMintRepository.claim")(function* (options: ClaimOptions) {
@@ -422,7 +444,9 @@ export const make = Effect.gen(function* () {
             )}) AS page
             ORDER BY id
             LIMIT ${size + 1}`
-    return pageOf(rows.map(toMint), size, (m) => m.id)
+    const mints = rows.map(toMint)
+    yield* warnRequestsFromColumns(mints)
+    return pageOf(mints, size, (m) => m.id)
   }, orRepositoryError)
 
   const countByStatus = Effect.fn("PostgresMintRepository.countByStatus")(function* () {
