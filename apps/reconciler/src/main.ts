@@ -8,7 +8,6 @@ import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { runAdopt } from "./Adopt.ts"
 import { parseAdopt, parseCommand, usage } from "./Cli.ts"
 import * as Daemon from "./Daemon.ts"
-import * as Database from "./Database.ts"
 import { environment } from "./Environment.ts"
 import { ExitCode, runOnce } from "./Once.ts"
 import * as StatusServer from "./StatusServer.ts"
@@ -46,8 +45,6 @@ const { settings: deployment, plan } = await Run.checkConfiguration({
   extra: { ...env, postgres: postgresOptions },
   stream: command.once ? process.stderr : process.stdout
 })
-const poolProblem = plan.database === "postgresql" ? Database.poolProblem(postgresOptions) : undefined
-if (poolProblem !== undefined) fatal(poolProblem)
 const db = DatabaseChoice.choose(plan.database, deployment.dataDir, postgresOptions)
 const net = await ChainChoice.forReconciler(deployment)
 if (typeof net === "string") fatal(net)

@@ -29,6 +29,7 @@ export const settingsConfig = Config.all({
   chain: text("CHAIN"),
   databaseUrl: secret("DATABASE_URL"),
   dbHost: text("DB_HOST"),
+  dbPoolMax: Config.Int("DB_POOL_MAX").pipe(Config.option),
   solanaRpcUrl: secret("SOLANA_RPC_URL"),
   solanaKeypair: secret("SOLANA_KEYPAIR"),
   publicBaseUrl: text("PUBLIC_BASE_URL"),
@@ -84,6 +85,14 @@ export const decide = (settings: Settings, facts: Facts, role: Role): Plan => {
     problems.push("DB=postgres but neither DATABASE_URL nor DB_HOST is set")
   }
   const database: DatabaseKind = dbConfigured ? "postgresql" : "pglite"
+  // The leader lock holds a pooled connection while its work runs (a reconciliation pass, a tree
+  // rotation, an outbox batch): with a pool of one that work would wait for a connection forever.
+  const poolMax = Option.getOrUndefined(settings.dbPoolMax)
+  if (database === "postgresql" && poolMax !== undefined && poolMax < 2) {
+    problems.push(
+      `DB_POOL_MAX is ${poolMax}: it must be at least 2, as the leader lock holds one connection while its work uses the others`
+    )
+  }
 
   const rpc = Option.map(settings.solanaRpcUrl, Redacted.value)
   const rpcUrl = Option.isSome(rpc) ? parseUrl(rpc.value) : undefined

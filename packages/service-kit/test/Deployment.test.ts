@@ -9,6 +9,7 @@ const none: Deployment.Settings = {
   chain: Option.none(),
   databaseUrl: Option.none(),
   dbHost: Option.none(),
+  dbPoolMax: Option.none(),
   solanaRpcUrl: Option.none(),
   solanaKeypair: Option.none(),
   publicBaseUrl: Option.none(),
@@ -67,6 +68,18 @@ describe("Deployment.decide", () => {
       chain: "cluster",
       problems: []
     })
+  })
+
+  it("refuses a PostgreSQL pool of one, for both apps: the leader lock would hold its only connection", () => {
+    const pool = (n: number) => ({ ...settings(production), dbPoolMax: Option.some(n) })
+    for (const role of ["http", "reconciler"] as const) {
+      expect(problems(pool(1), uncached, role)).toEqual([
+        "DB_POOL_MAX is 1: it must be at least 2, as the leader lock holds one connection while its work uses the others"
+      ])
+      expect(problems(pool(2), uncached, role)).toEqual([])
+    }
+    // PGlite has its own pool of one and an in-process lock: DB_POOL_MAX does not apply.
+    expect(problems({ ...none, dbPoolMax: Option.some(1) }, cached)).toEqual([])
   })
 
   it("refuses PostgreSQL with a simulated chain unless CHAIN=simulated says so", () => {
