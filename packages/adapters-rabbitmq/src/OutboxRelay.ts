@@ -154,7 +154,7 @@ export const run = (options: RelayConfig.ResolvedOptions) => {
       batch,
       lock: RELAY_LOCK
     })
-    let leading: boolean | undefined
+    let sawLockHeld = false
     while (true) {
       // The lock is taken for one batch at a time: a relay whose replica dies or stalls holds
       // it no longer than its batch, and the next poll of another replica takes over.
@@ -169,12 +169,12 @@ export const run = (options: RelayConfig.ResolvedOptions) => {
           )
         )
       )
-      if (Option.isSome(taken) !== leading) {
-        leading = Option.isSome(taken)
+      // Relays take turns, a batch each: whoever polls while the lock is free relays the next
+      // batch. Said once, the first time another replica's batch was under way.
+      if (Option.isNone(taken) && !sawLockHeld) {
+        sawLockHeld = true
         yield* Effect.logInfo(
-          leading
-            ? "outbox relay: this replica relays (it holds the leader lock)"
-            : "outbox relay: another replica relays (the leader lock is held); this one polls to take over",
+          "outbox relay: another replica holds the leader lock for its batch; the relays take turns, one batch at a time",
           { lock: RELAY_LOCK }
         )
       }
