@@ -32,6 +32,8 @@ import {
   toAttempt,
   toMint
 } from "./MintRows.ts"
+import * as R from "./Rows.ts"
+import { orRepositoryError } from "./SqlErrors.ts"
 
 /** Rows whose request column was edited into something else are read, and said so at each read. */
 const warnRequestsFromColumns = (mints: ReadonlyArray<Mint>) =>
@@ -44,9 +46,6 @@ const warnRequestsFromColumns = (mints: ReadonlyArray<Mint>) =>
       ),
     { discard: true }
   )
-
-import * as R from "./Rows.ts"
-import { orRepositoryError } from "./SqlErrors.ts"
 
 const listCursor = (mint: Mint) => `${DateTime.toEpochMillis(mint.createdAt)}:${mint.id}`
 

@@ -116,6 +116,9 @@ export const relayOnce = Effect.fn("OutboxRelay.relayOnce")(
     )
 )
 
+/** The leader lock a relay holds while it reads and publishes a batch. */
+export const RELAY_LOCK = "outbox-relay"
+
 /** Polls and relays until interrupted; backs off with jitter while the broker or store is down. */
 export const run = (options: RelayConfig.ResolvedOptions) => {
   const { broker, exchange, batch } = options
@@ -183,9 +186,6 @@ export const run = (options: RelayConfig.ResolvedOptions) => {
     }
   }).pipe(Effect.annotateLogs({ component: "outbox-relay" }))
 }
-
-/** The leader lock a relay holds while it reads and publishes a batch. */
-export const RELAY_LOCK = "outbox-relay"
 
 /**
  * Relays in the background for the life of the layer. Starting never waits for the broker;

@@ -50,6 +50,7 @@ import type { RepositoryError } from "../RepositoryError.ts"
 import * as TicketMetadata from "../TicketMetadata.ts"
 import { isManaged, type Tree } from "../Tree.ts"
 import * as Lifecycle from "./MintLifecycle.ts"
+import { feeding } from "./PageQueue.ts"
 import { syncTree } from "./ReplicaSync.ts"
 
 export interface ReconcileOptions {
@@ -458,14 +459,7 @@ const eachPage = <G, E, R>(
           if (page.nextCursor === null) return yield* Effect.never
           cursor = page.nextCursor
         }
-      }).pipe(
-        // A failure or a defect reaches the consumer as it is (ending the queue alone would read
-        // as "no more pages" and hide it); the producer's own interruption only ends it.
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Queue.failCause(pages, cause)
-        ),
-        Effect.ensuring(Queue.end(pages))
-      )
+      }).pipe(feeding(pages))
     )
     while (true) {
       const { page, gathered } = yield* Queue.take(pages).pipe(

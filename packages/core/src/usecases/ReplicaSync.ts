@@ -22,6 +22,7 @@ import { ReplicaLeaf, ticketIdOfUri } from "../ReplicaLeaf.ts"
 import type { RepositoryError } from "../RepositoryError.ts"
 import type { Tree } from "../Tree.ts"
 import * as TreeReplica from "../TreeReplica.ts"
+import { feeding } from "./PageQueue.ts"
 
 export interface SyncResult {
   readonly tree: string
@@ -139,14 +140,7 @@ export const syncTree = Effect.fn("ReplicaSync.syncTree")(function* (
         if (page.done || page.checkpoint === null || page.checkpoint === after) return
         after = page.checkpoint
       }
-    }).pipe(
-      // A failure or a defect reaches the consumer as it is (ending the queue alone would read
-      // as "no more pages" and hide it); the producer's own interruption only ends it.
-      Effect.catchCause((cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Queue.failCause(pages, cause)
-      ),
-      Effect.ensuring(Queue.end(pages))
-    )
+    }).pipe(feeding(pages))
   )
 
   const nodesWritten = new Map<number, Uint8Array>()
